@@ -1,0 +1,110 @@
+"""undertow's one error family.
+
+    UndertowError                      base; every error the CLI maps to an exit code
+    ├── ConfigError                    bad input: config or scenario file (exit 2)
+    ├── KubeError                      a Kubernetes API call failed
+    │   ├── NotFound                   404
+    │   ├── Conflict                   409 / failed precondition / failed JSON-patch test
+    │   ├── Forbidden                  401 / 403
+    │   ├── ServerError                5xx, timeouts, dropped connections (retryable)
+    │   └── ClusterUnreachable         no kubeconfig, or the API server cannot be reached
+    ├── JournalError                   the rollback journal cannot be written or read (fail closed)
+    │   └── TamperedVersionFile        a version file failed the ownership/mode/content checks
+    ├── ScenarioError                  a scenario could not run as specified
+    ├── UndoFailed                     one or more undo steps could not restore the cluster (exit 3)
+    ├── HealthCheckFailed              a recovery or SLO check failed (exit 1)
+    └── LocalClusterError              the local control plane cannot be built, started or stopped
+
+Errors carry a message meant for a human; the CLI prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class UndertowError(Exception):
+    """Base of every error undertow raises on purpose."""
+
+    exit_code: int = 1
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in one input file: where it is and what was expected."""
+
+    file: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        at = f" at {self.field}" if self.field else ""
+        return f"{where}{at}: {self.message}"
+
+
+@dataclass
+class ConfigError(UndertowError):
+    """Bad input. Holds every issue found, so the user can fix them in one pass."""
+
+    issues: list[ConfigIssue] = field(default_factory=list)
+    exit_code: int = 2
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(issue) for issue in self.issues)
+
+
+class KubeError(UndertowError):
+    """A Kubernetes API call failed. `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(KubeError):
+    pass
+
+
+class Conflict(KubeError):
+    pass
+
+
+class Forbidden(KubeError):
+    pass
+
+
+class ServerError(KubeError):
+    pass
+
+
+class ClusterUnreachable(KubeError):
+    pass
+
+
+class JournalError(UndertowError):
+    exit_code = 3
+
+
+class TamperedVersionFile(JournalError):
+    pass
+
+
+class ScenarioError(UndertowError):
+    pass
+
+
+class UndoFailed(UndertowError):
+    exit_code = 3
+
+
+class HealthCheckFailed(UndertowError):
+    pass
+
+
+class LocalClusterError(UndertowError):
+    pass

@@ -1,0 +1,86 @@
+"""The scenario plugin contract.
+
+A plugin is a pydantic model of one scenario file (`spec_model`) plus `plan` (read-only:
+resolve targets and describe what would happen, used by `--dry-run`) and `run` (inject,
+wait, check recovery). Every cluster mutation goes through `ctx.kube`, the journaled
+client; a plugin never writes its own undo code path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from undertow.clock import CancelToken, Clock
+from undertow.events import Event, EventSink
+
+if TYPE_CHECKING:
+    from undertow.kube import KubeApi
+    from undertow.rollback.client import JournaledClient
+    from undertow.rollback.journal import Journal
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+SpecT_contra = TypeVar("SpecT_contra", bound=BaseModel, contravariant=True)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What one scenario file's run achieved. `passed` is False when recovery failed."""
+
+    passed: bool
+    summary: str
+    targets: list[str] = field(default_factory=list)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PlanContext:
+    """What `plan` may use: reads only."""
+
+    api: KubeApi
+    scenario_type: str
+    scenario_file: str
+    log: logging.Logger
+
+
+@dataclass
+class RunContext:
+    """Everything a scenario needs while it runs; side effects live behind these edges."""
+
+    run_id: str
+    scenario_type: str
+    scenario_file: str
+    kube: JournaledClient
+    journal: Journal
+    clock: Clock
+    cancel: CancelToken
+    events: EventSink
+    log: logging.Logger
+
+    def emit(self, kind: str, message: str, **data: Any) -> None:
+        self.events.emit(
+            Event(kind=kind, message=message, scenario=self.scenario_type, data=data)
+        )
+
+
+class ScenarioPlugin(Protocol[SpecT_contra]):
+    """A scenario type. `scenario_type` is the Krkn config key, e.g. `pod_disruption_scenarios`."""
+
+    @property
+    def scenario_type(self) -> str: ...
+
+    @property
+    def summary(self) -> str:
+        """One line for `undertow scenarios list`."""
+        ...
+
+    @property
+    def spec_model(self) -> type[BaseModel]: ...
+
+    def plan(self, ctx: PlanContext, spec: SpecT_contra) -> list[str]: ...
+
+    def run(self, ctx: RunContext, spec: SpecT_contra) -> ScenarioResult: ...
