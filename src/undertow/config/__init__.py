@@ -1,0 +1,23 @@
+"""Configuration: Krkn's `config.yaml` and undertow's own, loaded into one typed `Settings`.
+
+Validation happens here, once, before anything touches a cluster; errors carry the file,
+the line and the field path (`undertow.errors.ConfigIssue`).
+"""
+
+from undertow.config.env import ENV_VARS
+from undertow.config.loader import Overrides, load_settings
+from undertow.config.settings import RollbackSettings, ScenarioFileRef, Settings, TuningSettings
+from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
+
+__all__ = [
+    "ENV_VARS",
+    "Overrides",
+    "RollbackSettings",
+    "ScenarioFileRef",
+    "Settings",
+    "TuningSettings",
+    "YamlDocument",
+    "format_loc",
+    "load_settings",
+    "load_yaml",
+]

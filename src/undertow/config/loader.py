@@ -1,0 +1,227 @@
+"""Load a config file (Krkn's `config.yaml` or undertow's own) into one typed `Settings`.
+
+Every problem in the file and the environment is collected before raising, so a user fixes
+them in one pass. Nothing here touches the cluster or needs a kubeconfig.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from undertow.config.env import EnvOverrides, read_env
+from undertow.config.issues import describe, issues_from_validation
+from undertow.config.models import (
+    KRKN_IGNORED_KRAKEN_KEYS,
+    KRKN_IGNORED_SECTIONS,
+    KrakenSection,
+    NativeConfig,
+    Tunings,
+)
+from undertow.config.scenario_list import ScenarioList, parse_scenario_list
+from undertow.config.settings import (
+    RollbackSettings,
+    Settings,
+    TuningSettings,
+    default_versions_directory,
+)
+from undertow.config.yamlfile import YamlDocument, load_yaml
+from undertow.errors import ConfigError, ConfigIssue
+
+KRKN_SECTIONS = frozenset({"kraken", "tunings"} | KRKN_IGNORED_SECTIONS)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Values given on the command line; they win over the environment and the file."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    versions_directory: Path | None = None
+    report_directory: Path | None = None
+    auto_rollback: bool | None = None
+
+
+@dataclass(frozen=True)
+class _FileValues:
+    """What the file says, in the shape both formats share."""
+
+    scenarios: ScenarioList
+    tunings: Tunings
+    exit_on_failure: bool
+    auto_rollback: bool
+    kubeconfig: str | None
+    context: str | None
+    versions_directory: str | None
+    report_directory: str | None
+    ignored: list[str]
+
+
+def load_settings(
+    path: Path,
+    *,
+    overrides: Overrides | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Read, validate and merge; raise ConfigError with every issue found."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    overrides = overrides or Overrides()
+    doc = load_yaml(path)
+    env_values, env_issues = read_env(env)
+    fmt, values, issues = _read_file(doc, cwd)
+    issues = issues + env_issues
+    if issues or values is None:
+        raise ConfigError(sorted(issues, key=lambda issue: (issue.file, issue.line or 0)))
+    return _merge(doc, fmt, values=values, env_values=env_values, overrides=overrides, env=env)
+
+
+def _read_file(doc: YamlDocument, cwd: Path) -> tuple[Any, _FileValues | None, list[ConfigIssue]]:
+    data = doc.data
+    if data is None:
+        return "undertow", None, [doc.issue((), "empty file: expected a config mapping")]
+    if not isinstance(data, dict):
+        message = (
+            "expected a mapping with a `kraken:` section (Krkn) or a `scenarios:` list "
+            f"(undertow), got {describe(data)}"
+        )
+        return "undertow", None, [doc.issue((), message)]
+    if "kraken" in data:
+        values, issues = _read_krkn(doc, data, cwd)
+        return "krkn", values, issues
+    values, issues = _read_native(doc, data, cwd)
+    return "undertow", values, issues
+
+
+def _unknown_section(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(KRKN_SECTIONS), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown section {name!r} ({hint}known: {', '.join(sorted(KRKN_SECTIONS))})"
+
+
+def _validate(
+    doc: YamlDocument, model: type[BaseModel], data: Any, prefix: tuple[str, ...]
+) -> tuple[Any, list[ConfigIssue]]:
+    try:
+        return model.model_validate({} if data is None else data), []
+    except ValidationError as exc:
+        return None, issues_from_validation(doc, exc, model=model, prefix=prefix)
+
+
+def _read_krkn(
+    doc: YamlDocument, data: dict[Any, Any], cwd: Path
+) -> tuple[_FileValues | None, list[ConfigIssue]]:
+    issues: list[ConfigIssue] = []
+    ignored: list[str] = []
+    for section in data:
+        if section in KRKN_IGNORED_SECTIONS:
+            ignored.append(str(section))
+        elif section not in KRKN_SECTIONS:
+            issues.append(doc.issue((str(section),), _unknown_section(str(section))))
+    raw_kraken = data.get("kraken")
+    if raw_kraken is not None and not isinstance(raw_kraken, dict):
+        issues.append(doc.issue(("kraken",), f"expected a mapping, got {describe(raw_kraken)}"))
+        raw_kraken = {}
+    kraken_data = dict(raw_kraken or {})
+    for key in sorted(str(k) for k in kraken_data if k in KRKN_IGNORED_KRAKEN_KEYS):
+        ignored.append(f"kraken.{key}")
+        del kraken_data[key]
+    kraken, kraken_issues = _validate(doc, KrakenSection, kraken_data, ("kraken",))
+    tunings, tunings_issues = _validate(doc, Tunings, data.get("tunings"), ("tunings",))
+    scenarios = parse_scenario_list(
+        doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
+    )
+    issues += kraken_issues + tunings_issues + scenarios.issues
+    if issues:
+        return None, issues
+    return _FileValues(
+        scenarios=scenarios,
+        tunings=tunings,
+        exit_on_failure=kraken.exit_on_failure,
+        auto_rollback=kraken.auto_rollback,
+        kubeconfig=kraken.kubeconfig_path or None,
+        context=None,
+        versions_directory=kraken.rollback_versions_directory or None,
+        report_directory=None,
+        ignored=ignored + scenarios.ignored,
+    ), []
+
+
+def _read_native(
+    doc: YamlDocument, data: dict[Any, Any], cwd: Path
+) -> tuple[_FileValues | None, list[ConfigIssue]]:
+    config, issues = _validate(doc, NativeConfig, data, ())
+    scenarios = parse_scenario_list(doc, ("scenarios",), data.get("scenarios"), cwd)
+    issues += scenarios.issues
+    if issues:
+        return None, issues
+    return _FileValues(
+        scenarios=scenarios,
+        tunings=config.tunings,
+        exit_on_failure=config.exit_on_failure,
+        auto_rollback=config.rollback.auto,
+        kubeconfig=config.kubeconfig or None,
+        context=config.context or None,
+        versions_directory=config.rollback.versions_directory or None,
+        report_directory=config.report.directory or None,
+        ignored=scenarios.ignored,
+    ), []
+
+
+def _merge(
+    doc: YamlDocument,
+    fmt: Any,
+    *,
+    values: _FileValues,
+    env_values: EnvOverrides,
+    overrides: Overrides,
+    env: Mapping[str, str],
+) -> Settings:
+    base = doc.path.parent
+
+    def file_path(raw: str | None) -> Path | None:
+        if raw is None:
+            return None
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else (base / path).absolute()
+
+    def first(*candidates: Any) -> Any:
+        return next((value for value in candidates if value is not None), None)
+
+    versions = first(
+        overrides.versions_directory,
+        env_values.versions_directory,
+        file_path(values.versions_directory),
+        default_versions_directory(env),
+    )
+    tunings = TuningSettings(
+        iterations=first(env_values.iterations, values.tunings.iterations),
+        wait_duration=first(env_values.wait_duration, values.tunings.wait_duration),
+        daemon_mode=first(env_values.daemon_mode, values.tunings.daemon_mode),
+    )
+    return Settings(
+        source=doc.path,
+        format=fmt,
+        scenarios=tuple(values.scenarios.refs),
+        rollback=RollbackSettings(
+            versions_directory=versions,
+            auto=first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
+        ),
+        tunings=tunings,
+        exit_on_failure=first(env_values.exit_on_failure, values.exit_on_failure),
+        kubeconfig=first(overrides.kubeconfig, env_values.kubeconfig, file_path(values.kubeconfig)),
+        context=first(overrides.context, env_values.context, values.context),
+        report_directory=first(
+            overrides.report_directory,
+            env_values.report_directory,
+            file_path(values.report_directory),
+        ),
+        ignored=tuple(values.ignored),
+    )

@@ -1,0 +1,106 @@
+"""Pydantic models of the two config formats undertow reads.
+
+* Krkn's `config.yaml`: the `kraken` and `tunings` sections are honoured; the other
+  sections and keys Krkn knows are accepted and reported once as ignored.
+* undertow's own config: flat, strict, the same scenario list shape as Krkn's.
+
+`chaos_scenarios` / `scenarios` are typed `Any` here on purpose: their shape is checked by
+`undertow.config.scenario_list`, which gives more precise messages than a union model would.
+Defaults live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_WAIT_DURATION = 60.0
+"""Seconds between scenario files; Krkn's code default, kept so Krkn configs behave the same."""
+
+
+class Tunings(BaseModel):
+    """How often and how fast scenarios run (Krkn's `tunings` section)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    iterations: int = Field(1, ge=1, description="Passes over the whole scenario list.")
+    wait_duration: float = Field(
+        DEFAULT_WAIT_DURATION, ge=0, description="Seconds to wait between scenario files."
+    )
+    daemon_mode: bool = Field(False, description="Repeat the list until interrupted.")
+
+
+class KrakenSection(BaseModel):
+    """The part of Krkn's `kraken` section undertow implements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kubeconfig_path: str | None = None
+    chaos_scenarios: Any = None
+    exit_on_failure: bool = False
+    auto_rollback: bool = Field(
+        True, description="undertow's default is on, also when the key is missing."
+    )
+    rollback_versions_directory: str | None = None
+
+
+class RollbackSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auto: bool = Field(True, description="Undo a failed or interrupted scenario's changes.")
+    versions_directory: str | None = Field(
+        None, description="Where version files are written; default $XDG_STATE_HOME/undertow."
+    )
+
+
+class ReportSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    directory: str | None = Field(None, description="Write report.json and junit.xml here.")
+
+
+class NativeConfig(BaseModel):
+    """undertow's own config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenarios: Any = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    exit_on_failure: bool = Field(False, description="Stop the run at the first failed scenario.")
+    rollback: RollbackSection = Field(default_factory=RollbackSection)
+    tunings: Tunings = Field(default_factory=Tunings)
+    report: ReportSection = Field(default_factory=ReportSection)
+
+
+KRKN_IGNORED_SECTIONS = frozenset(
+    {
+        "cerberus",
+        "performance_monitoring",
+        "resiliency",
+        "elastic",
+        "telemetry",
+        "health_checks",
+        "kubevirt_checks",
+        "object_state_checks",
+        "triggers",
+    }
+)
+"""Top-level Krkn sections undertow accepts but does not act on."""
+
+KRKN_IGNORED_KRAKEN_KEYS = frozenset(
+    {
+        "distribution",
+        "publish_kraken_status",
+        "signal_state",
+        "signal_address",
+        "port",
+        "generate_pdf_report",
+        "litmus_version",
+        "litmus_uninstall",
+        "litmus_install",
+        "litmus_uninstall_before_run",
+    }
+)
+"""Keys of Krkn's `kraken` section undertow accepts but does not act on."""

@@ -1,0 +1,63 @@
+"""The typed result of loading a config: what the runner and commands consume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from undertow.errors import ConfigIssue
+
+
+@dataclass(frozen=True)
+class ScenarioFileRef:
+    """One scenario file named in the config, with where it was named."""
+
+    scenario_type: str
+    path: Path
+    written: str
+    config_file: Path
+    field: str
+    line: int | None = None
+    declared_type: str = ""
+    candidates: tuple[Path, ...] = ()
+
+    def issue(self, message: str) -> ConfigIssue:
+        """An issue pointing at the config entry that names this file."""
+        return ConfigIssue(str(self.config_file), self.field, message, line=self.line)
+
+
+@dataclass(frozen=True)
+class RollbackSettings:
+    versions_directory: Path
+    auto: bool = True
+
+
+@dataclass(frozen=True)
+class TuningSettings:
+    iterations: int = 1
+    wait_duration: float = 60.0
+    daemon_mode: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs, validated, with overrides applied."""
+
+    source: Path
+    format: Literal["krkn", "undertow"]
+    scenarios: tuple[ScenarioFileRef, ...]
+    rollback: RollbackSettings
+    tunings: TuningSettings
+    exit_on_failure: bool = False
+    kubeconfig: Path | None = None
+    context: str | None = None
+    report_directory: Path | None = None
+    ignored: tuple[str, ...] = ()
+
+
+def default_versions_directory(env: Mapping[str, str]) -> Path:
+    """$XDG_STATE_HOME/undertow/rollback, or ~/.local/state/undertow/rollback."""
+    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "undertow" / "rollback"

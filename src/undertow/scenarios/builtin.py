@@ -1,0 +1,10 @@
+"""The built-in scenario types, registered in this one place.
+
+Each line maps a scenario type (Krkn's config key) to `"module:attribute"`, the plugin
+object. Modules are imported only when their type is used, so listing or validating one
+scenario type never imports the others (nor their cloud SDKs).
+"""
+
+from __future__ import annotations
+
+BUILTIN_SCENARIOS: dict[str, str] = {}
