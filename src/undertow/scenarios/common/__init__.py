@@ -1,0 +1,1 @@
+"""Helpers shared by the built-in scenarios (selection, recovery, waiting); no cluster I/O."""

@@ -1,0 +1,56 @@
+"""Field types shared by the scenario spec models.
+
+Every scenario file is validated by a pydantic model built from these, so a bad regex,
+selector or negative duration is reported with its field path before the run starts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from undertow.scenarios.common.selectors import parse_selector
+
+
+class SpecModel(BaseModel):
+    """Base of every scenario spec model: unknown keys are errors, values are not coerced
+    between unrelated types (a string is never silently a number)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, use_attribute_docstrings=True
+    )
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+    return value
+
+
+def _check_selector(value: str) -> str:
+    parse_selector(value)
+    return value
+
+
+def _blank_to_empty(value: object) -> object:
+    """Krkn files leave optional string fields empty (`node_name:` → null)."""
+    return "" if value is None else value
+
+
+Regex = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_regex)]
+"""A Python regular expression, matched with `re.match` (anchored at the start) as Krkn does."""
+
+LabelSelector = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_selector)]
+"""A Kubernetes label selector string; empty means "no selector"."""
+
+OptionalText = Annotated[str, BeforeValidator(_blank_to_empty)]
+
+Seconds = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
+"""A duration in seconds, >= 0."""
+
+Count = Annotated[int, Field(ge=0, strict=True)]
+PositiveCount = Annotated[int, Field(ge=1, strict=True)]
