@@ -1,0 +1,5 @@
+import sys
+
+from undertow.hijacker.server import main
+
+sys.exit(main())
