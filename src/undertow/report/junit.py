@@ -1,0 +1,54 @@
+"""The run as JUnit XML: one test case per scenario file per iteration, for CI dashboards."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from undertow.events import Event
+
+
+def render_junit(events: Sequence[Event], *, suite: str = "undertow") -> str:
+    finished = [e for e in events if e.kind == "scenario.finished"]
+    cases = []
+    failures = errors = 0
+    total = 0.0
+    for event in finished:
+        data = event.data
+        duration = float(data.get("duration", 0.0))
+        total += duration
+        case = ET.Element(
+            "testcase",
+            classname=event.scenario,
+            name=f"{data.get('file', '')} [iteration {data.get('iteration', 1)}]",
+            time=f"{duration:.3f}",
+        )
+        status = data.get("status")
+        if status in {"failed", "interrupted"}:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=str(data.get("summary") or status))
+            failure.text = str(data.get("summary") or status)
+        elif status == "error":
+            errors += 1
+            error = ET.SubElement(case, "error", message=str(data.get("error", "")))
+            error.text = str(data.get("error", ""))
+        rollback = data.get("rollback") or {}
+        if rollback:
+            out = ET.SubElement(case, "system-out")
+            out.text = "rollback: " + ", ".join(f"{k}={v}" for k, v in rollback.items() if v)
+        cases.append(case)
+    suites = ET.Element("testsuites")
+    testsuite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=suite,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{total:.3f}",
+    )
+    testsuite.extend(cases)
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
