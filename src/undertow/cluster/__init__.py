@@ -1,0 +1,30 @@
+"""A real Kubernetes control plane on loopback, for the demo and the integration tests.
+
+etcd, kube-apiserver, kube-controller-manager and kube-scheduler are built from the pinned Go
+modules under `tools/` (cached after the first build), and kwok plays the kubelets of N fake
+nodes. Test and demo infrastructure only: the product core never imports this package.
+"""
+
+from undertow.cluster.build import Binaries, ensure_binaries
+from undertow.cluster.control import (
+    ClusterInfo,
+    ClusterSpec,
+    ComponentStatus,
+    down,
+    status,
+    up,
+)
+from undertow.cluster.state import DEFAULT_NAME, StateDir
+
+__all__ = [
+    "DEFAULT_NAME",
+    "Binaries",
+    "ClusterInfo",
+    "ClusterSpec",
+    "ComponentStatus",
+    "StateDir",
+    "down",
+    "ensure_binaries",
+    "status",
+    "up",
+]
