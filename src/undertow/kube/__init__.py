@@ -1,0 +1,13 @@
+"""The kube layer: connecting to a cluster and reading from it.
+
+Only this package (and `undertow.rollback.undo`, `undertow.cluster`) imports `kubernetes`,
+always lazily. Mutations live in `undertow.kube.mutate` and are used only by the journaled
+client (`undertow.rollback.client`), so every change is journaled first.
+"""
+
+from undertow.kube.api import KubeApi
+from undertow.kube.connect import connect
+from undertow.kube.refs import ObjectRef
+from undertow.kube.retry import RetryPolicy
+
+__all__ = ["KubeApi", "ObjectRef", "RetryPolicy", "connect"]

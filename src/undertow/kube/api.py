@@ -1,0 +1,125 @@
+"""`KubeApi`: reads from the cluster, retried and with errors wrapped.
+
+It talks to the API through one `kubernetes.dynamic.DynamicClient` (generic over kinds,
+plain dicts out). It has no public mutating methods: scenarios change the cluster only
+through `undertow.rollback.client.JournaledClient`, which uses `undertow.kube.mutate`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from undertow import errors
+from undertow.kube.refs import ObjectRef
+from undertow.kube.retry import RetryPolicy, call
+
+PAGE_SIZE = 500
+
+
+class KubeApi:
+    """Read access to one cluster. Build it with `undertow.kube.connect()`."""
+
+    def __init__(self, dynamic: Any, *, retry: RetryPolicy | None = None) -> None:
+        self._dynamic = dynamic
+        self.retry = retry or RetryPolicy()
+
+    @property
+    def dynamic(self) -> Any:
+        """The underlying DynamicClient (for the undo verbs and the mutation helpers)."""
+        return self._dynamic
+
+    def resource(self, api_version: str, kind: str) -> Any:
+        """The discovered API resource for a kind (raises NotFound for unknown kinds)."""
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        try:
+            return call(
+                lambda: self._dynamic.resources.get(api_version=api_version, kind=kind),
+                f"discover {kind} in {api_version}",
+                policy=self.retry,
+            )
+        except ResourceNotFoundError as exc:
+            raise errors.NotFound(f"the cluster does not serve {kind} in {api_version}") from exc
+
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        return bool(self.resource(api_version, kind).namespaced)
+
+    def get(self, ref: ObjectRef) -> dict[str, Any]:
+        """The object as a dict; raises errors.NotFound if it does not exist."""
+        resource = self.resource(ref.api_version, ref.kind)
+        namespace = ref.namespace if resource.namespaced else None
+        response = call(
+            lambda: resource.get(name=ref.name, namespace=namespace, serialize=False),
+            f"get {ref}",
+            policy=self.retry,
+        )
+        obj: dict[str, Any] = json.loads(response.data)
+        return obj
+
+    def iter(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching object, fetched page by page (selectors applied by the server)."""
+        resource = self.resource(api_version, kind)
+        token: str | None = None
+        where = f" in {namespace}" if namespace else ""
+        while True:
+            response = call(
+                lambda page=token: resource.get(  # type: ignore[misc]
+                    namespace=namespace if resource.namespaced else None,
+                    label_selector=label_selector,
+                    field_selector=field_selector,
+                    limit=PAGE_SIZE,
+                    _continue=page,
+                    serialize=False,
+                ),
+                f"list {kind}{where}",
+                policy=self.retry,
+            )
+            body = json.loads(response.data)
+            for item in body.get("items") or []:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                yield item
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                return
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        return list(self.iter(api_version, kind, namespace, label_selector, field_selector))
+
+    def list_namespaces(self, label_selector: str | None = None) -> builtins.list[dict[str, Any]]:
+        return self.list("v1", "Namespace", label_selector=label_selector)
+
+    def list_pods(
+        self,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        return self.list("v1", "Pod", namespace, label_selector, field_selector)
+
+    def list_nodes(self, label_selector: str | None = None) -> builtins.list[dict[str, Any]]:
+        return self.list("v1", "Node", label_selector=label_selector)
+
+    def server_version(self) -> str:
+        """The API server's gitVersion, e.g. "v1.35.4"."""
+        return str(self._dynamic.version["kubernetes"]["gitVersion"])
+
+    def close(self) -> None:
+        self._dynamic.client.close()

@@ -1,0 +1,80 @@
+"""The three writes undertow makes: create, delete (uid precondition), JSON patch.
+
+Only `undertow.rollback.client.JournaledClient` calls these, after it has written the
+version file. Each is retried only when the server certainly did not apply it (429);
+any other failure raises at once. `errors.ServerError` from here means "unknown whether
+it was applied": the caller keeps the undo pending.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from undertow.kube.api import KubeApi
+from undertow.kube.refs import ObjectRef
+from undertow.kube.retry import call
+
+
+def create(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Create `manifest`; returns the object the server stored (with its uid)."""
+    meta = manifest.get("metadata") or {}
+    ref = ObjectRef(
+        str(manifest["apiVersion"]),
+        str(manifest["kind"]),
+        str(meta.get("name") or meta.get("generateName", "") + "*"),
+        meta.get("namespace"),
+    )
+    resource = api.resource(ref.api_version, ref.kind)
+    namespace = ref.namespace if resource.namespaced else None
+    response = call(
+        lambda: resource.create(body=manifest, namespace=namespace, serialize=False),
+        f"create {ref}",
+        policy=api.retry,
+        mutation=True,
+    )
+    created: dict[str, Any] = json.loads(response.data)
+    return created
+
+
+def delete(
+    api: KubeApi,
+    ref: ObjectRef,
+    *,
+    grace_period_seconds: int | None = None,
+    propagation_policy: str = "Background",
+) -> None:
+    """Delete `ref`; if `ref.uid` is set, only that exact object (409 if it was replaced)."""
+    resource = api.resource(ref.api_version, ref.kind)
+    body: dict[str, Any] = {"propagationPolicy": propagation_policy}
+    if ref.uid:
+        body["preconditions"] = {"uid": ref.uid}
+    if grace_period_seconds is not None:
+        body["gracePeriodSeconds"] = grace_period_seconds
+    namespace = ref.namespace if resource.namespaced else None
+    call(
+        lambda: resource.delete(name=ref.name, namespace=namespace, body=body, serialize=False),
+        f"delete {ref}",
+        policy=api.retry,
+        mutation=True,
+    )
+
+
+def json_patch(api: KubeApi, ref: ObjectRef, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply an RFC 6902 JSON patch (its `test` ops make it conditional); returns the object."""
+    resource = api.resource(ref.api_version, ref.kind)
+    namespace = ref.namespace if resource.namespaced else None
+    response = call(
+        lambda: resource.patch(
+            body=ops,
+            name=ref.name,
+            namespace=namespace,
+            content_type="application/json-patch+json",
+            serialize=False,
+        ),
+        f"patch {ref}",
+        policy=api.retry,
+        mutation=True,
+    )
+    patched: dict[str, Any] = json.loads(response.data)
+    return patched

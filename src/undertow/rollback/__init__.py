@@ -1,0 +1,25 @@
+"""The rollback journal: every cluster change written to disk before it is made.
+
+Alembic's split: `directory` knows the files on disk, `entry` holds the records,
+`executor` runs undo entries and records outcomes, `journal` writes version files for a
+live run, `client` is the journaled kube client scenarios mutate through, `undo` holds
+the undo verbs embedded in every version file, `template` renders and parses them.
+"""
+
+from undertow.rollback.client import REMOVE, Change, JournaledClient
+from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport
+from undertow.rollback.executor import InterruptGate, execute
+from undertow.rollback.journal import Journal, default_versions_dir
+
+__all__ = [
+    "REMOVE",
+    "Change",
+    "EntryOutcome",
+    "InterruptGate",
+    "Journal",
+    "JournalEntry",
+    "JournaledClient",
+    "RollbackReport",
+    "default_versions_dir",
+    "execute",
+]

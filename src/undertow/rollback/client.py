@@ -1,0 +1,395 @@
+"""`JournaledClient`: the only way scenarios change the cluster.
+
+Every mutating call first writes its version file (durably), then makes the change:
+
+    create(manifest)            undo: delete exactly that object (uid precondition)
+    delete(ref, restore=...)    undo: record the snapshot; recreate it if restore=True
+    patch_fields(ref, {...})    undo: put back exactly those fields, if they still hold our value
+    set_label / cordon / scale  patch_fields underneath
+    add_taint(node, ...)        undo: remove exactly that taint
+
+A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
+rollback. If the journal cannot be written, nothing is sent to the cluster. If a mutation
+fails in a way that leaves it unknown whether the server applied it, its undo stays pending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from undertow import errors
+from undertow.kube import KubeApi, ObjectRef, mutate
+from undertow.rollback import executor
+from undertow.rollback.entry import JournalEntry, RollbackReport
+from undertow.rollback.journal import Journal
+from undertow.rollback.undo import ENTRY_LABEL, RUN_LABEL, lookup, pointer_tokens
+
+MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE: Final = "undertow"
+_ATTEMPTS = 3
+_SNAPSHOT_DROP = (
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "managedFields",
+    "selfLink",
+)
+
+
+class _Remove:
+    """Sentinel: `patch_fields(ref, {path: REMOVE})` deletes the field."""
+
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+REMOVE: Final = _Remove()
+
+
+@dataclass(frozen=True)
+class Change:
+    """Handle of one journaled change. `entry` is None when the call changed nothing."""
+
+    ref: ObjectRef
+    entry: JournalEntry | None
+
+
+def pointer(*tokens: str) -> str:
+    """An RFC 6901 JSON pointer from raw tokens, e.g. pointer("metadata", "labels", "a/b")."""
+    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def _target(ref: ObjectRef) -> dict[str, Any]:
+    return dict(ref.as_dict())
+
+
+def _definitely_not_applied(exc: errors.KubeError) -> bool:
+    """4xx answers (and an exhausted 429) mean the server rejected the change."""
+    return not isinstance(exc, errors.ServerError) or exc.status == 429
+
+
+def _snapshot(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object as it could be created again (server-owned fields dropped)."""
+    snap = copy.deepcopy(dict(obj))
+    snap.pop("status", None)
+    meta = snap.get("metadata") or {}
+    for key in _SNAPSHOT_DROP:
+        meta.pop(key, None)
+    return snap
+
+
+def _forward_ops(obj: Mapping[str, Any], path: str, value: Any) -> list[dict[str, Any]]:
+    """JSON-patch ops that set `path` to `value` (or remove it), creating missing parents."""
+    present, _ = lookup(obj, path)
+    if value is REMOVE:
+        return [{"op": "remove", "path": path}]
+    if present:
+        return [{"op": "replace", "path": path, "value": value}]
+    tokens = pointer_tokens(path)
+    for depth in range(1, len(tokens)):
+        if not lookup(obj, pointer(*tokens[:depth]))[0]:
+            nested: Any = value
+            for token in reversed(tokens[depth:]):
+                nested = {token: nested}
+            return [{"op": "add", "path": pointer(*tokens[:depth]), "value": nested}]
+    return [{"op": "add", "path": path, "value": value}]
+
+
+class JournaledClient:
+    """Mutations for one scenario of one run, each journaled before it is made."""
+
+    def __init__(
+        self, api: KubeApi, journal: Journal, scenario_type: str, run_id: str | None = None
+    ) -> None:
+        if run_id is not None and run_id != journal.run_id:
+            raise errors.JournalError(f"run id {run_id} does not match the journal's")
+        if len(journal.run_id) > 63:
+            raise errors.JournalError(f"run id {journal.run_id} is too long for a label value")
+        self.api = api
+        self.journal = journal
+        self.scenario_type = scenario_type
+        self.run_id = journal.run_id
+        self._guard = threading.Lock()
+        self._pending: list[Change] = []
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    @property
+    def pending(self) -> list[JournalEntry]:
+        """This client's unresolved entries, oldest first."""
+        with self._guard:
+            return [c.entry for c in self._pending if c.entry is not None]
+
+    def _keep(self, change: Change) -> Change:
+        with self._guard:
+            self._pending.append(change)
+        return change
+
+    def _record(self, data: dict[str, Any]) -> JournalEntry:
+        return self.journal.record(self.scenario_type, data)
+
+    def _failed(self, entry: JournalEntry, ref: ObjectRef, exc: errors.KubeError) -> None:
+        """The change failed: drop its entry if surely not applied, else keep it pending."""
+        if _definitely_not_applied(exc):
+            self.journal.remove(entry)
+        else:
+            self._keep(Change(ref, entry))
+
+    # --- create -----------------------------------------------------------------------------
+
+    def create(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an object labelled as undertow's; its undo deletes exactly that object."""
+        body = copy.deepcopy(dict(manifest))
+        meta = body.setdefault("metadata", {})
+        token = secrets.token_hex(8)
+        marks = {MANAGED_BY_LABEL: MANAGED_BY_VALUE, RUN_LABEL: self.run_id}
+        meta["labels"] = {**(meta.get("labels") or {}), **marks, ENTRY_LABEL: token}
+        template = (body.get("spec") or {}).get("template")
+        if isinstance(template, dict):
+            template_meta = template.setdefault("metadata", {})
+            template_meta["labels"] = {**(template_meta.get("labels") or {}), **marks}
+        api_version, kind = str(body["apiVersion"]), str(body["kind"])
+        if self.api.is_namespaced(api_version, kind):
+            meta.setdefault("namespace", "default")
+        else:
+            meta.pop("namespace", None)
+        ref = ObjectRef(api_version, kind, str(meta.get("name") or ""), meta.get("namespace"))
+        shown = ref.name or f"{meta.get('generateName', '')}*"
+        entry = self._record(
+            {
+                "action": "delete_created",
+                "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
+                "target": _target(ref),
+                "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
+            }
+        )
+        try:
+            created = mutate.create(self.api, body)
+        except errors.KubeError as exc:
+            self._failed(entry, ref, exc)
+            raise
+        made = ObjectRef.of(created)
+        # If this rewrite fails, the entry on disk still finds the object by its entry label.
+        with contextlib.suppress(errors.JournalError):
+            entry = self.journal.rewrite(entry, {"target": _target(made)})
+        self._keep(Change(made, entry))
+        return created
+
+    # --- delete -----------------------------------------------------------------------------
+
+    def delete(
+        self, ref: ObjectRef, *, restore: bool = False, grace_period_seconds: int | None = None
+    ) -> Change:
+        """Delete exactly `ref`, keeping its snapshot; restore=True recreates it on undo."""
+        current = self.api.get(ref)
+        uid = current["metadata"]["uid"]
+        if ref.uid and ref.uid != uid:
+            raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
+        exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+        verb = "recreate" if restore else "nothing to undo: record of deleted"
+        entry = self._record(
+            {
+                "action": "recreate_deleted",
+                "description": f"{verb} {exact}",
+                "target": _target(exact),
+                "restore": restore,
+                "snapshot": _snapshot(current),
+            }
+        )
+        try:
+            mutate.delete(self.api, exact, grace_period_seconds=grace_period_seconds)
+        except errors.NotFound:
+            self.journal.remove(entry)  # gone before we deleted it: we changed nothing
+            return Change(exact, None)
+        except errors.KubeError as exc:
+            self._failed(entry, exact, exc)
+            raise
+        return self._keep(Change(exact, entry))
+
+    # --- patch ------------------------------------------------------------------------------
+
+    def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
+        """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
+        for _attempt in range(_ATTEMPTS):
+            current = self.api.get(ref)
+            uid = current["metadata"]["uid"]
+            if ref.uid and ref.uid != uid:
+                raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
+            exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+            fields, ops = self._plan_fields(current, changes)
+            if not fields:
+                return Change(exact, None)
+            paths = ", ".join(f["path"] for f in fields)
+            entry = self._record(
+                {
+                    "action": "restore_fields",
+                    "description": f"restore {paths} of {exact}",
+                    "target": _target(exact),
+                    "fields": fields,
+                }
+            )
+            try:
+                mutate.json_patch(self.api, exact, ops)
+            except errors.KubeError as exc:
+                if exc.status in (409, 422):  # changed since we read it: nothing applied
+                    self.journal.remove(entry)
+                    continue
+                self._failed(entry, exact, exc)
+                raise
+            return self._keep(Change(exact, entry))
+        raise errors.Conflict(f"{ref} kept changing while undertow tried to patch it")
+
+    @staticmethod
+    def _plan_fields(
+        current: Mapping[str, Any], changes: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        version = current["metadata"]["resourceVersion"]
+        ops: list[dict[str, Any]] = [
+            {"op": "test", "path": "/metadata/resourceVersion", "value": version}
+        ]
+        fields: list[dict[str, Any]] = []
+        for path, value in changes.items():
+            present, original = lookup(current, path)
+            wanted = (value is not REMOVE, None if value is REMOVE else value)
+            if (present, original if present else None) == wanted:
+                continue
+            fields.append(
+                {
+                    "path": path,
+                    "original_present": present,
+                    "original": copy.deepcopy(original) if present else None,
+                    "set_present": wanted[0],
+                    "set": copy.deepcopy(wanted[1]),
+                }
+            )
+            ops.extend(_forward_ops(current, path, value))
+        return fields, ops
+
+    def set_label(self, ref: ObjectRef, key: str, value: str | None) -> Change:
+        """Set (or, with None, remove) one label."""
+        return self.patch_fields(
+            ref, {pointer("metadata", "labels", key): REMOVE if value is None else value}
+        )
+
+    def cordon(self, node: str) -> Change:
+        return self.patch_fields(ObjectRef.node(node), {"/spec/unschedulable": True})
+
+    def scale(self, ref: ObjectRef, replicas: int) -> Change:
+        return self.patch_fields(ref, {"/spec/replicas": replicas})
+
+    def add_taint(self, node: str, key: str, value: str | None, effect: str) -> Change:
+        """Add one taint to a node; its undo removes exactly that taint."""
+        taint = {"key": key, "effect": effect, **({"value": value} if value else {})}
+        ref = ObjectRef.node(node)
+        for _attempt in range(_ATTEMPTS):
+            current = self.api.get(ref)
+            exact = ObjectRef("v1", "Node", node, None, current["metadata"]["uid"])
+            taints = (current.get("spec") or {}).get("taints")
+            same = [t for t in taints or [] if (t.get("key"), t.get("effect")) == (key, effect)]
+            if same:
+                if same[0].get("value") == taint.get("value"):
+                    return Change(exact, None)  # already there, not ours to remove
+                raise errors.Conflict(f"node {node} already has taint {key}:{effect}")
+            version = current["metadata"]["resourceVersion"]
+            ops: list[dict[str, Any]] = [
+                {"op": "test", "path": "/metadata/resourceVersion", "value": version},
+                {"op": "add", "path": "/spec/taints/-", "value": taint}
+                if taints is not None
+                else {"op": "add", "path": "/spec/taints", "value": [taint]},
+            ]
+            shown = f"{key}={value or ''}:{effect}"
+            entry = self._record(
+                {
+                    "action": "remove_taint",
+                    "description": f"remove taint {shown} from Node {node}",
+                    "target": _target(exact),
+                    "taint": taint,
+                }
+            )
+            try:
+                mutate.json_patch(self.api, exact, ops)
+            except errors.KubeError as exc:
+                if exc.status in (409, 422):
+                    self.journal.remove(entry)
+                    continue
+                self._failed(entry, exact, exc)
+                raise
+            return self._keep(Change(exact, entry))
+        raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
+
+    # --- undo -------------------------------------------------------------------------------
+
+    def _take(self, select: Callable[[Change], bool]) -> list[Change]:
+        with self._guard:
+            return [c for c in self._pending if c.entry is not None and select(c)]
+
+    def _forget(self, report: RollbackReport) -> None:
+        done = {o.entry.path for o in report.outcomes if o.resolved}
+        with self._guard:
+            self._pending = [
+                c for c in self._pending if c.entry is not None and c.entry.path not in done
+            ]
+
+    def revert(
+        self, what: Change | ObjectRef | Mapping[str, Any], **options: Any
+    ) -> RollbackReport:
+        """Undo now, as the scenario's normal clean-up: the same step a rollback runs.
+
+        `what` is a Change handle, or an object (ObjectRef or the dict `create` returned):
+        then every pending change of this client to that object is undone, newest first.
+        Resolved files are removed; anything not restored stays pending for `settle`.
+        """
+        if isinstance(what, Change):
+            chosen = self._take(lambda c: c.entry == what.entry)
+        else:
+            target = what if isinstance(what, ObjectRef) else ObjectRef.of(what)
+            chosen = self._take(lambda c: c.ref.same_object(target))
+        entries = [c.entry for c in chosen if c.entry is not None]
+        report = executor.execute(entries, self.api, resolve="remove", **options)
+        self._forget(report)
+        return report
+
+    def settle(
+        self,
+        passed: bool,
+        auto_rollback: bool,
+        *,
+        should_abort: Callable[[], bool] | None = None,
+        progress: executor.Progress | None = None,
+    ) -> RollbackReport:
+        """Resolve what the scenario left pending, when it ends.
+
+        passed: record-only entries are removed; changes still in place are undone (files
+        removed). failed or raised: with auto_rollback every pending entry is executed newest
+        first and renamed `.executed`; without it they are kept pending (`kept_pending`).
+        """
+        entries = [c.entry for c in self._take(lambda c: True) if c.entry is not None]
+        report = RollbackReport()
+        if passed:
+            for entry in [e for e in entries if e.record_only]:
+                self.journal.remove(entry)
+            with self._guard:
+                self._pending = [c for c in self._pending if c.entry and not c.entry.record_only]
+            to_undo = [e for e in entries if not e.record_only]
+            resolve: executor.Resolve = "remove"
+        elif auto_rollback:
+            to_undo, resolve = entries, "executed"
+        else:
+            report.kept_pending = entries
+            return report
+        report.extend(
+            executor.execute(
+                to_undo, self.api, resolve=resolve, should_abort=should_abort, progress=progress
+            )
+        )
+        self._forget(report)
+        return report

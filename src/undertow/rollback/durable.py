@@ -1,0 +1,103 @@
+"""Crash-safe file operations for the journal.
+
+A version file is published with the write-ahead recipe: write a temp file (0600, O_EXCL),
+flush, fsync, hard-link it to its final name (which fails rather than overwrite an
+existing entry), unlink the temp name, fsync the directory. Only then may the cluster
+change. Removing or renaming a file afterwards needs no fsync: if a crash loses it, the
+file reappears and its (idempotent) undo simply reports "already restored".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from undertow import errors
+from undertow.rollback.naming import EXECUTED_SUFFIX, TEMP_PREFIX
+from undertow.rollback.safety import check_dir
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(directory: Path, final_name: str, text: str) -> Path:
+    temp = directory / f"{TEMP_PREFIX}{final_name}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    try:
+        data = text.encode("utf-8")
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    os.close(fd)
+    return temp
+
+
+def publish_new(directory: Path, name: str, text: str) -> Path:
+    """Durably create `directory/name` with `text`; FileExistsError if the name is taken."""
+    temp = _write_temp(directory, name, text)
+    final = directory / name
+    try:
+        os.link(temp, final)
+    finally:
+        temp.unlink()
+    fsync_dir(directory)
+    return final
+
+
+def publish_replace(path: Path, text: str) -> None:
+    """Durably replace the content of an existing file (atomic: old or new, never half)."""
+    temp = _write_temp(path.parent, path.name, text)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
+def publish_replace_or_new(path: Path, text: str) -> None:
+    """Durably write `path`, whether or not it exists yet."""
+    if path.exists():
+        publish_replace(path, text)
+    else:
+        publish_new(path.parent, path.name, text)
+
+
+def remove(path: Path) -> None:
+    """Remove a resolved version file (already gone counts as removed)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def mark_executed(path: Path) -> Path:
+    """Rename a version file to `<name>.executed`; returns the new path."""
+    if path.name.endswith(EXECUTED_SUFFIX):
+        raise errors.JournalError(f"{path} is already marked executed")
+    target = path.with_name(path.name + EXECUTED_SUFFIX)
+    os.replace(path, target)
+    return target
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create `directory` (and parents) with mode 0700, or check an existing one is safe."""
+    try:
+        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise errors.JournalError(f"cannot create the directory {directory}: {exc}") from exc
+    check_dir(directory)

@@ -1,0 +1,99 @@
+"""The records the journal deals in: one entry per version file, one outcome per undo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from undertow.rollback import undo
+from undertow.rollback.naming import VersionName
+
+FAILED = "failed"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One version file: where it is, its name's parts, and its undo data."""
+
+    path: Path
+    name: VersionName
+    run_id: str
+    data: Mapping[str, Any]
+
+    @property
+    def scenario_type(self) -> str:
+        return self.name.scenario_type
+
+    @property
+    def executed(self) -> bool:
+        return self.name.executed
+
+    @property
+    def description(self) -> str:
+        return undo.describe(dict(self.data))
+
+    @property
+    def record_only(self) -> bool:
+        """A deletion kept for the record: nothing to put back unless restore was asked."""
+        return self.data.get("action") == "recreate_deleted" and not self.data.get("restore")
+
+    def newest_first_key(self) -> tuple[int, str]:
+        return self.name.sort_key
+
+
+def newest_first(entries: list[JournalEntry]) -> list[JournalEntry]:
+    return sorted(entries, key=JournalEntry.newest_first_key, reverse=True)
+
+
+@dataclass(frozen=True)
+class EntryOutcome:
+    """What happened to one entry: an undo outcome (see `undo`), "failed" or "skipped"."""
+
+    entry: JournalEntry
+    outcome: str
+    detail: str
+    final_path: Path | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.outcome in undo.RESOLVED
+
+    @property
+    def ok(self) -> bool:
+        """Nothing left to do for this entry (a dry-run plan counts as ok)."""
+        return self.resolved or self.outcome == undo.WOULD_RESTORE
+
+
+@dataclass
+class RollbackReport:
+    """Per-entry outcomes of one rollback, plus entries deliberately kept pending."""
+
+    outcomes: list[EntryOutcome] = field(default_factory=list)
+    kept_pending: list[JournalEntry] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Everything that had to be undone was undone (kept-pending entries excluded)."""
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def not_restored(self) -> list[EntryOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 if complete, 3 (DESIGN §5: rollback incomplete) otherwise."""
+        return 0 if self.complete else 3
+
+    def counts(self) -> dict[str, int]:
+        tally: dict[str, int] = {}
+        for o in self.outcomes:
+            tally[o.outcome] = tally.get(o.outcome, 0) + 1
+        return tally
+
+    def extend(self, other: RollbackReport) -> None:
+        self.outcomes.extend(other.outcomes)
+        self.kept_pending.extend(other.kept_pending)

@@ -1,0 +1,120 @@
+"""The executor: runs undo entries newest first and records each outcome.
+
+An undo raises when it cannot restore; the executor catches that, records "failed" and goes
+on with the next entry (one failure never stops the others). A file is resolved (renamed
+`.executed`, or removed for a scenario's normal clean-up) only after its undo really
+succeeded; failed, conflicting and skipped entries stay pending for the next
+`undertow rollback execute`.
+
+Interruption: `should_abort` is polled between entries, in the main flow. The runner's
+signal handler only records that a signal came; its `should_abort` asks the user whether to
+abort (see `InterruptGate`). When it returns True the remaining entries are reported as
+"skipped" and their files stay pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+from undertow.kube import KubeApi
+from undertow.rollback import durable, undo
+from undertow.rollback.entry import (
+    FAILED,
+    SKIPPED,
+    EntryOutcome,
+    JournalEntry,
+    RollbackReport,
+    newest_first,
+)
+
+Resolve = Literal["executed", "remove"]
+
+
+class Progress(Protocol):
+    """Observer of a rollback in progress (the CLI draws a progress bar with it)."""
+
+    def started(self, total: int) -> None: ...
+
+    def finished(self, outcome: EntryOutcome) -> None: ...
+
+
+def _run_one(entry: JournalEntry, api: KubeApi, *, dry_run: bool, resolve: Resolve) -> EntryOutcome:
+    try:
+        result = undo.undo(api.dynamic, dict(entry.data), dry_run=dry_run)
+    except Exception as exc:  # the undo raised: record it, keep the file pending
+        reason = str(exc) or type(exc).__name__
+        return EntryOutcome(entry, FAILED, f"{entry.description}: {reason}", entry.path)
+    if dry_run or not result.resolved:
+        return EntryOutcome(entry, result.outcome, result.detail, entry.path)
+    try:
+        final: Path | None
+        if resolve == "executed":
+            final = durable.mark_executed(entry.path)
+        else:
+            durable.remove(entry.path)
+            final = None
+    except OSError as exc:
+        detail = f"{result.detail} (but {entry.path} could not be resolved: {exc})"
+        return EntryOutcome(entry, result.outcome, detail, entry.path)
+    return EntryOutcome(entry, result.outcome, result.detail, final)
+
+
+def execute(
+    entries: Sequence[JournalEntry],
+    api: KubeApi,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    should_abort: Callable[[], bool] | None = None,
+    resolve: Resolve = "executed",
+) -> RollbackReport:
+    """Undo `entries` newest first; every entry gets an outcome, failures do not stop the rest."""
+    ordered = newest_first(list(entries))
+    report = RollbackReport()
+    if progress:
+        progress.started(len(ordered))
+    for index, entry in enumerate(ordered):
+        if should_abort is not None and should_abort():
+            for skipped in ordered[index:]:
+                outcome = EntryOutcome(
+                    skipped, SKIPPED, "rollback aborted; file stays pending", skipped.path
+                )
+                report.outcomes.append(outcome)
+                if progress:
+                    progress.finished(outcome)
+            break
+        outcome = _run_one(entry, api, dry_run=dry_run, resolve=resolve)
+        report.outcomes.append(outcome)
+        if progress:
+            progress.finished(outcome)
+    return report
+
+
+class InterruptGate:
+    """What the runner needs for "a second Ctrl-C during rollback asks before aborting".
+
+    The signal handler calls `signal_received()` (it only counts). The executor polls
+    `should_abort()` between entries, in the main flow: the first signal of a run stops
+    injection (the runner's business); any signal that arrives *during* the rollback makes
+    `should_abort` call `ask("Abort the rollback? N entries stay pending")`; a yes aborts.
+    """
+
+    def __init__(self, ask: Callable[[str], bool]) -> None:
+        self._ask = ask
+        self._signals = 0
+        self._seen = 0
+
+    def signal_received(self) -> None:
+        self._signals += 1
+
+    def rollback_started(self) -> None:
+        """Call when the rollback begins; signals before this were the run's first stop."""
+        self._seen = self._signals
+
+    def should_abort(self) -> bool:
+        if self._signals == self._seen:
+            return False
+        self._seen = self._signals
+        return self._ask("Abort the rollback? Entries not yet undone stay pending")

@@ -1,0 +1,170 @@
+"""`Journal`: one run's rollback context, and the write-ahead record of each change.
+
+    journal = Journal.open(versions_dir, run_id)     # fail closed: raises before any cluster call
+    entry = journal.record("hog_scenarios", data)     # durable on disk before the change is made
+    ...make the change...
+    journal.remove(entry)                             # resolved normally
+    journal.mark_executed(entry)                      # resolved by a rollback
+    journal.close()
+
+Thread-safe: entries recorded from many threads get distinct, strictly increasing
+timestamps and random suffixes, and are published with a no-clobber link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from undertow import errors
+from undertow.rollback import durable, template
+from undertow.rollback.entry import JournalEntry
+from undertow.rollback.lock import RunLock
+from undertow.rollback.naming import (
+    LOCK_FILE,
+    RUN_RECORD,
+    VersionName,
+    check_run_id,
+    check_scenario_type,
+    context_name,
+    parse_version_file,
+    random_suffix,
+)
+from undertow.rollback.undo import FORMAT
+
+_NAME_ATTEMPTS = 5
+
+
+class Journal:
+    """The rollback context of one live run. Create it with `Journal.open`."""
+
+    def __init__(self, context: Path, run_id: str, lock: RunLock, clock_ns: Callable[[], int]):
+        self.context = context
+        self.run_id = run_id
+        self._lock = lock
+        self._clock_ns = clock_ns
+        self._guard = threading.Lock()
+        self._last_ns = 0
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        versions_dir: Path,
+        run_id: str,
+        *,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> Journal:
+        """Create the run's context `<timestamp_ns>-<run_id>` (0700) and take its live lock.
+
+        Raises errors.JournalError if the versions dir cannot be used: callers must open the
+        journal before touching the cluster, so an unusable journal means no change at all.
+        """
+        check_run_id(run_id)
+        durable.ensure_private_dir(versions_dir)
+        context = versions_dir / context_name(clock_ns(), run_id)
+        try:
+            context.mkdir(mode=durable.DIR_MODE)
+            durable.fsync_dir(versions_dir)
+        except OSError as exc:
+            raise errors.JournalError(
+                f"cannot create the rollback context {context}: {exc}; nothing was changed"
+            ) from exc
+        return cls(context, run_id, RunLock(context, run_id), clock_ns)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _next_timestamp(self) -> int:
+        with self._guard:
+            self._last_ns = max(self._clock_ns(), self._last_ns + 1)
+            return self._last_ns
+
+    def record(self, scenario_type: str, data: Mapping[str, Any]) -> JournalEntry:
+        """Durably write a version file for one change, before that change is made.
+
+        `data` is the undo record (see `undertow.rollback.undo`); `format`, `run_id`,
+        `scenario_type` and `recorded_at` are filled in here. Raises errors.JournalError if
+        the file cannot be written: the caller must then not make the change.
+        """
+        if self._closed:
+            raise errors.JournalError(f"the journal of run {self.run_id} is closed")
+        check_scenario_type(scenario_type)
+        for _ in range(_NAME_ATTEMPTS):
+            timestamp = self._next_timestamp()
+            name = VersionName(scenario_type, timestamp, random_suffix(), executed=False)
+            full = {
+                "format": FORMAT,
+                "run_id": self.run_id,
+                "scenario_type": scenario_type,
+                "recorded_at": _iso(timestamp),
+                **data,
+            }
+            text = template.render(full)
+            try:
+                path = durable.publish_new(self.context, name.filename, text)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise errors.JournalError(
+                    f"cannot write a version file in {self.context}: {exc}; the change was not made"
+                ) from exc
+            return JournalEntry(path, name, self.run_id, full)
+        raise errors.JournalError(f"could not find a free version-file name in {self.context}")
+
+    def rewrite(self, entry: JournalEntry, data: Mapping[str, Any]) -> JournalEntry:
+        """Durably replace an entry's undo data (e.g. once the created object's uid is known)."""
+        full = {**entry.data, **data}
+        try:
+            durable.publish_replace(entry.path, template.render(full))
+        except OSError as exc:
+            raise errors.JournalError(f"cannot update {entry.path}: {exc}") from exc
+        return JournalEntry(entry.path, entry.name, entry.run_id, full)
+
+    def remove(self, entry: JournalEntry) -> None:
+        """The change is resolved (undone by the scenario, or needs no undo): drop the file."""
+        durable.remove(entry.path)
+
+    def mark_executed(self, entry: JournalEntry) -> Path:
+        """The change was rolled back: keep the file as history with `.executed`."""
+        return durable.mark_executed(entry.path)
+
+    def close(self) -> None:
+        """Release the live lock; delete the context if no version file is left in it."""
+        if self._closed:
+            return
+        self._closed = True
+        if not any(parse_version_file(p.name) for p in self.context.iterdir()):
+            for leftover in (LOCK_FILE, RUN_RECORD):
+                durable.remove(self.context / leftover)
+            self._lock.release()
+            with contextlib.suppress(OSError):  # something else appeared in it: keep it
+                self.context.rmdir()
+            return
+        self._lock.release()
+
+
+def _iso(timestamp_ns: int) -> str:
+    moment = datetime.datetime.fromtimestamp(timestamp_ns / 1e9, tz=datetime.UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def default_versions_dir() -> Path:
+    """`$XDG_STATE_HOME/undertow/rollback`, i.e. `~/.local/state/undertow/rollback` by default."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "undertow" / "rollback"

@@ -1,0 +1,141 @@
+"""The one template every version file comes from, and the one place files are parsed.
+
+A version file is, in order:
+
+1. a docstring header for humans (run, scenario, time, what the undo does, to which object);
+2. `UNDO = {...}`: the undo data, rendered with `pprint` (repr), never pasted into a string;
+3. a marker line, then the source of `undertow.rollback.undo`, verbatim;
+4. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
+
+`parse()` never imports or executes the file: it checks that everything from the marker on
+is exactly what this undertow renders, that the head is only a docstring and the `UNDO`
+assignment, and reads the data with `ast.literal_eval`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import pprint
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from undertow import errors
+from undertow.rollback import undo
+
+MARKER = "# ---- undo verbs: undertow.rollback.undo, embedded verbatim; do not edit below ----\n"
+_MAIN = '\n\nif __name__ == "__main__":\n    raise SystemExit(main(UNDO))\n'
+_HEADER = """\
+undertow rollback version file: undoes one change undertow made to a Kubernetes cluster.
+
+Run:       {run_id}
+Scenario:  {scenario_type}
+Recorded:  {recorded_at}
+Undo:      {description}
+Object:    {target}
+
+Undo it with undertow:  undertow rollback execute --file <this file>
+Or by hand:             python <this file> [--dry-run] [--kubeconfig PATH] [--context NAME]
+(needs Python 3.10+ and the `kubernetes` package only; safe to run twice)
+"""
+
+
+@functools.cache
+def code_part() -> str:
+    """Everything from the marker to the end, as this undertow writes it."""
+    source = resources.files("undertow.rollback").joinpath("undo.py").read_text("utf-8")
+    return MARKER + "\n" + source.rstrip("\n") + "\n" + _MAIN
+
+
+def _target_line(target: Mapping[str, Any]) -> str:
+    where = f"{target.get('namespace')}/" if target.get("namespace") else ""
+    uid = f" (uid {target['uid']})" if target.get("uid") else ""
+    return f"{target.get('api_version')} {target.get('kind')} {where}{target.get('name')}{uid}"
+
+
+def _docstring(text: str) -> str:
+    """`text` as a triple-quoted literal that evaluates back to exactly `text`."""
+    escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if escaped.endswith('"'):
+        escaped = escaped[:-1] + '\\"'
+    return f'"""{escaped}"""'
+
+
+def render(data: Mapping[str, Any]) -> str:
+    """The full text of the version file for `data`; JournalError if it would not round-trip."""
+    header = _HEADER.format(
+        run_id=data.get("run_id"),
+        scenario_type=data.get("scenario_type"),
+        recorded_at=data.get("recorded_at"),
+        description=undo.describe(dict(data)),
+        target=_target_line(data.get("target") or {}),
+    )
+    literal = pprint.pformat(dict(data), indent=1, width=100, sort_dicts=False)
+    head = f"{_docstring(header)}\n\nUNDO = {literal}\n\n\n"
+    try:
+        round_trip = _parse_head(head)
+    except errors.TamperedVersionFile as exc:
+        raise errors.JournalError(f"cannot write a version file for this change: {exc}") from exc
+    if round_trip != data:
+        raise errors.JournalError(
+            "cannot write a version file for this change: its undo data is not a plain "
+            "literal (str, int, float, bool, None, list, dict) that reads back the same"
+        )
+    return head + code_part()
+
+
+def _parse_head(head: str) -> dict[str, Any]:
+    try:
+        tree = ast.parse(head, mode="exec")
+    except SyntaxError as exc:
+        raise errors.TamperedVersionFile(f"header does not parse: {exc.msg}") from exc
+    body = tree.body
+    shape_ok = (
+        len(body) == 2
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+        and isinstance(body[1], ast.Assign)
+        and len(body[1].targets) == 1
+        and isinstance(body[1].targets[0], ast.Name)
+        and body[1].targets[0].id == "UNDO"
+    )
+    if not shape_ok:
+        raise errors.TamperedVersionFile(
+            "the part before the undo code must be only the docstring and `UNDO = {...}`"
+        )
+    assign = body[1]
+    assert isinstance(assign, ast.Assign)
+    try:
+        data = ast.literal_eval(assign.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
+        raise errors.TamperedVersionFile(f"UNDO is not a plain data literal: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != undo.FORMAT:
+        raise errors.TamperedVersionFile(f"UNDO is not a format-{undo.FORMAT} undo record")
+    return data
+
+
+def split(text: str) -> tuple[str, str]:
+    """(head, code) of a version file's text, split at the marker."""
+    index = text.find(MARKER)
+    if index < 0:
+        raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
+    return text[:index], text[index:]
+
+
+def parse(text: str) -> dict[str, Any]:
+    """The undo data of a version file, after checking its code is exactly undertow's."""
+    head, code = split(text)
+    if code != code_part():
+        raise errors.TamperedVersionFile(
+            "its code differs from what this undertow writes (edited by hand, or written by "
+            "another undertow version); nothing in it was run"
+        )
+    return _parse_head(head)
+
+
+def parse_data_only(text: str) -> dict[str, Any]:
+    """The undo data, without checking the code (for listing, which runs nothing)."""
+    head, _ = split(text)
+    return _parse_head(head)
