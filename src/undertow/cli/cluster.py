@@ -1,0 +1,87 @@
+"""`undertow cluster up|down|status|kubeconfig`: the local control plane for the demo and tests.
+
+undertow.cluster is imported inside the commands, so `undertow --help` stays fast. Errors
+(LocalClusterError) propagate to the root CLI, which maps every UndertowError to its exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="A real Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, "
+    "scheduler, kwok nodes).",
+    no_args_is_help=True,
+)
+
+NameOption = Annotated[str, typer.Option("--name", help="Cluster name (its own state dir).")]
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@app.command()
+def up(
+    name: NameOption = "undertow",
+    nodes: Annotated[int, typer.Option(min=1, help="Number of kwok nodes.")] = 3,
+    zones: Annotated[
+        int, typer.Option(min=1, help="Zones the nodes are spread over (topology label).")
+    ] = 3,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="API server port (0: any free port).")
+    ] = 0,
+) -> None:
+    """Start the cluster (building the binaries on first use), or reuse it if it runs."""
+    from undertow import cluster
+
+    info = cluster.up(
+        cluster.ClusterSpec(name=name, nodes=nodes, zones=zones, api_port=port),
+        progress=_progress,
+    )
+    typer.echo(f"cluster {info.name!r} is up at {info.api_url} with {info.nodes} nodes")
+    typer.echo(f"export KUBECONFIG={info.kubeconfig}")
+
+
+@app.command()
+def down(name: NameOption = "undertow") -> None:
+    """Stop every component; keeps only the logs."""
+    from undertow import cluster
+
+    stopped = cluster.down(name, progress=_progress)
+    typer.echo(f"cluster {name!r} stopped" if stopped else f"cluster {name!r} is not running")
+
+
+@app.command()
+def status(name: NameOption = "undertow") -> None:
+    """Each component's pid, port and health. Exit code 1 unless all are healthy."""
+    from undertow import cluster
+
+    info = cluster.status(name)
+    if info is None:
+        typer.echo(f"cluster {name!r} is not running")
+        raise typer.Exit(1)
+    typer.echo(f"cluster {info.name!r}  {info.api_url}  state: {info.state_dir}")
+    typer.echo(f"{'COMPONENT':<25} {'PID':>8} {'PORT':>6}  HEALTH")
+    for c in info.components:
+        health = "healthy" if c.healthy else ("unhealthy" if c.running else "not running")
+        typer.echo(f"{c.name:<25} {c.pid:>8} {c.port:>6}  {health}  (log: {c.log})")
+    if not info.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
+def kubeconfig(name: NameOption = "undertow") -> None:
+    """Print the admin kubeconfig's path."""
+    from undertow import cluster
+
+    path = cluster.StateDir.for_name(name).kubeconfig
+    if not path.is_file():
+        typer.echo(
+            f"cluster {name!r} is not running: start it with `undertow cluster up`", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(str(path))

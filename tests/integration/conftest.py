@@ -1,0 +1,122 @@
+"""Fixtures for the integration suite: one real local control plane per test session.
+
+- `local_cluster` (session): starts the local cluster once (building the binaries on first use),
+  or reuses the cluster behind UNDERTOW_TEST_KUBECONFIG when that is set. With CI=true a cluster
+  that cannot start FAILS the tests; elsewhere they are skipped with the reason.
+  UNDERTOW_TEST_KEEP_CLUSTER=1 leaves the cluster running after the session (the next session
+  reuses it, since `up` is idempotent).
+- `kubeconfig` (session): the admin kubeconfig path, as a str.
+- `namespace` (per test): a fresh namespace, deleted after the test.
+
+Everything under tests/integration is marked `integration` automatically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from undertow.errors import LocalClusterError
+
+TEST_CLUSTER_NAME = "undertow-test"
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class ClusterHandle:
+    """What the tests get: the kubeconfig, and the local cluster's details when we started it."""
+
+    kubeconfig: str
+    info: Any | None  # undertow.cluster.ClusterInfo, None for an external cluster
+
+    @property
+    def owned(self) -> bool:
+        return self.info is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def _progress(config: pytest.Config) -> Any:
+    """Print through pytest's capture, so a long first build is visible without -s."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def emit(message: str) -> None:
+        if capture is None:
+            print(message, file=sys.__stderr__, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            print(f"[local cluster] {message}", file=sys.stderr, flush=True)
+
+    return emit
+
+
+@pytest.fixture(scope="session")
+def local_cluster(request: pytest.FixtureRequest) -> Iterator[ClusterHandle]:
+    external = os.environ.get("UNDERTOW_TEST_KUBECONFIG")
+    if external:
+        yield ClusterHandle(kubeconfig=external, info=None)
+        return
+    from undertow import cluster
+
+    progress = _progress(request.config)
+    try:
+        info = cluster.up(cluster.ClusterSpec(name=TEST_CLUSTER_NAME), progress=progress)
+    except LocalClusterError as exc:
+        message = f"the local control plane could not start: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        yield ClusterHandle(kubeconfig=str(info.kubeconfig), info=info)
+    finally:
+        if os.environ.get("UNDERTOW_TEST_KEEP_CLUSTER") != "1":
+            cluster.down(TEST_CLUSTER_NAME, progress=progress)
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(local_cluster: ClusterHandle) -> str:
+    return local_cluster.kubeconfig
+
+
+@pytest.fixture(scope="session")
+def api_client(kubeconfig: str) -> Iterator[Any]:
+    """A kubernetes ApiClient on the admin kubeconfig (shared by the session)."""
+    from kubernetes import config
+
+    client = config.new_client_from_config(config_file=kubeconfig)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def namespace(request: pytest.FixtureRequest, api_client: Any) -> Iterator[str]:
+    """A namespace for one test (named after it), deleted afterwards with everything in it."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    slug = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = f"t-{slug}-{uuid.uuid4().hex[:6]}"
+    core = client.CoreV1Api(api_client)
+    core.create_namespace({"metadata": {"name": name, "labels": {"undertow.io/test": "true"}}})
+    try:
+        yield name
+    finally:
+        try:
+            core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
