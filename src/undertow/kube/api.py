@@ -117,6 +117,18 @@ class KubeApi:
     def list_nodes(self, label_selector: str | None = None) -> builtins.list[dict[str, Any]]:
         return self.list("v1", "Node", label_selector=label_selector)
 
+    def listable_kinds(self) -> builtins.list[tuple[str, str]]:
+        """(apiVersion, kind) of every served resource that can be listed and deleted."""
+        found = set()
+        for resource in self._dynamic.resources.search():
+            verbs = resource.verbs or []
+            if "/" in resource.name or "list" not in verbs or "delete" not in verbs:
+                continue
+            if resource.kind.endswith("List"):
+                continue
+            found.add((resource.group_version, resource.kind))
+        return sorted(found)
+
     def server_version(self) -> str:
         """The API server's gitVersion, e.g. "v1.35.4"."""
         return str(self._dynamic.version["kubernetes"]["gitVersion"])

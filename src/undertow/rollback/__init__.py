@@ -9,7 +9,7 @@ the undo verbs embedded in every version file, `template` renders and parses the
 from undertow.rollback.client import REMOVE, Change, JournaledClient
 from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport
 from undertow.rollback.executor import InterruptGate, execute
-from undertow.rollback.journal import Journal, default_versions_dir
+from undertow.rollback.journal import Journal
 
 __all__ = [
     "REMOVE",
@@ -20,6 +20,5 @@ __all__ = [
     "JournalEntry",
     "JournaledClient",
     "RollbackReport",
-    "default_versions_dir",
     "execute",
 ]

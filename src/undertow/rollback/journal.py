@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -162,9 +161,3 @@ class Journal:
 def _iso(timestamp_ns: int) -> str:
     moment = datetime.datetime.fromtimestamp(timestamp_ns / 1e9, tz=datetime.UTC)
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def default_versions_dir() -> Path:
-    """`$XDG_STATE_HOME/undertow/rollback`, i.e. `~/.local/state/undertow/rollback` by default."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "undertow" / "rollback"

@@ -1,0 +1,300 @@
+"""`undertow rollback list|execute|sweep`, and Krkn's `list-rollback` / `execute-rollback`.
+
+Parsing and printing only; the work is in `undertow.commands.rollback`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from undertow.kube import KubeApi
+    from undertow.rollback.directory import RunInfo
+    from undertow.rollback.entry import EntryOutcome, RollbackReport
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="List, execute or sweep pending rollbacks (the journal of version files).",
+)
+
+VersionsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--versions-dir",
+        envvar="UNDERTOW_ROLLBACK_DIR",
+        help="Versions directory [default: config's, else $XDG_STATE_HOME/undertow/rollback].",
+    ),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Take the versions dir and kubeconfig from this config."),
+]
+RunId = Annotated[str | None, typer.Option("--run", "-r", help="Only this run id.")]
+Scenario = Annotated[
+    str | None,
+    typer.Option("--scenario", "-s", help="Only this scenario type."),
+]
+Kubeconfig = Annotated[str | None, typer.Option("--kubeconfig", help="Kubeconfig file.")]
+Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
+
+
+def _versions_dir(explicit: Path | None, config: Path | None) -> Path:
+    from undertow.commands.rollback import resolve_versions_dir
+
+    return resolve_versions_dir(explicit, config_file=config)
+
+
+def _connector(kubeconfig: str | None, context: str | None, config: Path | None) -> KubeApi:
+    from undertow.kube import connect
+
+    if kubeconfig is None and config is not None:
+        from undertow.config import load_settings
+
+        settings = load_settings(config)
+        kubeconfig = str(settings.kubeconfig) if settings.kubeconfig else None
+        context = context or settings.context
+    return connect(kubeconfig, context)
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def _print_runs(runs: list[RunInfo], versions_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not runs:
+        console.print(f"No pending rollbacks in {versions_dir}.")
+        return
+    now = time.time()
+    for run in runs:
+        state = "[green]live[/]" if run.live else "[yellow]dead[/]"
+        who = f" pid {run.record.pid} on {run.record.host}" if run.record else ""
+        console.print(
+            f"[bold]run {run.run_id}[/] ({state}{who}, started {_age(now - run.started_ns / 1e9)}"
+            f" ago): {len(run.pending)} pending, {len(run.executed)} executed"
+        )
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for column in ("state", "scenario", "age", "undo", "file"):
+            table.add_column(column)
+        for listed in [*run.pending, *run.executed]:
+            table.add_row(
+                "executed" if listed.name.executed else "pending",
+                listed.name.scenario_type,
+                _age(now - listed.name.timestamp_ns / 1e9),
+                listed.description,
+                listed.path.name,
+            )
+        console.print(table)
+
+
+@app.command("list")
+def list_command(
+    *,
+    run: RunId = None,
+    scenario: Scenario = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also show executed files.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    versions_dir: VersionsDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """List pending rollbacks per run (live or dead, age, what each undo does). No cluster needed.
+
+    \b
+    Examples:
+      undertow rollback list
+      undertow rollback list --run 3f2a... --all --json
+    """
+    from undertow.commands.rollback import rollback_list, runs_as_json
+
+    where = _versions_dir(versions_dir, config)
+    runs = rollback_list(where, run_id=run, scenario_type=scenario, include_executed=all_)
+    if as_json:
+        typer.echo(json.dumps(runs_as_json(runs), indent=2))
+    else:
+        _print_runs(runs, where)
+
+
+class _Bar:
+    """Rich progress bar plus one line per entry."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(console=self.console, transient=True)
+        self.task = self.progress.add_task("rolling back", total=0)
+
+    def started(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+        self.progress.start()
+
+    def finished(self, outcome: EntryOutcome) -> None:
+        color = "green" if outcome.ok else "red"
+        self.progress.console.print(f"[{color}]{outcome.outcome}[/]: {outcome.detail}")
+        self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _summary(report: RollbackReport) -> str:
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items()))
+    return counts or "nothing to do"
+
+
+@app.command("execute")
+def execute_command(
+    *,
+    run: RunId = None,
+    scenario: Scenario = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Execute exactly this version file."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    versions_dir: VersionsDir = None,
+    config: ConfigFile = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Execute pending version files of dead runs, newest first, verifying each object.
+
+    Exit 3 if anything could not be restored (its file stays pending) or a file was refused.
+
+    \b
+    Examples:
+      undertow rollback execute --dry-run
+      undertow rollback execute --run 3f2a... --yes
+      undertow rollback execute --file ~/.local/state/undertow/rollback/<ctx>/<file>.py
+    """
+    from undertow.commands.rollback import rollback_execute, rollback_list
+
+    where = _versions_dir(versions_dir, config)
+    if not (yes or dry_run or file) and sys.stdin.isatty():
+        runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
+        count = sum(len(r.pending) for r in runs)
+        if count and not typer.confirm(f"Undo {count} pending change(s) in {len(runs)} run(s)?"):
+            raise typer.Exit(1)
+    bar = _Bar()
+    try:
+        result = rollback_execute(
+            where,
+            lambda: _connector(kubeconfig, context, config),
+            run_id=run,
+            scenario_type=scenario,
+            file=file,
+            dry_run=dry_run,
+            progress=bar,
+        )
+    finally:
+        bar.stop()
+    for live in result.live_runs:
+        typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
+    for _path, reason in result.refused:
+        typer.echo(f"refused: {reason}", err=True)
+    typer.echo(f"rollback: {_summary(result.report)}")
+    for outcome in result.report.not_restored:
+        typer.echo(f"still pending: {outcome.entry.path}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("sweep")
+def sweep_command(
+    *,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done.")] = False,
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            help="Seconds before objects of runs unknown here count as leftovers.",
+        ),
+    ] = 3600.0,
+    versions_dir: VersionsDir = None,
+    config: ConfigFile = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Roll back dead runs, then remove objects labelled managed-by=undertow left behind.
+
+    Objects of runs alive here are never touched; objects of runs unknown here (journal
+    lost, or another machine's) only once older than --older-than.
+
+    \b
+    Example:
+      undertow rollback sweep --dry-run
+    """
+    from undertow.commands.rollback import rollback_sweep
+
+    where = _versions_dir(versions_dir, config)
+    result = rollback_sweep(
+        where,
+        lambda: _connector(kubeconfig, context, config),
+        dry_run=dry_run,
+        min_age_seconds=older_than,
+    )
+    typer.echo(f"journal: {_summary(result.journal.report)}")
+    for shown, outcome, run in result.removed:
+        typer.echo(f"{outcome}: {shown} (run {run or '?'})")
+    for shown, reason in result.failed:
+        typer.echo(f"failed: {shown}: {reason}", err=True)
+    typer.echo(f"sweep: {len(result.removed)} leftover object(s), {len(result.failed)} failed")
+    raise typer.Exit(result.exit_code)
+
+
+def list_rollback(
+    *,
+    run: RunId = None,
+    scenario: Scenario = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also show executed files.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    versions_dir: VersionsDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Krkn's `list-rollback`: pending and executed files (`rollback list --all`)."""
+    list_command(
+        run=run,
+        scenario=scenario,
+        all_=all_,
+        as_json=as_json,
+        versions_dir=versions_dir,
+        config=config,
+    )
+
+
+def execute_rollback(
+    *,
+    run: RunId = None,
+    scenario: Scenario = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done.")] = False,
+    versions_dir: VersionsDir = None,
+    config: ConfigFile = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Krkn's `execute-rollback`: pending files newest first (`rollback execute --yes`)."""
+    execute_command(
+        run=run,
+        scenario=scenario,
+        file=None,
+        dry_run=dry_run,
+        yes=True,
+        versions_dir=versions_dir,
+        config=config,
+        kubeconfig=kubeconfig,
+        context=context,
+    )

@@ -1,0 +1,216 @@
+"""`undertow rollback list|execute|sweep`: plain functions, no terminal output.
+
+`rollback_list` needs no cluster. `rollback_execute` connects only when something is
+pending. Runs that are still alive are never touched: their own process rolls them back.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from undertow import errors
+from undertow.config.settings import default_versions_directory
+from undertow.kube import KubeApi
+from undertow.rollback import directory, executor, undo
+from undertow.rollback.client import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from undertow.rollback.directory import RunInfo
+from undertow.rollback.entry import RollbackReport
+from undertow.rollback.lock import is_live
+
+ENV_VERSIONS_DIR = "UNDERTOW_ROLLBACK_DIR"
+
+
+def resolve_versions_dir(
+    explicit: Path | None,
+    *,
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Path:
+    """--versions-dir, then $UNDERTOW_ROLLBACK_DIR, then the config file, then the default."""
+    env = os.environ if env is None else env
+    if explicit is not None:
+        return explicit.expanduser()
+    if env.get(ENV_VERSIONS_DIR):
+        return Path(env[ENV_VERSIONS_DIR]).expanduser()
+    if config_file is not None:
+        from undertow.config import load_settings
+
+        return load_settings(config_file, env=env).rollback.versions_directory
+    return default_versions_directory(env)
+
+
+def rollback_list(
+    versions_dir: Path,
+    *,
+    run_id: str | None = None,
+    scenario_type: str | None = None,
+    include_executed: bool = False,
+) -> list[RunInfo]:
+    """Runs with pending (and, with include_executed, executed) version files."""
+    return directory.list_runs(
+        versions_dir, run_id=run_id, scenario_type=scenario_type, include_executed=include_executed
+    )
+
+
+def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[str, Any]]:
+    """The `rollback list --json` document."""
+    now = time.time() if now is None else now
+
+    def files(listed: list[directory.ListedFile]) -> list[dict[str, Any]]:
+        return [
+            {
+                "file": str(f.path),
+                "scenario_type": f.name.scenario_type,
+                "timestamp_ns": f.name.timestamp_ns,
+                "undo": f.description,
+                "target": (f.data or {}).get("target"),
+                "problem": f.problem,
+            }
+            for f in listed
+        ]
+
+    return [
+        {
+            "run_id": r.run_id,
+            "context": str(r.path),
+            "live": r.live,
+            "pid": r.record.pid if r.record else None,
+            "host": r.record.host if r.record else None,
+            "age_seconds": round(now - r.started_ns / 1e9, 3),
+            "pending": files(r.pending),
+            "executed": files(r.executed),
+        }
+        for r in runs
+    ]
+
+
+@dataclass
+class ExecuteResult:
+    """What `rollback execute` did: the report, refused files, live runs left alone."""
+
+    report: RollbackReport = field(default_factory=RollbackReport)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+    live_runs: list[RunInfo] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything selected was restored; 3 otherwise (DESIGN §5)."""
+        return 3 if self.refused or not self.report.complete else 0
+
+
+def rollback_execute(
+    versions_dir: Path,
+    connect: Callable[[], KubeApi],
+    *,
+    run_id: str | None = None,
+    scenario_type: str | None = None,
+    file: Path | None = None,
+    dry_run: bool = False,
+    progress: executor.Progress | None = None,
+    should_abort: Callable[[], bool] | None = None,
+) -> ExecuteResult:
+    """Execute pending version files of dead runs newest first; `file` picks exactly one."""
+    result = ExecuteResult()
+    if file is not None:
+        entry = directory.load_for_execution(file)
+        if is_live(entry.path.parent):
+            raise errors.JournalError(
+                f"{file} belongs to a run that is still alive; stop it first (it rolls back itself)"
+            )
+        entries = [entry]
+    else:
+        selection = directory.select_pending(
+            versions_dir, run_id=run_id, scenario_type=scenario_type
+        )
+        result.refused, result.live_runs = selection.refused, selection.live_runs
+        entries = selection.entries
+    if not entries:
+        return result
+    api = connect()
+    try:
+        result.report = executor.execute(
+            entries, api, dry_run=dry_run, progress=progress, should_abort=should_abort
+        )
+    finally:
+        api.close()
+    return result
+
+
+@dataclass
+class SweepResult:
+    """Stale journal entries executed, then leftover labelled objects removed."""
+
+    journal: ExecuteResult
+    removed: list[tuple[str, str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    kept_live: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.failed or self.journal.exit_code else 0
+
+
+def _leftovers(
+    api: KubeApi, live: set[str], dead: set[str], min_age: float, now: float
+) -> list[dict[str, Any]]:
+    selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
+    found = []
+    for api_version, kind in api.listable_kinds():
+        for obj in api.iter(api_version, kind, label_selector=selector):
+            meta = obj["metadata"]
+            run = (meta.get("labels") or {}).get(undo.RUN_LABEL, "")
+            if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
+                continue  # a live run's, or owned (garbage-collected with its owner)
+            created = meta.get("creationTimestamp", "")
+            age = now - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+            if run in dead or age >= min_age:
+                found.append(obj)
+    return found
+
+
+def rollback_sweep(
+    versions_dir: Path,
+    connect: Callable[[], KubeApi],
+    *,
+    dry_run: bool = False,
+    min_age_seconds: float = 3600.0,
+    progress: executor.Progress | None = None,
+) -> SweepResult:
+    """Roll back dead runs' journals, then delete objects labelled managed-by=undertow
+    whose run is not alive here: at once for runs known dead in this versions dir, after
+    `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
+    journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
+    runs = directory.list_runs(versions_dir, include_executed=True)
+    live = {r.run_id for r in runs if r.live}
+    dead = {r.run_id for r in runs if not r.live}
+    result = SweepResult(journal)
+    api = connect()
+    try:
+        for obj in _leftovers(api, live, dead, min_age_seconds, time.time()):
+            meta = obj["metadata"]
+            target = {
+                "api_version": obj["apiVersion"],
+                "kind": obj["kind"],
+                "name": meta["name"],
+                "namespace": meta.get("namespace"),
+                "uid": meta["uid"],
+            }
+            shown = f"{obj['kind']} {meta.get('namespace') or ''}/{meta['name']}".replace(" /", " ")
+            data = {"format": undo.FORMAT, "action": "delete_created", "target": target}
+            try:
+                outcome = undo.undo(api.dynamic, data, dry_run=dry_run)
+            except Exception as exc:
+                result.failed.append((shown, str(exc)))
+                continue
+            result.removed.append(
+                (shown, outcome.outcome, meta.get("labels", {}).get(undo.RUN_LABEL, ""))
+            )
+    finally:
+        api.close()
+    return result
