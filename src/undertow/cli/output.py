@@ -1,0 +1,55 @@
+"""Terminal output shared by the commands: consoles, the ignored list, the summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from undertow.runner import RunOutcome
+
+
+def console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_ignored(out: Console, ignored: Sequence[str]) -> None:
+    """Said once per run: everything in the input undertow will not act on."""
+    if ignored:
+        out.print(f"[yellow]ignored:[/] {'; '.join(ignored)}", markup=True)
+
+
+def summary_table(outcome: RunOutcome) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"run {outcome.run_id}", show_lines=False)
+    for column in ("#", "scenario", "file", "result", "time", "rollback", "details"):
+        table.add_column(column, overflow="fold")
+    styles = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
+    for run in outcome.runs:
+        tally = run.rollback
+        parts = [
+            f"{count} {label}"
+            for count, label in (
+                (tally.restored, "restored"),
+                (tally.already_restored, "already restored"),
+                (tally.conflicts, "conflict"),
+                (tally.failed, "FAILED"),
+                (tally.pending, "kept pending"),
+            )
+            if count
+        ]
+        table.add_row(
+            str(run.iteration),
+            run.scenario_type,
+            run.file,
+            f"[{styles[run.status]}]{run.status}[/]",
+            f"{run.duration:.1f}s",
+            ", ".join(parts) or "-",
+            run.error or run.summary,
+        )
+    return table

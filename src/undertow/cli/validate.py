@@ -1,0 +1,34 @@
+"""`undertow validate`."""
+
+from __future__ import annotations
+
+import typer
+
+from undertow.cli.options import Config, Scenarios
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+
+@app.command()
+def validate(*, config: Config, scenario: Scenarios = None) -> None:
+    """Check a config and every scenario file it names, without touching any cluster.
+
+    Krkn's config.yaml is accepted as is; sections undertow does not implement are
+    listed once as ignored. Every problem is reported with its file, line and field,
+    and the exit code is 2.
+
+    \b
+    Examples:
+      undertow validate -c config.yaml
+      undertow validate -c config.yaml --scenario pod_disruption_scenarios
+    """
+    from undertow.cli.output import console, print_ignored
+    from undertow.commands.validate import validate as run_validate
+
+    result = run_validate(config, only=scenario or ())
+    out = console()
+    print_ignored(out, result.ignored)
+    for job in result.plan.jobs:
+        out.print(f"ok  {job.scenario_type}: {job.file}")
+    count = len(result.plan.jobs)
+    out.print(f"{result.settings.source}: valid, {count} scenario file{'s' if count != 1 else ''}")

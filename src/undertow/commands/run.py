@@ -1,0 +1,97 @@
+"""`undertow run`: validate everything, then run (or only plan) the scenarios.
+
+Order: config and every scenario file are validated (exit 2, no cluster contact) → the
+journal is opened (fail closed) → the cluster is connected → stale runs are reported and,
+with rollback.auto, rolled back → the loop runs, each scenario settling its own journal
+entries in a `finally` → reports are written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from undertow.clock import CancelToken, SystemClock
+from undertow.commands.validate import Validated
+from undertow.events import EventLog
+from undertow.report import write_reports
+from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
+from undertow.scenarios.base import PlanContext
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    job: ScenarioJob
+    lines: list[str]
+
+
+def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
+    """Resolve targets read-only and describe what each scenario would do; change nothing."""
+    from undertow.kube import connect
+
+    settings = validated.settings
+    kubeconfig = str(settings.kubeconfig) if settings.kubeconfig else None
+    api = connect(kubeconfig, settings.context)
+    try:
+        planned = []
+        for job in validated.plan.jobs:
+            ctx = PlanContext(
+                api=api,
+                scenario_type=job.scenario_type,
+                scenario_file=job.file,
+                log=log.getChild(job.scenario_type),
+            )
+            planned.append(PlannedJob(job, job.plugin.plan(ctx, job.spec)))
+        return planned
+    finally:
+        api.close()
+
+
+def run(
+    validated: Validated,
+    *,
+    log: logging.Logger,
+    ask: Callable[[str], bool],
+    events: EventLog | None = None,
+) -> RunOutcome:
+    """Run the validated plan against the cluster; the outcome carries the exit code."""
+    from undertow.runner.cluster import ClusterBackend
+
+    settings = validated.settings
+    events = events if events is not None else EventLog()
+    cancel = CancelToken()
+    backend: ClusterBackend | None = None
+
+    def on_signal() -> None:
+        if backend is not None:
+            backend.gate.signal_received()
+
+    with SignalWatch(cancel, on_signal=on_signal) as watch:
+        backend = ClusterBackend.open(
+            versions_directory=settings.rollback.versions_directory,
+            auto_rollback=settings.rollback.auto,
+            kubeconfig=settings.kubeconfig,
+            context=settings.context,
+            ask=ask,
+            log=log,
+        )
+        outcome = execute(
+            validated.plan,
+            backend=backend,
+            options=LoopOptions(
+                iterations=settings.tunings.iterations,
+                wait_duration=settings.tunings.wait_duration,
+                daemon_mode=settings.tunings.daemon_mode,
+                exit_on_failure=settings.exit_on_failure,
+            ),
+            clock=SystemClock(),
+            cancel=cancel,
+            events=events,
+            log=log,
+            watch=watch,
+        )
+    if settings.report_directory is not None:
+        for path in write_reports(settings.report_directory, events.events):
+            log.info("report written: %s", path)
+    return outcome

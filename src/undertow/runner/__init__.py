@@ -1,0 +1,41 @@
+"""The runner: validate scenario files into a plan, then run it with rollback guaranteed.
+
+`build_plan` (no cluster) → `execute` (stale runs, the loop, settle in `finally`) →
+`RunOutcome.exit_code`. The cluster and the journal are reached only through the
+`RunBackend` protocol.
+"""
+
+from undertow.runner.backend import RunBackend, ScenarioGuard
+from undertow.runner.execute import execute
+from undertow.runner.loop import LoopOptions
+from undertow.runner.outcome import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_ROLLBACK_INCOMPLETE,
+    RollbackTally,
+    RunOutcome,
+    ScenarioRun,
+    StaleReport,
+)
+from undertow.runner.plan import RunPlan, ScenarioJob, build_plan
+from undertow.runner.signals import SignalWatch
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_ROLLBACK_INCOMPLETE",
+    "LoopOptions",
+    "RollbackTally",
+    "RunBackend",
+    "RunOutcome",
+    "RunPlan",
+    "ScenarioGuard",
+    "ScenarioJob",
+    "ScenarioRun",
+    "SignalWatch",
+    "StaleReport",
+    "build_plan",
+    "execute",
+]

@@ -1,0 +1,166 @@
+"""The real `RunBackend`: the rollback journal and the journaled kube client.
+
+Order matters: the journal is opened first, so an unusable versions directory stops the run
+before undertow talks to the cluster at all (fail closed). Then the API is connected, stale
+runs are handled, and each scenario gets its own journaled client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from undertow.kube import KubeApi, connect
+from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport, undo
+from undertow.rollback import directory as versions
+from undertow.rollback import execute as execute_undo
+from undertow.runner.outcome import RollbackTally, StaleReport
+
+_ALREADY = {undo.ALREADY_RESTORED, undo.GONE, undo.NOTHING_TO_UNDO}
+
+
+def tally(report: RollbackReport) -> RollbackTally:
+    """Count a journal RollbackReport's outcomes into the runner's tally."""
+    restored = already = conflicts = failed = 0
+    errors: list[str] = []
+    for outcome in report.outcomes:
+        if outcome.outcome == undo.RESTORED:
+            restored += 1
+        elif outcome.outcome in _ALREADY:
+            already += 1
+        elif outcome.outcome == undo.CONFLICT:
+            conflicts += 1
+            errors.append(outcome.detail)
+        elif not outcome.ok:
+            failed += 1
+            errors.append(outcome.detail)
+    return RollbackTally(
+        restored=restored,
+        already_restored=already,
+        conflicts=conflicts,
+        failed=failed,
+        pending=len(report.kept_pending),
+        errors=tuple(errors),
+    )
+
+
+class ScenarioJournal:
+    """One scenario's journaled client, settled once."""
+
+    def __init__(
+        self, client: JournaledClient, *, auto_rollback: bool, gate: InterruptGate
+    ) -> None:
+        self._client = client
+        self._auto = auto_rollback
+        self._gate = gate
+
+    @property
+    def kube(self) -> JournaledClient:
+        return self._client
+
+    def settle(self, *, passed: bool) -> RollbackTally:
+        if not passed:
+            self._gate.rollback_started()
+        report = self._client.settle(passed, self._auto, should_abort=self._gate.should_abort)
+        return tally(report)
+
+
+class ClusterBackend:
+    def __init__(
+        self,
+        api: KubeApi,
+        journal: Journal,
+        *,
+        versions_directory: Path,
+        auto_rollback: bool,
+        gate: InterruptGate,
+        log: logging.Logger,
+    ) -> None:
+        self._api = api
+        self._journal = journal
+        self._versions = versions_directory
+        self._auto = auto_rollback
+        self._gate = gate
+        self._log = log
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        versions_directory: Path,
+        auto_rollback: bool,
+        kubeconfig: Path | None,
+        context: str | None,
+        ask: Callable[[str], bool],
+        log: logging.Logger,
+        run_id: str | None = None,
+    ) -> ClusterBackend:
+        """Open the journal (fail closed), then connect; close the journal if that fails."""
+        journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        try:
+            api = connect(str(kubeconfig) if kubeconfig else None, context)
+        except BaseException:
+            journal.close()
+            raise
+        return cls(
+            api,
+            journal,
+            versions_directory=versions_directory,
+            auto_rollback=auto_rollback,
+            gate=InterruptGate(ask),
+            log=log,
+        )
+
+    @property
+    def run_id(self) -> str:
+        return self._journal.run_id
+
+    @property
+    def journal(self) -> Journal:
+        return self._journal
+
+    @property
+    def gate(self) -> InterruptGate:
+        return self._gate
+
+    def recover_stale(self) -> StaleReport:
+        stale = [run for run in versions.stale_runs(self._versions) if run.run_id != self.run_id]
+        if not stale:
+            return StaleReport()
+        runs = tuple(run.run_id for run in stale)
+        entries = sum(len(run.pending) for run in stale)
+        self._log.warning(
+            "%d pending rollback entr%s from %d earlier run(s) whose process is gone: %s",
+            entries,
+            "y" if entries == 1 else "ies",
+            len(runs),
+            ", ".join(runs),
+        )
+        if not self._auto:
+            self._log.warning("rollback.auto is off: run `undertow rollback execute` to restore")
+            return StaleReport(runs=runs, entries=entries, tally=RollbackTally(pending=entries))
+        selection = versions.select_pending(self._versions)
+        chosen = [entry for entry in selection.entries if entry.run_id in runs]
+        self._gate.rollback_started()
+        report = execute_undo(
+            chosen, self._api, resolve="executed", should_abort=self._gate.should_abort
+        )
+        result = tally(report)
+        refused = [f"{path}: {why}" for path, why in selection.refused]
+        if refused:
+            result = result + RollbackTally(failed=len(refused), errors=tuple(refused))
+        return StaleReport(runs=runs, entries=entries, rolled_back=True, tally=result)
+
+    def begin(self, scenario_type: str, scenario_file: str) -> ScenarioJournal:
+        client = JournaledClient(self._api, self._journal, scenario_type, self.run_id)
+        return ScenarioJournal(client, auto_rollback=self._auto, gate=self._gate)
+
+    def close(self) -> None:
+        try:
+            self._journal.close()
+        finally:
+            with contextlib.suppress(Exception):
+                self._api.close()

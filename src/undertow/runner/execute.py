@@ -1,0 +1,75 @@
+"""One whole run: stale runs first, then the loop, then the summary event.
+
+Signals only cancel (see `undertow.runner.signals`); every scenario settles its own journal
+entries in the loop's `finally`, and the backend is closed in this function's `finally`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from undertow.clock import CancelToken, Clock
+from undertow.events import Event, EventSink
+from undertow.runner.backend import RunBackend
+from undertow.runner.loop import LoopOptions, LoopState, run_loop
+from undertow.runner.outcome import RunOutcome, ScenarioRun
+from undertow.runner.plan import RunPlan
+from undertow.runner.signals import SignalWatch
+
+
+def execute(
+    plan: RunPlan,
+    *,
+    backend: RunBackend,
+    options: LoopOptions,
+    clock: Clock,
+    cancel: CancelToken,
+    events: EventSink,
+    log: logging.Logger,
+    watch: SignalWatch | None = None,
+) -> RunOutcome:
+    """Run the plan against the backend; never raises for scenario failures."""
+    state = LoopState()
+    runs: list[ScenarioRun] = []
+    events.emit(Event("run.started", f"run {backend.run_id}", data={"run_id": backend.run_id}))
+    try:
+        stale = backend.recover_stale()
+        if stale.runs:
+            events.emit(
+                Event(
+                    "run.stale",
+                    f"{stale.entries} pending entries from {len(stale.runs)} earlier run(s)",
+                    data={"runs": list(stale.runs), "rolled_back": stale.rolled_back},
+                )
+            )
+        if not stale.tally.complete:
+            state.stopped_early = "stale runs could not be rolled back; nothing was injected"
+        else:
+            runs = run_loop(
+                plan,
+                backend=backend,
+                options=options,
+                clock=clock,
+                cancel=cancel,
+                events=events,
+                log=log,
+                state=state,
+            )
+    finally:
+        backend.close()
+    signal = watch.received if watch is not None and watch.received is not None else state.signal
+    outcome = RunOutcome(
+        run_id=backend.run_id,
+        runs=tuple(runs),
+        stale=stale,
+        signal=signal,
+        stopped_early=state.stopped_early,
+    )
+    events.emit(
+        Event(
+            "run.finished",
+            f"exit code {outcome.exit_code}",
+            data={"exit_code": outcome.exit_code, "stopped_early": outcome.stopped_early},
+        )
+    )
+    return outcome
