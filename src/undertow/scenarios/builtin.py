@@ -7,4 +7,6 @@ scenario type never imports the others (nor their cloud SDKs).
 
 from __future__ import annotations
 
-BUILTIN_SCENARIOS: dict[str, str] = {}
+BUILTIN_SCENARIOS: dict[str, str] = {
+    "pod_disruption_scenarios": "undertow.scenarios.pod_disruption:plugin",
+}

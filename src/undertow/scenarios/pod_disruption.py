@@ -6,10 +6,14 @@ File format (Krkn's): a list of `{id: kill-pods, config: {...}}`.
 
 from __future__ import annotations
 
-from typing import Literal
+import random
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import RootModel, model_validator
 
+from undertow.kube.refs import ObjectRef
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import (
     Count,
     LabelSelector,
@@ -18,6 +22,14 @@ from undertow.scenarios.common.fields import (
     Seconds,
     SpecModel,
 )
+from undertow.scenarios.common.lookup import find_pods
+from undertow.scenarios.common.recovery import PodRecovery
+from undertow.scenarios.common.status import Obj
+from undertow.scenarios.common.targets import pick, pod_key
+from undertow.scenarios.common.waiting import wait_until
+
+if TYPE_CHECKING:
+    from undertow.kube import KubeApi
 
 
 class KillPodsConfig(SpecModel):
@@ -58,3 +70,166 @@ class KillPods(SpecModel):
 
 class PodDisruptionSpec(RootModel[list[KillPods]]):
     """The whole scenario file: one or more kill-pods entries, run in order."""
+
+
+# --- the plugin ------------------------------------------------------------------------
+
+
+KILL_WORKERS = 16
+"""Deletions in flight at once (`execution: parallel`)."""
+KILL_RATE = 200.0
+"""Deletions started per second at most, so a large kill does not flood the API server."""
+
+
+def _targets(api: KubeApi, cfg: KillPodsConfig) -> list[Obj]:
+    return find_pods(
+        api,
+        namespace_pattern=cfg.namespace_pattern,
+        label_selector=cfg.label_selector,
+        name_pattern=cfg.name_pattern,
+        exclude_label=cfg.exclude_label,
+        node_label_selector=cfg.node_label_selector,
+        node_names=list(cfg.node_names),
+    )
+
+
+def _describe(cfg: KillPodsConfig) -> str:
+    what = f"label {cfg.label_selector}" if cfg.label_selector else f"name ~ {cfg.name_pattern}"
+    extra = f", excluding {cfg.exclude_label}" if cfg.exclude_label else ""
+    return f"namespace ~ {cfg.namespace_pattern}, {what}{extra}"
+
+
+class PodDisruptionPlugin:
+    scenario_type = "pod_disruption_scenarios"
+    summary = "Delete pods by namespace regex and label or name; measure their recovery"
+    spec_model = PodDisruptionSpec
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
+    def plan(self, ctx: PlanContext, spec: PodDisruptionSpec) -> list[str]:
+        lines = []
+        for n, entry in enumerate(spec.root):
+            cfg = entry.config
+            found = _targets(ctx.api, cfg)
+            force = " with grace period 0" if cfg.force else ""
+            lines.append(
+                f"[{n}] delete {min(cfg.kill, len(found))} of {len(found)} pods matching "
+                f"{_describe(cfg)}{force}; expect {len(found)} Running+Ready again within "
+                f"{cfg.recovery_deadline:g}s"
+            )
+            if len(found) < cfg.kill:
+                lines.append(f"[{n}] would fail: only {len(found)} pods match, {cfg.kill} wanted")
+        return lines
+
+    def run(self, ctx: RunContext, spec: PodDisruptionSpec) -> ScenarioResult:
+        results = [self._one(ctx, entry.config, n) for n, entry in enumerate(spec.root)]
+        failed = [r for r in results if not r.passed]
+        metrics: dict[str, float] = {}
+        for r in results:
+            for key, value in r.metrics.items():
+                metrics[key] = metrics.get(key, 0.0) + value if key == "killed" else value
+        return ScenarioResult(
+            passed=not failed and not ctx.cancel.cancelled,
+            summary="; ".join(r.summary for r in results),
+            targets=[t for r in results for t in r.targets],
+            metrics=metrics,
+        )
+
+    def _one(self, ctx: RunContext, cfg: KillPodsConfig, n: int) -> ScenarioResult:
+        started = ctx.clock.monotonic()
+        population = _targets(ctx.kube.api, cfg)
+        selection = ctx.clock.monotonic() - started
+        if len(population) < cfg.kill:
+            message = f"only {len(population)} pods match {_describe(cfg)}, {cfg.kill} wanted"
+            ctx.emit("scenario.error", message, entry=n)
+            return ScenarioResult(False, message, metrics={"selection_seconds": selection})
+        victims = pick(population, cfg.kill, self._rng)
+        ctx.emit(
+            "targets.selected",
+            f"{len(victims)} of {len(population)} pods selected in {selection:.2f}s",
+            entry=n,
+            pods=[pod_key(p) for p in victims],
+        )
+        tracker = PodRecovery.before(population)
+        killed_at = ctx.clock.monotonic()
+        failures = _kill(ctx, cfg, victims, tracker, n)
+        kill_seconds = max(ctx.clock.monotonic() - killed_at, 1e-9)
+        ctx.log.info("deleted %d pods in %.2fs", len(tracker.killed), kill_seconds)
+        outcome = wait_until(
+            lambda: tracker.observe(_targets(ctx.kube.api, cfg), ctx.clock.monotonic()),
+            timeout=cfg.recovery_deadline,
+            interval=min(cfg.duration, 1.0) or 0.5,
+            clock=ctx.clock,
+            cancel=ctx.cancel,
+        )
+        metrics = _metrics(tracker, killed_at, selection, kill_seconds)
+        for key, seconds in tracker.times_to_recover().items():
+            if seconds is not None:
+                ctx.emit(
+                    "pod.recovered", f"{key} replaced in {seconds:.1f}s", pod=key, seconds=seconds
+                )
+        shown = [k.key for k in tracker.killed]
+        if failures:
+            summary = f"{failures} of {len(victims)} deletions failed"
+        elif outcome.cancelled:
+            summary = "cancelled while waiting for recovery"
+        elif not tracker.recovered:
+            summary = (
+                f"not recovered: {tracker.ready_now} of {tracker.expected} pods Running+Ready "
+                f"after {cfg.recovery_deadline:g}s"
+            )
+            ctx.emit("recovery.failed", summary, entry=n)
+        else:
+            summary = (
+                f"killed {len(tracker.killed)} pods; {tracker.expected} Running+Ready again "
+                f"in {metrics['recovery_seconds']:.1f}s"
+            )
+            ctx.emit("recovery.ok", summary, entry=n, seconds=metrics["recovery_seconds"])
+            return ScenarioResult(True, summary, shown, metrics)
+        return ScenarioResult(False, summary, shown, metrics)
+
+
+def _kill(
+    ctx: RunContext, cfg: KillPodsConfig, victims: list[Obj], tracker: PodRecovery, n: int
+) -> int:
+    """Delete the victims (bounded and rate-limited); return how many deletions failed."""
+    grace = 0 if cfg.force else None
+
+    def kill(pod: Obj) -> float:
+        ctx.kube.delete(ObjectRef.of(pod), grace_period_seconds=grace)
+        return ctx.clock.monotonic()
+
+    workers = KILL_WORKERS if cfg.execution == "parallel" else 1
+    outcomes = fan_out(victims, kill, workers=workers, per_second=KILL_RATE, cancel=ctx.cancel)
+    failures = 0
+    for o in outcomes:
+        if o.result is not None:
+            tracker.killed_pod(o.item, o.result)
+            ctx.emit("pod.killed", f"deleted pod {pod_key(o.item)}", entry=n, pod=pod_key(o.item))
+        else:
+            failures += 1
+            ctx.emit("pod.kill_failed", f"{pod_key(o.item)}: {o.error}", entry=n)
+    return failures
+
+
+def _metrics(
+    tracker: PodRecovery, killed_at: float, selection: float, kill_seconds: float
+) -> dict[str, float]:
+    metrics = {
+        "selection_seconds": selection,
+        "killed": float(len(tracker.killed)),
+        "kill_seconds": kill_seconds,
+        "kills_per_second": len(tracker.killed) / kill_seconds,
+        "expected_ready": float(tracker.expected),
+        "ready_after": float(tracker.ready_now),
+    }
+    known = [s for s in tracker.times_to_recover().values() if s is not None]
+    if known:
+        metrics["max_pod_recovery_seconds"] = max(known)
+    if tracker.recovered_at is not None:
+        metrics["recovery_seconds"] = tracker.recovered_at - killed_at
+    return metrics
+
+
+plugin = PodDisruptionPlugin()
