@@ -6,10 +6,14 @@ File format (Krkn's): top key `application_outage:`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import secrets
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
+from undertow.errors import ScenarioError
+from undertow.kube.refs import ObjectRef
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.fields import Seconds, SpecModel
 from undertow.scenarios.common.selectors import (
     parse_selector,
@@ -17,6 +21,7 @@ from undertow.scenarios.common.selectors import (
     validate_key,
     validate_value,
 )
+from undertow.scenarios.common.targets import pod_key
 
 
 def _exclusions(value: object) -> object:
@@ -83,3 +88,71 @@ class ApplicationOutage(SpecModel):
 
 class ApplicationOutageSpec(SpecModel):
     application_outage: ApplicationOutage
+
+
+# --- the plugin ------------------------------------------------------------------------
+
+
+def network_policy(outage: ApplicationOutage, name: str) -> dict[str, Any]:
+    """A policy with the given types and no rules: all such traffic of the pods is denied."""
+    selector: dict[str, Any] = {}
+    if outage.pod_selector:
+        selector["matchLabels"] = dict(outage.pod_selector)
+    if outage.exclude_label:
+        selector["matchExpressions"] = [
+            {"key": key, "operator": "NotIn", "values": list(values)}
+            for key, values in outage.exclude_label.items()
+        ]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": outage.namespace},
+        "spec": {"podSelector": selector, "policyTypes": list(outage.block)},
+    }
+
+
+class ApplicationOutagePlugin:
+    scenario_type = "application_outages_scenarios"
+    summary = "Block Ingress/Egress of selected pods with a deny NetworkPolicy for a duration"
+    spec_model = ApplicationOutageSpec
+
+    def plan(self, ctx: PlanContext, spec: ApplicationOutageSpec) -> list[str]:
+        outage = spec.application_outage
+        pods = ctx.api.list_pods(outage.namespace, outage.pod_selector_string() or None)
+        return [
+            f"create a NetworkPolicy in {outage.namespace} denying {'+'.join(outage.block)} "
+            f"for {len(pods)} pods ({outage.pod_selector_string() or 'all pods'}) "
+            f"for {outage.duration:g}s, then delete it"
+        ]
+
+    def run(self, ctx: RunContext, spec: ApplicationOutageSpec) -> ScenarioResult:
+        outage = spec.application_outage
+        ctx.kube.api.get(ObjectRef("v1", "Namespace", outage.namespace))
+        pods = ctx.kube.api.list_pods(outage.namespace, outage.pod_selector_string() or None)
+        name = f"undertow-outage-{secrets.token_hex(4)}"
+        created = ctx.kube.create(network_policy(outage, name))
+        ref = ObjectRef.of(created)
+        started = ctx.clock.monotonic()
+        targets = [pod_key(p) for p in pods]
+        ctx.emit(
+            "outage.started",
+            f"NetworkPolicy {outage.namespace}/{name} blocks {'+'.join(outage.block)} "
+            f"of {len(pods)} pods",
+            policy=name,
+            pods=targets,
+        )
+        cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
+        report = ctx.kube.revert(ref)
+        held = ctx.clock.monotonic() - started
+        if not report.complete:
+            why = "; ".join(f"{o.outcome}: {o.detail}" for o in report.not_restored)
+            raise ScenarioError(f"the NetworkPolicy {name} could not be removed ({why})")
+        ctx.emit("outage.ended", f"NetworkPolicy {name} removed after {held:.1f}s", seconds=held)
+        metrics = {"outage_seconds": held, "pods": float(len(pods))}
+        if cancelled:
+            return ScenarioResult(False, f"cancelled after {held:.1f}s", targets, metrics)
+        summary = f"{len(pods)} pods cut off ({'+'.join(outage.block)}) for {held:.1f}s"
+        return ScenarioResult(True, summary, targets, metrics)
+
+
+plugin = ApplicationOutagePlugin()

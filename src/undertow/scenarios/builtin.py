@@ -9,4 +9,5 @@ from __future__ import annotations
 
 BUILTIN_SCENARIOS: dict[str, str] = {
     "pod_disruption_scenarios": "undertow.scenarios.pod_disruption:plugin",
+    "application_outages_scenarios": "undertow.scenarios.application_outage:plugin",
 }
