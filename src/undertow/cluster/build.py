@@ -108,7 +108,9 @@ def _steps(pins: Pins, out: Path) -> list[_Step]:
 def go_env(go: GoToolchain, base: dict[str, str] | None = None) -> dict[str, str]:
     """Never download a toolchain, link statically, keep paths out of the binaries."""
     env = dict(os.environ if base is None else base)
-    env.update(GOTOOLCHAIN="local", CGO_ENABLED="0", GOFLAGS="-trimpath -mod=readonly")
+    env.update(
+        GOTOOLCHAIN="local", CGO_ENABLED="0", GOFLAGS="-trimpath -mod=readonly -buildvcs=false"
+    )
     env["PATH"] = f"{Path(go.path).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
