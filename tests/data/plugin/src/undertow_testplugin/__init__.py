@@ -1,0 +1,63 @@
+"""`sleep_scenarios`: a third-party plugin used by undertow's tests.
+
+It waits `duration` seconds and ends as told by `outcome`. With `configmap_namespace` it
+first creates a ConfigMap through the journaled client, so a failed run proves that the
+runner's rollback removes it (and a passed run proves the normal clean-up does).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.common.fields import LabelSelector, PositiveCount, Regex, Seconds, SpecModel
+
+
+class SleepConfig(SpecModel):
+    duration: Seconds = 0.0
+    outcome: Literal["pass", "fail", "raise", "exit", "interrupt"] = "pass"
+    name_pattern: Regex = ""
+    label_selector: LabelSelector = ""
+    count: PositiveCount = 1
+    configmap_namespace: str = ""
+
+
+class SleepSpec(SpecModel):
+    sleep: SleepConfig
+
+
+class SleepPlugin:
+    scenario_type = "sleep_scenarios"
+    summary = "Wait, then pass or fail as told (test plugin)."
+    spec_model = SleepSpec
+
+    def plan(self, ctx: PlanContext, spec: SleepSpec) -> list[str]:
+        return [f"sleep {spec.sleep.duration:g}s, then {spec.sleep.outcome}"]
+
+    def run(self, ctx: RunContext, spec: SleepSpec) -> ScenarioResult:
+        config = spec.sleep
+        created = None
+        if config.configmap_namespace:
+            created = ctx.kube.create(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"generateName": "sleep-", "namespace": config.configmap_namespace},
+                    "data": {"scenario": ctx.scenario_file},
+                }
+            )
+        ctx.emit("sleep.started", f"sleeping {config.duration:g}s")
+        ctx.clock.sleep(config.duration, ctx.cancel)
+        if config.outcome == "raise":
+            raise RuntimeError("the test plugin was told to raise")
+        if config.outcome == "exit":
+            raise SystemExit(7)
+        if config.outcome == "interrupt":
+            raise KeyboardInterrupt
+        if created is not None and config.outcome == "pass":
+            ctx.kube.revert(created)
+        passed = config.outcome == "pass"
+        return ScenarioResult(passed=passed, summary="slept" if passed else "told to fail")
+
+
+plugin = SleepPlugin()

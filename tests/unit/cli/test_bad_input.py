@@ -1,0 +1,357 @@
+# ruff: noqa: E501  (expected messages stay on one line, exactly as the terminal shows them)
+"""Bad input of every kind: a precise message (file, line, field, expectation), exit 2,
+no traceback, and nothing touched (no versions directory, no cluster contact).
+
+Each case writes its files into a scratch directory and runs `undertow validate` (and, for
+a selection, `undertow run`, whose kubeconfig points at a closed port: reaching the cluster
+would fail differently, with exit 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+GOOD_SLEEP = "sleep:\n  duration: 0\n"
+
+
+def native(scenarios: str = "  - sleep_scenarios: [s.yaml]\n", extra: str = "") -> str:
+    return f"scenarios:\n{scenarios}{extra}"
+
+
+def krkn(kraken_extra: str = "", rest: str = "") -> str:
+    return (
+        "kraken:\n"
+        "    kubeconfig_path: ~/.kube/config\n"
+        f"{kraken_extra}"
+        "    chaos_scenarios:\n"
+        "        - sleep_scenarios:\n"
+        "            - s.yaml\n"
+        f"{rest}"
+    )
+
+
+@dataclass
+class Case:
+    id: str
+    files: dict[str, str | bytes]
+    expected: str
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    config: str = "config.yaml"
+
+
+CASES = [
+    Case("config-missing", {}, "config.yaml: file not found"),
+    Case(
+        "config-is-directory",
+        {"config.yaml/x": ""},
+        "config.yaml: is a directory, expected a YAML file",
+    ),
+    Case(
+        "yaml-syntax",
+        {"config.yaml": "scenarios:\n  - sleep_scenarios: [s.yaml\nx: 1\n"},
+        "config.yaml:3: invalid YAML: expected ',' or ']', but got ':' (column 2)",
+    ),
+    Case(
+        "duplicate-key",
+        {
+            "config.yaml": native() + "exit_on_failure: true\nexit_on_failure: false\n",
+            "s.yaml": GOOD_SLEEP,
+        },
+        'config.yaml:4: invalid YAML: found duplicate key "exit_on_failure" with value "False" (original value: "True") (column 1)',
+    ),
+    Case(
+        "empty-config",
+        {"config.yaml": "# nothing\n"},
+        "config.yaml: empty file: expected a config mapping",
+    ),
+    Case(
+        "config-is-list",
+        {"config.yaml": "- a\n- b\n"},
+        "config.yaml:1: expected a mapping with a `kraken:` section (Krkn) or a `scenarios:` list (undertow), got a list",
+    ),
+    Case(
+        "krkn-unknown-section",
+        {"config.yaml": krkn(rest="tuning:\n    iterations: 2\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:6 at tuning: unknown section 'tuning' (did you mean 'tunings'? known: "
+        "cerberus, elastic, health_checks, kraken, kubevirt_checks, object_state_checks, "
+        "performance_monitoring, resiliency, telemetry, triggers, tunings)",
+    ),
+    Case(
+        "krkn-unknown-kraken-key",
+        {"config.yaml": krkn("    auto_rolback: true\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at kraken.auto_rolback: unknown field 'auto_rolback' (did you mean "
+        "'auto_rollback'? allowed: auto_rollback, chaos_scenarios, exit_on_failure, "
+        "kubeconfig_path, rollback_versions_directory)",
+    ),
+    Case(
+        "krkn-kraken-not-mapping",
+        {"config.yaml": "kraken:\n  - chaos_scenarios\n"},
+        "config.yaml:1 at kraken: expected a mapping, got a list",
+    ),
+    Case(
+        "iterations-zero",
+        {"config.yaml": krkn(rest="tunings:\n    iterations: 0\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:7 at tunings.iterations: must be >= 1, got 0",
+    ),
+    Case(
+        "iterations-not-integer",
+        {"config.yaml": krkn(rest="tunings:\n    iterations: three\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:7 at tunings.iterations: expected an integer, got 'three'",
+    ),
+    Case(
+        "iterations-fractional",
+        {"config.yaml": krkn(rest="tunings:\n    iterations: 1.5\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:7 at tunings.iterations: expected a whole number, got 1.5",
+    ),
+    Case(
+        "wait-duration-negative",
+        {"config.yaml": krkn(rest="tunings:\n    wait_duration: -5\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:7 at tunings.wait_duration: must be >= 0, got -5",
+    ),
+    Case(
+        "daemon-mode-not-bool",
+        {"config.yaml": krkn(rest="tunings:\n    daemon_mode: maybe\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:7 at tunings.daemon_mode: expected true or false, got 'maybe'",
+    ),
+    Case(
+        "auto-rollback-not-bool",
+        {"config.yaml": krkn("    auto_rollback: sometimes\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at kraken.auto_rollback: expected true or false, got 'sometimes'",
+    ),
+    Case(
+        "kubeconfig-path-not-string",
+        {"config.yaml": krkn().replace("~/.kube/config", "42"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:2 at kraken.kubeconfig_path: expected a string, got 42",
+    ),
+    Case(
+        "chaos-scenarios-missing",
+        {"config.yaml": "kraken:\n    exit_on_failure: false\n"},
+        "config.yaml:1 at kraken.chaos_scenarios: required: a list of {{scenario_type: [files]}} entries",
+    ),
+    Case(
+        "chaos-scenarios-empty",
+        {"config.yaml": "kraken:\n    chaos_scenarios: []\n"},
+        "config.yaml:2 at kraken.chaos_scenarios: no scenarios: expected at least one {{scenario_type: [files]}} entry",
+    ),
+    Case(
+        "chaos-scenarios-mapping",
+        {"config.yaml": "kraken:\n    chaos_scenarios:\n        sleep_scenarios: [s.yaml]\n"},
+        "config.yaml:2 at kraken.chaos_scenarios: expected a list of {{scenario_type: [files]}} entries, got a mapping",
+    ),
+    Case(
+        "entry-two-types",
+        {"config.yaml": native("  - sleep_scenarios: [s.yaml]\n    node_scenarios: [n.yaml]\n")},
+        "config.yaml:2 at scenarios[0]: expected exactly one scenario type per entry, got 2 (sleep_scenarios, node_scenarios)",
+    ),
+    Case(
+        "entry-not-mapping",
+        {"config.yaml": native("  - sleep_scenarios\n")},
+        "config.yaml:2 at scenarios[0]: expected a mapping {{scenario_type: [files]}}, got 'sleep_scenarios'",
+    ),
+    Case(
+        "file-list-empty",
+        {"config.yaml": native("  - sleep_scenarios: []\n")},
+        "config.yaml:2 at scenarios[0].sleep_scenarios: expected at least one scenario file, got an empty list",
+    ),
+    Case(
+        "file-list-is-string",
+        {"config.yaml": native("  - sleep_scenarios: s.yaml\n")},
+        "config.yaml:2 at scenarios[0].sleep_scenarios: expected a list of scenario files, got 's.yaml'",
+    ),
+    Case(
+        "file-item-null",
+        {"config.yaml": native("  - sleep_scenarios:\n      -\n")},
+        "config.yaml:3 at scenarios[0].sleep_scenarios[0]: expected a file path, got null",
+    ),
+    Case(
+        "unknown-scenario-type",
+        {"config.yaml": native("  - sleep_scenario: [s.yaml]\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:2 at scenarios[0].sleep_scenario[0]: unknown scenario type 'sleep_scenario' (did you mean 'sleep_scenarios'? implemented: {implemented})",
+    ),
+    Case(
+        "scenario-file-missing",
+        {"config.yaml": native("  - sleep_scenarios: [missing.yaml]\n")},
+        "config.yaml:2 at scenarios[0].sleep_scenarios[0]: file not found: missing.yaml (looked for {tmp}/missing.yaml)",
+    ),
+    Case(
+        "scenario-file-is-directory",
+        {"config.yaml": native("  - sleep_scenarios: [dir]\n"), "dir/x": ""},
+        "config.yaml:2 at scenarios[0].sleep_scenarios[0]: not a file: dir (looked for {tmp}/dir)",
+    ),
+    Case(
+        "scenario-yaml-syntax",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  duration: [0\n"},
+        "{tmp}/s.yaml:3: invalid YAML: expected ',' or ']', but got '<stream end>' (column 1)",
+    ),
+    Case(
+        "scenario-empty",
+        {"config.yaml": native(), "s.yaml": ""},
+        "{tmp}/s.yaml: empty scenario file: expected a sleep_scenarios spec",
+    ),
+    Case(
+        "scenario-not-utf8",
+        {"config.yaml": native(), "s.yaml": b"sleep:\n  duration: \xff\n"},
+        "{tmp}/s.yaml: not UTF-8 text (invalid byte at offset 19)",
+    ),
+    Case(
+        "scenario-unknown-field",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  duraton: 3\n"},
+        "{tmp}/s.yaml:2 at sleep.duraton: unknown field 'duraton' (did you mean 'duration'? "
+        "allowed: configmap_namespace, count, duration, label_selector, name_pattern, outcome)",
+    ),
+    Case(
+        "scenario-wrong-type",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  duration: ten\n"},
+        "{tmp}/s.yaml:2 at sleep.duration: expected a number, got 'ten'",
+    ),
+    Case(
+        "scenario-negative-duration",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  duration: -1\n"},
+        "{tmp}/s.yaml:2 at sleep.duration: must be >= 0, got -1",
+    ),
+    Case(
+        "scenario-bad-regex",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  name_pattern: 'web-(['\n"},
+        "{tmp}/s.yaml:2 at sleep.name_pattern: invalid regular expression 'web-([': unterminated character set at position 5",
+    ),
+    Case(
+        "scenario-bad-label-selector",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  label_selector: 'app in (a'\n"},
+        "{tmp}/s.yaml:2 at sleep.label_selector: unbalanced '(' in label selector 'app in (a'",
+    ),
+    Case(
+        "scenario-bad-choice",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  outcome: explode\n"},
+        "{tmp}/s.yaml:2 at sleep.outcome: expected one of 'pass', 'fail', 'raise', 'exit' or 'interrupt', got 'explode'",
+    ),
+    Case(
+        "scenario-count-zero",
+        {"config.yaml": native(), "s.yaml": "sleep:\n  count: 0\n"},
+        "{tmp}/s.yaml:2 at sleep.count: must be >= 1, got 0",
+    ),
+    Case(
+        "scenario-missing-section",
+        {"config.yaml": native(), "s.yaml": "slep:\n  duration: 1\n"},
+        "{tmp}/s.yaml:1 at sleep: required field is missing",
+    ),
+    Case(
+        "scenario-top-level-list",
+        {"config.yaml": native(), "s.yaml": "- sleep: {}\n"},
+        "{tmp}/s.yaml:1: expected a mapping, got a list",
+    ),
+    Case(
+        "native-unknown-key",
+        {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
+        "context, exit_on_failure, kubeconfig, report, rollback, scenarios, tunings)",
+    ),
+    Case(
+        "native-rollback-auto-not-bool",
+        {"config.yaml": native(extra="rollback:\n  auto: 2\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:4 at rollback.auto: expected true or false, got 2",
+    ),
+    Case(
+        "scenario-option-not-in-config",
+        {"config.yaml": native(), "s.yaml": GOOD_SLEEP},
+        "command line at --scenario: scenario type 'pod_disruption_scenarios' is not in config.yaml (it names: sleep_scenarios)",
+        args=["--scenario", "pod_disruption_scenarios"],
+    ),
+    Case(
+        "env-iterations",
+        {"config.yaml": native(), "s.yaml": GOOD_SLEEP},
+        "environment at UNDERTOW_ITERATIONS: expected an integer >= 1, got 'zero'",
+        env={"UNDERTOW_ITERATIONS": "zero"},
+    ),
+    Case(
+        "env-rollback-auto",
+        {"config.yaml": native(), "s.yaml": GOOD_SLEEP},
+        "environment at UNDERTOW_ROLLBACK_AUTO: expected true or false (1/0, yes/no, on/off), got 'maybe'",
+        env={"UNDERTOW_ROLLBACK_AUTO": "maybe"},
+    ),
+]
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def _expected(case: Case, root: Path) -> str:
+    from undertow.scenarios.registry import build_registry
+
+    return case.expected.format(tmp=root, implemented=", ".join(build_registry().types()))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_validate_rejects(
+    case: Case, workdir: Path, cli: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(workdir, case.files)
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
+    result = cli("validate", "-c", case.config, *case.args)
+    assert result.code == 2, result
+    assert "Traceback" not in result.err
+    lines = result.err.splitlines()
+    assert lines[0].startswith("error: invalid input ("), result.err
+    assert f"  {_expected(case, workdir)}" in lines, result.err
+    assert not (workdir / "state").exists()
+
+
+RUN_CASES = [
+    c
+    for c in CASES
+    if c.id
+    in {
+        "yaml-syntax",
+        "krkn-unknown-kraken-key",
+        "unknown-scenario-type",
+        "scenario-file-missing",
+        "scenario-bad-regex",
+        "scenario-unknown-field",
+        "env-rollback-auto",
+        "chaos-scenarios-empty",
+    }
+]
+
+
+@pytest.mark.parametrize("case", RUN_CASES, ids=[c.id for c in RUN_CASES])
+def test_run_rejects_before_touching_anything(
+    case: Case, workdir: Path, cli: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(workdir, case.files)
+    (workdir / "kubeconfig").write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
+    result = cli("run", "-c", case.config, "--kubeconfig", "kubeconfig", *case.args)
+    assert result.code == 2, result
+    assert "Traceback" not in result.err
+    assert f"  {_expected(case, workdir)}" in result.err.splitlines(), result.err
+    assert not (workdir / "state").exists()
+
+
+def test_every_problem_is_reported_in_one_pass(workdir: Path, cli: Callable[..., object]) -> None:
+    _write(
+        workdir,
+        {
+            "config.yaml": krkn(rest="tunings:\n    iterations: 0\n    wait_duration: -1\n"),
+            "s.yaml": "sleep:\n  duration: -1\n",
+        },
+    )
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 2
+    assert result.err.splitlines()[0] == "error: invalid input (2 problems):"
