@@ -54,6 +54,12 @@ def _target_line(target: Mapping[str, Any]) -> str:
     return f"{target.get('api_version')} {target.get('kind')} {where}{target.get('name')}{uid}"
 
 
+def _printable(value: object) -> str:
+    """One header line: the value itself, or its repr if it holds control characters."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)
+
+
 def _docstring(text: str) -> str:
     """`text` as a triple-quoted literal that evaluates back to exactly `text`."""
     escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
@@ -65,11 +71,11 @@ def _docstring(text: str) -> str:
 def render(data: Mapping[str, Any]) -> str:
     """The full text of the version file for `data`; JournalError if it would not round-trip."""
     header = _HEADER.format(
-        run_id=data.get("run_id"),
-        scenario_type=data.get("scenario_type"),
-        recorded_at=data.get("recorded_at"),
-        description=undo.describe(dict(data)),
-        target=_target_line(data.get("target") or {}),
+        run_id=_printable(data.get("run_id")),
+        scenario_type=_printable(data.get("scenario_type")),
+        recorded_at=_printable(data.get("recorded_at")),
+        description=_printable(undo.describe(dict(data))),
+        target=_printable(_target_line(data.get("target") or {})),
     )
     literal = pprint.pformat(dict(data), indent=1, width=100, sort_dicts=False)
     head = f"{_docstring(header)}\n\nUNDO = {literal}\n\n\n"

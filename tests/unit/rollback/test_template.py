@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from undertow import errors
+from undertow.rollback import template, undo
+
+from journal_data import delete_data
+
+BASE: dict[str, Any] = {
+    "format": undo.FORMAT,
+    "run_id": "run-1",
+    "scenario_type": "pod_disruption_scenarios",
+    "recorded_at": "2026-01-01T00:00:00.000000Z",
+}
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1), snapshot=json_values)
+def test_any_name_and_snapshot_round_trip_without_code_injection(name: str, snapshot: Any) -> None:
+    data = {**BASE, **delete_data(name), "snapshot": snapshot}
+    text = template.render(data)
+    assert template.parse(text) == data
+    head, _ = template.split(text)
+    body = ast.parse(head).body
+    assert len(body) == 2  # a docstring and UNDO, whatever quotes/newlines the name holds
+
+
+def test_file_is_readable_header_then_data_then_verbatim_undo_code() -> None:
+    text = template.render({**BASE, **delete_data("web")})
+    head, code = template.split(text)
+    assert "Run:       run-1" in head
+    assert "Scenario:  pod_disruption_scenarios" in head
+    assert "Undo:      delete ConfigMap default/web created by undertow" in head
+    assert "Object:    v1 ConfigMap default/web" in head
+    assert "UNDO = {" in head
+    source = (Path(undo.__file__)).read_text("utf-8")
+    assert source.rstrip("\n") in code
+    assert code.endswith('if __name__ == "__main__":\n    raise SystemExit(main(UNDO))\n')
+
+
+def test_version_file_compiles_and_runs_its_main_standalone(tmp_path: Path) -> None:
+    path = tmp_path / "x_1_abcdefgh.py"
+    path.write_text(template.render({**BASE, **delete_data("web")}))
+    result = subprocess.run(
+        [sys.executable, "-I", str(path), "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--dry-run" in result.stdout
+    assert "delete ConfigMap default/web" in result.stdout
+
+
+def test_non_literal_values_fail_closed() -> None:
+    with pytest.raises(errors.JournalError):
+        template.render({**BASE, **delete_data("web"), "snapshot": float("inf")})
+    with pytest.raises(errors.JournalError):
+        template.render({**BASE, **delete_data("web"), "snapshot": object()})
+
+
+def _tampered(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("def undo(", "import os\nos.system('touch /tmp/pwned')\n\n\ndef undo("),  # code edited
+        ("raise SystemExit(main(UNDO))", "raise SystemExit(0)"),  # main edited
+        ("\n\nUNDO = {", "\nimport os\nUNDO = {"),  # statement added before the data
+        ("'format': 1", "'format': __import__('os').getpid()"),  # code inside the literal
+        (template.MARKER, "# marker removed\n"),
+    ],
+)
+def test_edited_files_are_refused(old: str, new: str) -> None:
+    text = template.render({**BASE, **delete_data("web")})
+    with pytest.raises(errors.TamperedVersionFile):
+        template.parse(_tampered(text, old, new))
+
+
+def test_listing_reads_data_without_checking_code() -> None:
+    text = template.render({**BASE, **delete_data("web")})
+    edited = _tampered(text, "def undo(", "X = 1\n\n\ndef undo(")
+    assert template.parse_data_only(edited)["target"]["name"] == "web"
