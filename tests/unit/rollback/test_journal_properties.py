@@ -85,5 +85,5 @@ class JournalMachine(RuleBasedStateMachine):
         shutil.rmtree(self.root)
 
 
-JournalMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+JournalMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 TestJournalMachine = JournalMachine.TestCase

@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from journal_data import delete_data
 
 from undertow import errors
 from undertow.rollback import template, undo
-
-from journal_data import delete_data
 
 BASE: dict[str, Any] = {
     "format": undo.FORMAT,
