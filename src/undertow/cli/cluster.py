@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
+    add_completion=False,
     help="A real Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, "
     "scheduler, kwok nodes).",
     no_args_is_help=True,

@@ -120,7 +120,7 @@ def _run_step(
 ) -> None:
     cmd = [go.path, "build", "-v", *step.args]
     tail: deque[str] = deque(maxlen=40)
-    count = 0
+    count = downloads = 0
     started = time.monotonic()
     with log.open("a") as sink:
         sink.write(f"$ (cd {cwd} && {' '.join(cmd)})\n")
@@ -139,8 +139,9 @@ def _run_step(
 
         def tick() -> None:
             while not stop.wait(PROGRESS_EVERY_S):
+                fetched = f" ({downloads} modules downloaded)" if downloads else ""
                 progress(
-                    f"  {step.label}: {count} packages compiled, "
+                    f"  {step.label}: {count} packages compiled{fetched}, "
                     f"{time.monotonic() - started:.0f}s elapsed"
                 )
 
@@ -150,7 +151,10 @@ def _run_step(
             for line in proc.stdout:
                 sink.write(line)
                 tail.append(line.rstrip("\n"))
-                count += 1
+                if line.startswith("go: downloading"):
+                    downloads += 1
+                else:
+                    count += 1
             code = proc.wait()
         finally:
             stop.set()
