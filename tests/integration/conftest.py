@@ -42,10 +42,27 @@ class ClusterHandle:
         return self.info is not None
 
 
+BUILD_ERROR = pytest.StashKey[LocalClusterError]()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the binaries here, outside any test: a cold build outlasts the per-test timeout."""
+    if os.environ.get("UNDERTOW_TEST_KUBECONFIG") or session.config.option.collectonly:
+        return
+    if not any("local_cluster" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    from undertow import cluster
+
+    try:
+        cluster.ensure_binaries(_progress(session.config))
+    except LocalClusterError as exc:
+        session.config.stash[BUILD_ERROR] = exc
 
 
 def _progress(config: pytest.Config) -> Any:
@@ -72,6 +89,8 @@ def local_cluster(request: pytest.FixtureRequest) -> Iterator[ClusterHandle]:
 
     progress = _progress(request.config)
     try:
+        if BUILD_ERROR in request.config.stash:
+            raise request.config.stash[BUILD_ERROR]
         info = cluster.up(cluster.ClusterSpec(name=TEST_CLUSTER_NAME), progress=progress)
     except LocalClusterError as exc:
         message = f"the local control plane could not start: {exc}"
