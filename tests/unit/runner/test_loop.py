@@ -1,0 +1,266 @@
+"""The run loop's pure logic, with a fake backend and fake plugins (no cluster here)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from undertow.clock import CancelToken
+from undertow.config import ScenarioFileRef
+from undertow.events import EventLog
+from undertow.runner import (
+    LoopOptions,
+    RollbackTally,
+    RunPlan,
+    ScenarioJob,
+    StaleReport,
+    execute,
+)
+from undertow.scenarios.base import ScenarioResult
+
+LOG = logging.getLogger("test")
+
+
+class Spec(BaseModel):
+    pass
+
+
+class FakeClock:
+    """Time advances only when the loop sleeps or a plugin says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float, cancel: CancelToken) -> bool:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        return cancel.cancelled
+
+
+@dataclass
+class Plugin:
+    """Behaves as told, one behaviour per call (the last one repeats)."""
+
+    scenario_type: str
+    behaviours: list[str]
+    calls: int = 0
+    summary: str = "fake"
+    spec_model: type[BaseModel] = Spec
+
+    def plan(self, ctx: Any, spec: Any) -> list[str]:
+        return []
+
+    def run(self, ctx: Any, spec: Any) -> ScenarioResult:
+        behaviour = self.behaviours[min(self.calls, len(self.behaviours) - 1)]
+        self.calls += 1
+        ctx.clock.now += 2.5
+        if behaviour == "raise":
+            raise RuntimeError("boom")
+        if behaviour == "exit":
+            raise SystemExit(4)
+        if behaviour == "interrupt":
+            raise KeyboardInterrupt
+        if behaviour == "cancel":
+            ctx.cancel.cancel("received SIGTERM")
+        return ScenarioResult(passed=behaviour != "fail", summary=behaviour)
+
+
+@dataclass
+class Guard:
+    backend: FakeBackend
+    scenario_type: str
+    kube: object = None
+
+    def settle(self, *, passed: bool) -> RollbackTally:
+        self.backend.settled.append((self.scenario_type, passed))
+        if not passed and self.backend.failing_rollback:
+            raise RuntimeError("undo failed")
+        return RollbackTally(restored=0 if passed else 1)
+
+
+@dataclass
+class FakeBackend:
+    stale: StaleReport = field(default_factory=StaleReport)
+    failing_rollback: bool = False
+    settled: list[tuple[str, bool]] = field(default_factory=list)
+    closed: bool = False
+    run_id: str = "run-1"
+    journal: object = None
+
+    def recover_stale(self) -> StaleReport:
+        return self.stale
+
+    def begin(self, scenario_type: str, scenario_file: str) -> Guard:
+        return Guard(self, scenario_type)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def plan(*plugins: Plugin) -> RunPlan:
+    jobs = []
+    for plugin in plugins:
+        ref = ScenarioFileRef(
+            plugin.scenario_type,
+            Path(f"/s/{plugin.scenario_type}.yaml"),
+            "x.yaml",
+            Path("/c.yaml"),
+            "scenarios[0]",
+        )
+        jobs.append(ScenarioJob(ref=ref, plugin=plugin, spec=Spec()))
+    return RunPlan(jobs=tuple(jobs))
+
+
+def run(the_plan: RunPlan, backend: FakeBackend | None = None, **options: Any) -> Any:
+    backend = backend or FakeBackend()
+    clock = FakeClock()
+    events = EventLog()
+    outcome = execute(
+        the_plan,
+        backend=backend,
+        options=LoopOptions(**options),
+        clock=clock,
+        cancel=CancelToken(),
+        events=events,
+        log=LOG,
+    )
+    return outcome, backend, clock, events
+
+
+def test_iterations_run_every_file_in_order_and_wait_between_them() -> None:
+    a, b = Plugin("a", ["pass"]), Plugin("b", ["pass"])
+    outcome, backend, clock, _ = run(plan(a, b), iterations=2, wait_duration=5)
+    assert [(r.iteration, r.scenario_type) for r in outcome.runs] == [
+        (1, "a"),
+        (1, "b"),
+        (2, "a"),
+        (2, "b"),
+    ]
+    assert clock.sleeps == [5, 5, 5]  # between files, not after the last one
+    assert outcome.exit_code == 0
+    assert backend.closed
+    assert backend.settled == [("a", True), ("b", True), ("a", True), ("b", True)]
+
+
+def test_timings_are_measured_per_scenario() -> None:
+    outcome, *_ = run(plan(Plugin("a", ["pass"])))
+    assert outcome.runs[0].duration == pytest.approx(2.5)
+    assert outcome.runs[0].started_at == 1000.0
+
+
+def test_a_failed_scenario_is_settled_as_failed_and_exits_1() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["fail"]), Plugin("b", ["pass"])))
+    assert [r.status for r in outcome.runs] == ["failed", "passed"]
+    assert backend.settled == [("a", False), ("b", True)]
+    assert outcome.exit_code == 1
+
+
+def test_exit_on_failure_stops_at_the_first_failure() -> None:
+    outcome, *_ = run(
+        plan(Plugin("a", ["fail"]), Plugin("b", ["pass"])), exit_on_failure=True, iterations=3
+    )
+    assert [r.scenario_type for r in outcome.runs] == ["a"]
+    assert outcome.stopped_early == "exit_on_failure: a failed"
+    assert outcome.exit_code == 1
+
+
+def test_an_exception_in_a_plugin_is_an_error_result_and_still_settles() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["raise"]), Plugin("b", ["pass"])))
+    assert outcome.runs[0].status == "error"
+    assert outcome.runs[0].error == "RuntimeError: boom"
+    assert backend.settled[0] == ("a", False)
+    assert len(outcome.runs) == 2
+    assert outcome.exit_code == 1
+
+
+def test_system_exit_inside_a_plugin_is_rolled_back_and_stops_the_run() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["exit"]), Plugin("b", ["pass"])))
+    assert backend.settled == [("a", False)]
+    assert outcome.runs[0].error == "SystemExit raised inside the scenario"
+    assert outcome.exit_code == 1
+
+
+def test_keyboard_interrupt_inside_a_plugin_rolls_back_and_exits_130() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["interrupt"]), Plugin("b", ["pass"])))
+    assert backend.settled == [("a", False)]
+    assert [r.scenario_type for r in outcome.runs] == ["a"]
+    assert outcome.exit_code == 130
+
+
+def test_cancellation_during_a_scenario_settles_it_as_not_passed() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["cancel"]), Plugin("b", ["pass"])))
+    assert outcome.runs[0].status == "interrupted"
+    assert backend.settled == [("a", False)]
+    assert len(outcome.runs) == 1
+
+
+def test_a_failing_rollback_exits_3_and_stops_injecting() -> None:
+    backend = FakeBackend(failing_rollback=True)
+    outcome, *_ = run(plan(Plugin("a", ["fail"]), Plugin("b", ["pass"])), backend)
+    assert outcome.runs[0].rollback.failed == 1
+    assert outcome.runs[0].rollback.errors == ("undo failed",)
+    assert len(outcome.runs) == 1
+    assert outcome.exit_code == 3
+
+
+def test_daemon_mode_repeats_until_cancelled() -> None:
+    a = Plugin("a", ["pass", "pass", "pass", "pass", "cancel"])
+    outcome, *_ = run(plan(a), daemon_mode=True, iterations=1)
+    assert [r.iteration for r in outcome.runs] == [1, 2, 3, 4, 5]
+    assert outcome.runs[-1].status == "interrupted"
+
+
+def test_stale_runs_that_cannot_be_rolled_back_block_new_injection() -> None:
+    stale = StaleReport(
+        runs=("old",), entries=2, rolled_back=True, tally=RollbackTally(restored=1, failed=1)
+    )
+    a = Plugin("a", ["pass"])
+    outcome, *_ = run(plan(a), FakeBackend(stale=stale))
+    assert a.calls == 0
+    assert outcome.runs == ()
+    assert outcome.exit_code == 3
+
+
+def test_stale_runs_rolled_back_are_reported_then_the_run_proceeds() -> None:
+    stale = StaleReport(runs=("old",), entries=1, rolled_back=True, tally=RollbackTally(restored=1))
+    outcome, _, _, events = run(plan(Plugin("a", ["pass"])), FakeBackend(stale=stale))
+    assert outcome.exit_code == 0
+    kinds = [e.kind for e in events.events]
+    assert kinds == [
+        "run.started",
+        "run.stale",
+        "scenario.started",
+        "scenario.finished",
+        "run.finished",
+    ]
+
+
+def test_finished_events_carry_what_the_reports_need() -> None:
+    _, _, _, events = run(plan(Plugin("a", ["fail"])))
+    finished = next(e for e in events.events if e.kind == "scenario.finished")
+    assert finished.scenario == "a"
+    assert finished.data["status"] == "failed"
+    assert finished.data["duration"] == pytest.approx(2.5)
+    assert finished.data["rollback"]["restored"] == 1
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
+)
+def test_exit_code_after_a_signal(signum: int, code: int) -> None:
+    from undertow.runner.outcome import RunOutcome
+
+    assert RunOutcome(run_id="r", runs=(), signal=signum).exit_code == code
