@@ -121,10 +121,11 @@ class KubeApi:
         """(apiVersion, kind) of every served resource that can be listed and deleted."""
         found = set()
         for resource in self._dynamic.resources.search():
-            verbs = resource.verbs or []
-            if "/" in resource.name or "list" not in verbs or "delete" not in verbs:
-                continue
-            if resource.kind.endswith("List"):
+            name, kind = getattr(resource, "name", None), getattr(resource, "kind", None)
+            verbs = getattr(resource, "verbs", None) or []
+            if not name or not kind or "/" in name or kind.endswith("List"):
+                continue  # subresources, and the client's synthetic *List resources
+            if "list" not in verbs or "delete" not in verbs:
                 continue
             found.add((resource.group_version, resource.kind))
         return sorted(found)
