@@ -25,7 +25,11 @@ DRIVER = Path(__file__).with_name("crash_driver.py")
 
 def _undertow(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "undertow", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "undertow", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
