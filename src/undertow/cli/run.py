@@ -128,5 +128,5 @@ def _logging(verbose: bool) -> logging.Logger:
         force=True,
     )
     for noisy in ("kubernetes", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     return logging.getLogger("undertow")

@@ -88,7 +88,12 @@ def _load(source: PluginSource) -> ScenarioPlugin[Any]:
             f"scenario type {source.scenario_type!r}: cannot load plugin {where}: {exc}"
         ) from exc
     if isinstance(obj, type):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise ScenarioError(
+                f"scenario type {source.scenario_type!r}: cannot create plugin {where}: {exc}"
+            ) from exc
     problem = _contract_problem(obj, source.scenario_type)
     if problem:
         raise ScenarioError(f"scenario type {source.scenario_type!r}: plugin {where} {problem}")

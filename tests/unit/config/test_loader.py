@@ -11,7 +11,7 @@ from undertow.config import Overrides, load_settings
 from undertow.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-KRKN_CONFIG = DATA / "krkn" / "config" / "config.yaml"
+KRKN_CONFIG = DATA / "krkn_config" / "config.yaml"
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,0 +1,109 @@
+"""The CLI surface: fast help without heavy imports, version, scenarios, validate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HEAVY = ("kubernetes", "pydantic", "undertow.config", "undertow.scenarios.registry")
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\nfrom undertow.cli.app import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_lists_every_command_with_examples(cli: Callable[..., object]) -> None:
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("run", "validate", "scenarios", "version"):
+        assert f"\n  {command} " in result.out
+    assert "Examples:" in result.out
+
+
+def test_help_is_fast() -> None:
+    """A smoke bound for the unit suite; benchmarks/bench_startup.py measures it properly."""
+    best = min(_timed([sys.executable, "-m", "undertow", "--help"]) for _ in range(3))
+    assert best < 0.5
+
+
+def _timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def test_every_subcommand_has_help_with_an_example(cli: Callable[..., object]) -> None:
+    for args in (
+        ["run"],
+        ["validate"],
+        ["scenarios", "list"],
+        ["scenarios", "schema"],
+        ["version"],
+    ):
+        result = cli(*args, "--help")
+        assert result.code == 0, args
+        assert "Example" in result.out, args
+
+
+def test_version(cli: Callable[..., object]) -> None:
+    from undertow import __version__
+
+    assert cli("--version").out == f"undertow {__version__}\n"
+    assert f"undertow: {__version__}" in cli("version").out
+
+
+def test_scenarios_list_and_schema(cli: Callable[..., object]) -> None:
+    listed = cli("scenarios", "list")
+    assert listed.code == 0
+    assert "sleep_scenarios" in listed.out
+    schema = cli("scenarios", "schema", "sleep_scenarios")
+    assert schema.code == 0
+    document = json.loads(schema.out)
+    assert document["properties"]["sleep"]["$ref"].endswith("SleepConfig")
+    assert "duration" in document["$defs"]["SleepConfig"]["properties"]
+
+
+def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., object]) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  port: 8081\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+        "    - time_scenarios: [t.yaml]\ncerberus: {cerberus_enabled: false}\n"
+    )
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[0] == (
+        "ignored: cerberus; kraken.port; time_scenarios: t.yaml (a Krkn scenario type "
+        "undertow does not implement)"
+    )
+    assert lines[-1] == "config.yaml: valid, 1 scenario file"
+
+
+def test_unreachable_cluster_is_a_clean_error(workdir: Path, cli: Callable[..., object]) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 0\n")
+    (workdir / "config.yaml").write_text("scenarios:\n  - sleep_scenarios: [s.yaml]\n")
+    (workdir / "kc").write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    result = cli("run", "-c", "config.yaml", "--dry-run", "--kubeconfig", "kc")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert any(
+        line.startswith("error: cannot reach the API server at https://127.0.0.1:9")
+        for line in result.err.splitlines()
+    ), result.err
+    assert "hint: pass --kubeconfig/--context" in result.err
