@@ -62,9 +62,7 @@ class RunContext:
     log: logging.Logger
 
     def emit(self, kind: str, message: str, **data: Any) -> None:
-        self.events.emit(
-            Event(kind=kind, message=message, scenario=self.scenario_type, data=data)
-        )
+        self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
 
 
 class ScenarioPlugin(Protocol[SpecT_contra]):
