@@ -71,8 +71,26 @@ class Binaries:
 @dataclass(frozen=True)
 class _Step:
     label: str
-    module: str
-    args: tuple[str, ...]
+    module: str  # directory under tools/
+    packages: tuple[str, ...]
+    output: str  # go build -o
+    ldflags: str = "-s -w"
+    tags: str = ""
+
+    def flags(self) -> list[str]:
+        return ["-tags", self.tags] if self.tags else []
+
+    def build_args(self) -> list[str]:
+        return [
+            "build",
+            "-v",
+            *self.flags(),
+            "-ldflags",
+            self.ldflags,
+            "-o",
+            self.output,
+            *self.packages,
+        ]
 
 
 def k8s_ldflags(pins: Pins) -> str:
@@ -89,19 +107,17 @@ def k8s_ldflags(pins: Pins) -> str:
 
 
 def _steps(pins: Pins, out: Path) -> list[_Step]:
-    k8s_pkgs = tuple(f"k8s.io/kubernetes/cmd/{name}" for name in K8S_COMMANDS)
     return [
         _Step(
             f"kube-apiserver, kube-controller-manager, kube-scheduler {pins.kubernetes}",
             "k8s",
-            ("-tags", K8S_TAGS, "-ldflags", k8s_ldflags(pins), "-o", f"{out}/", *k8s_pkgs),
+            tuple(f"k8s.io/kubernetes/cmd/{name}" for name in K8S_COMMANDS),
+            f"{out}/",
+            ldflags=k8s_ldflags(pins),
+            tags=K8S_TAGS,
         ),
-        _Step("etcd", "etcd", ("-ldflags", "-s -w", "-o", str(out / "etcd"), ".")),
-        _Step(
-            "kwok",
-            "kwok",
-            ("-ldflags", "-s -w", "-o", str(out / "kwok"), f"{KWOK_MODULE}/cmd/kwok"),
-        ),
+        _Step("etcd", "etcd", (".",), str(out / "etcd")),
+        _Step("kwok", "kwok", (f"{KWOK_MODULE}/cmd/kwok",), str(out / "kwok")),
     ]
 
 
@@ -118,7 +134,8 @@ def go_env(go: GoToolchain, base: dict[str, str] | None = None) -> dict[str, str
 def _run_step(
     step: _Step, go: GoToolchain, cwd: Path, env: dict[str, str], *, log: Path, progress: Progress
 ) -> None:
-    cmd = [go.path, "build", "-v", *step.args]
+    cmd = [go.path, *step.build_args()]
+    total = _count_packages(step, go, cwd, env)
     tail: deque[str] = deque(maxlen=40)
     count = downloads = 0
     started = time.monotonic()
@@ -141,7 +158,7 @@ def _run_step(
             while not stop.wait(PROGRESS_EVERY_S):
                 fetched = f" ({downloads} modules downloaded)" if downloads else ""
                 progress(
-                    f"  {step.label}: {count} packages compiled{fetched}, "
+                    f"  {step.label}: {count} of at most {total} packages compiled{fetched}, "
                     f"{time.monotonic() - started:.0f}s elapsed"
                 )
 
@@ -165,6 +182,23 @@ def _run_step(
         raise LocalClusterError(
             f"building {step.label} failed (exit {code}); full log: {log}\n" + "\n".join(tail)
         )
+
+
+def _count_packages(step: _Step, go: GoToolchain, cwd: Path, env: dict[str, str]) -> int | str:
+    """How many packages the step may compile (cached ones are not compiled again).
+
+    On a cold module cache this is where the modules are downloaded.
+    """
+    out = subprocess.run(
+        [go.path, "list", "-deps", *step.flags(), *step.packages],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    return len(out.stdout.split()) if out.returncode == 0 else "?"
 
 
 def _copy_stages(go: GoToolchain, tools: Path, env: dict[str, str], dest: Path) -> None:
