@@ -7,11 +7,22 @@ File format (Krkn's): flat top-level keys.
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import math
+import secrets
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from undertow.errors import NotFound, ScenarioError
+from undertow.hijacker import SCRIPT_NAME, server_source
+from undertow.kube.refs import ObjectRef
+from undertow.rollback.entry import RollbackReport
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.common.endpoints import serving_pods
 from undertow.scenarios.common.fields import Seconds, SpecModel
+from undertow.scenarios.common.status import Obj, name_of, pod_is_ready
+from undertow.scenarios.common.waiting import wait_until
 
 DEFAULT_IMAGE = "python:3.12-alpine"
 """Any image with `python3` runs undertow's stdlib-only hijacker (Krkn's image included)."""
@@ -63,3 +74,198 @@ class ServiceHijackingSpec(SpecModel):
     def plan_document(self) -> list[dict[str, object]]:
         """The plan as the hijacker server reads it (Krkn's shape, JSON-serialisable)."""
         return [r.model_dump(mode="json") for r in self.plan]
+
+
+# --- the plugin ------------------------------------------------------------------------
+
+HIJACKER_LABEL = "undertow.io/hijacker"
+"""The hijacker pod's own label; the Service's selector points at it during the chaos."""
+MOUNT = "/undertow"
+PLAN_FILE = "plan.json"
+STATS_ROUTE = "/stats"
+DEFAULT_PORT = 5000
+"""Where the hijacker listens when `service_target_port` is a port name (as Krkn does)."""
+READY_TIMEOUT = 180.0
+"""Seconds the hijacker pod may take to become Ready (image pull on a real cluster)."""
+ENDPOINTS_TIMEOUT = 15.0
+"""Seconds to wait for the Service's EndpointSlices to list only the hijacker."""
+EXPIRY_MARGIN = 600
+"""The pod's activeDeadlineSeconds is chaos_duration plus this: it ends on its own even
+if undertow and its journal are gone."""
+
+
+def _port(spec: ServiceHijackingSpec) -> tuple[str, int]:
+    """The hijacker's container port: the number asked for, or the name on port 5000."""
+    target = spec.service_target_port
+    if isinstance(target, int):
+        return "hijacker", target
+    return target, DEFAULT_PORT
+
+
+def config_map(spec: ServiceHijackingSpec, name: str) -> dict[str, Any]:
+    """The plan (as JSON) and the stdlib-only server script, mounted into the pod."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": spec.service_namespace},
+        "data": {PLAN_FILE: json.dumps(spec.plan_document()), SCRIPT_NAME: server_source()},
+    }
+
+
+def hijacker_pod(spec: ServiceHijackingSpec, name: str, token: str, cm: str) -> dict[str, Any]:
+    port_name, port = _port(spec)
+    container: dict[str, Any] = {
+        "name": "hijacker",
+        "image": spec.image,
+        "command": ["python3", f"{MOUNT}/{SCRIPT_NAME}"],
+        "env": [
+            {"name": "TEST_PLAN_PATH", "value": f"{MOUNT}/{PLAN_FILE}"},
+            {"name": "FLASK_RUN_PORT", "value": str(port)},
+            {"name": "STATS_ROUTE", "value": STATS_ROUTE},
+        ],
+        "ports": [{"name": port_name, "containerPort": port}],
+        "readinessProbe": {"httpGet": {"path": STATS_ROUTE, "port": port}, "periodSeconds": 2},
+        "volumeMounts": [{"name": "hijacker", "mountPath": MOUNT, "readOnly": True}],
+    }
+    if spec.privileged:
+        container["securityContext"] = {"privileged": True}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": spec.service_namespace,
+            "labels": {HIJACKER_LABEL: token},
+        },
+        "spec": {
+            "activeDeadlineSeconds": math.ceil(spec.chaos_duration) + EXPIRY_MARGIN,
+            "terminationGracePeriodSeconds": 5,
+            "containers": [container],
+            "volumes": [{"name": "hijacker", "configMap": {"name": cm}}],
+        },
+    }
+
+
+def _service_ref(spec: ServiceHijackingSpec) -> ObjectRef:
+    return ObjectRef("v1", "Service", spec.service_name, spec.service_namespace)
+
+
+def _targets_port(service: Obj, target: int | str) -> bool:
+    """Does any port of the Service send traffic to `target` on its pods?"""
+    for port in (service.get("spec") or {}).get("ports") or []:
+        if port.get("targetPort", port.get("port")) == target:
+            return True
+    return False
+
+
+class ServiceHijackingPlugin:
+    scenario_type = "service_hijacking_scenarios"
+    summary = "Point a Service at a pod answering from a plan for a duration, then restore it"
+    spec_model = ServiceHijackingSpec
+
+    def plan(self, ctx: PlanContext, spec: ServiceHijackingSpec) -> list[str]:
+        where = f"{spec.service_namespace}/{spec.service_name}"
+        try:
+            service = ctx.api.get(_service_ref(spec))
+        except NotFound:
+            return [f"would fail: Service {where} does not exist"]
+        selector = (service.get("spec") or {}).get("selector")
+        port_name, port = _port(spec)
+        lines = [
+            f"create a ConfigMap (plan of {len(spec.plan)} resources + server) and a hijacker "
+            f"pod ({spec.image}, port {port_name}:{port}) in {spec.service_namespace}",
+            f"point Service {where} (selector {selector}) at the hijacker for "
+            f"{spec.chaos_duration:g}s, then restore the selector and delete both",
+        ]
+        if not selector:
+            lines.append(f"would fail: Service {where} has no selector to hijack")
+        elif not _targets_port(service, spec.service_target_port):
+            lines.append(f"warning: no port of {where} targets {spec.service_target_port!r}")
+        return lines
+
+    def run(self, ctx: RunContext, spec: ServiceHijackingSpec) -> ScenarioResult:
+        where = f"{spec.service_namespace}/{spec.service_name}"
+        service = ctx.kube.api.get(_service_ref(spec))
+        if not (service.get("spec") or {}).get("selector"):
+            raise ScenarioError(f"Service {where} has no selector to hijack")
+        if not _targets_port(service, spec.service_target_port):
+            ctx.emit(
+                "hijack.warning",
+                f"no port of {where} targets {spec.service_target_port!r}",
+            )
+        before = serving_pods(ctx.kube.api, spec.service_namespace, spec.service_name)
+        token = secrets.token_hex(4)
+        cm = ctx.kube.create(config_map(spec, f"undertow-hijack-{token}"))
+        pod = ctx.kube.create(hijacker_pod(spec, f"undertow-hijacker-{token}", token, name_of(cm)))
+        pod_name = name_of(pod)
+        pod_ref = ObjectRef.of(pod)
+        ready = wait_until(
+            lambda: pod_is_ready(ctx.kube.api.get(pod_ref)),
+            timeout=READY_TIMEOUT,
+            interval=0.5,
+            clock=ctx.clock,
+            cancel=ctx.cancel,
+        )
+        metrics: dict[str, float] = {"pod_ready_seconds": ready.elapsed}
+        if not ready.done:
+            reason = "cancelled" if ready.cancelled else f"not Ready after {READY_TIMEOUT:g}s"
+            self._clean_up(ctx, [pod_ref, ObjectRef.of(cm)])
+            return ScenarioResult(False, f"hijacker pod {pod_name} {reason}", [where], metrics)
+        selector = ctx.kube.patch_fields(
+            _service_ref(spec), {"/spec/selector": {HIJACKER_LABEL: token}}
+        )
+        started = ctx.clock.monotonic()
+        ctx.emit(
+            "hijack.started",
+            f"Service {where} now selects hijacker pod {pod_name}",
+            service=where,
+            pod=pod_name,
+            serving_before=sorted(before or []),
+        )
+        switched = wait_until(
+            lambda: (
+                serving_pods(ctx.kube.api, spec.service_namespace, spec.service_name) == {pod_name}
+            ),
+            timeout=min(ENDPOINTS_TIMEOUT, spec.chaos_duration),
+            interval=0.2,
+            clock=ctx.clock,
+            cancel=ctx.cancel,
+        )
+        if switched.done:
+            metrics["endpoints_switch_seconds"] = switched.elapsed
+            ctx.emit(
+                "hijack.endpoints",
+                f"EndpointSlices of {where} list only {pod_name} after {switched.elapsed:.1f}s",
+                seconds=switched.elapsed,
+            )
+        elif not switched.cancelled:
+            ctx.emit(
+                "hijack.warning",
+                f"EndpointSlices of {where} did not list only {pod_name} within "
+                f"{switched.elapsed:.1f}s (the cluster may not publish them)",
+            )
+        remaining = spec.chaos_duration - (ctx.clock.monotonic() - started)
+        cancelled = switched.cancelled or ctx.clock.sleep(max(0.0, remaining), ctx.cancel)
+        report = self._clean_up(ctx, [selector.ref, pod_ref, ObjectRef.of(cm)])
+        held = ctx.clock.monotonic() - started
+        metrics["hijack_seconds"] = held
+        ctx.emit(
+            "hijack.ended", f"Service {where} selector restored after {held:.1f}s", seconds=held
+        )
+        if not report.complete:
+            failed = "; ".join(o.detail for o in report.not_restored)
+            return ScenarioResult(False, f"clean-up incomplete: {failed}", [where], metrics)
+        if cancelled:
+            return ScenarioResult(False, f"cancelled after {held:.1f}s", [where], metrics)
+        return ScenarioResult(True, f"Service {where} hijacked for {held:.1f}s", [where], metrics)
+
+    @staticmethod
+    def _clean_up(ctx: RunContext, refs: list[ObjectRef]) -> RollbackReport:
+        """Undo in this order: the selector first (traffic returns), then pod, ConfigMap."""
+        report = RollbackReport()
+        for ref in refs:
+            report.extend(ctx.kube.revert(ref))
+        return report
+
+
+plugin = ServiceHijackingPlugin()
