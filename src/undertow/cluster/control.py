@@ -177,6 +177,11 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
             info = _info(state_dir, existing, reused=True)
             if existing.ready and info.healthy:
                 progress(f"cluster {spec.name!r} is already running ({info.api_url}); reusing it")
+                if (existing.nodes, existing.zones) != (spec.nodes, spec.zones):
+                    progress(
+                        f"  it has {existing.nodes} nodes in {existing.zones} zones; "
+                        "run `undertow cluster down` first to change that"
+                    )
                 return info
             broken = [c.name for c in info.components if not c.healthy] or ["start-up"]
             progress(
