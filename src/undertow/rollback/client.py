@@ -7,6 +7,7 @@ Every mutating call first writes its version file (durably), then makes the chan
     patch_fields(ref, {...})    undo: put back exactly those fields, if they still hold our value
     set_label / cordon / scale  patch_fields underneath
     add_taint(node, ...)        undo: remove exactly that taint
+    external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
 rollback. If the journal cannot be written, nothing is sent to the cluster. If a mutation
@@ -19,8 +20,8 @@ import contextlib
 import copy
 import secrets
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from undertow import errors
@@ -326,6 +327,22 @@ class JournaledClient:
             return self._keep(Change(exact, entry))
         raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
 
+    def external(
+        self, ref: ObjectRef, data: Mapping[str, Any], apply: Callable[[], None]
+    ) -> Change:
+        """Journal the undo of a change made outside the Kubernetes API, then make it.
+
+        For a cloud instance stopped or a network ACL swapped: `data` is an undo record whose
+        `action` is a verb of `rollback.undo` that needs no Kubernetes object (e.g.
+        `start_instance`); `ref` names what it concerns (the Node an instance backs). If
+        `apply` raises, the entry stays pending: whether the change happened is unknown, and
+        those undo verbs are idempotent.
+        """
+        entry = self._record({**data, "target": _target(ref)})
+        change = self._keep(Change(ref, entry))
+        apply()
+        return change
+
     # --- undo -------------------------------------------------------------------------------
 
     def _take(self, select: Callable[[Change], bool]) -> list[Change]:
@@ -393,3 +410,40 @@ class JournaledClient:
         )
         self._forget(report)
         return report
+
+
+@dataclass
+class Settlement:
+    """Filled in by `settling`: set `passed` inside the block; `report` is set on exit."""
+
+    passed: bool = False
+    report: RollbackReport = field(default_factory=RollbackReport)
+
+
+@contextlib.contextmanager
+def settling(
+    client: JournaledClient,
+    *,
+    auto_rollback: bool,
+    should_abort: Callable[[], bool] | None = None,
+    progress: executor.Progress | None = None,
+) -> Iterator[Settlement]:
+    """Run a scenario so that whatever happens, its changes are settled on the way out.
+
+        with settling(kube, auto_rollback=settings.rollback.auto) as outcome:
+            outcome.passed = plugin.run(ctx, spec).passed
+
+    Any exception, including SystemExit and KeyboardInterrupt raised inside the scenario,
+    settles as a failure (rolled back when auto_rollback) and is then re-raised.
+    """
+    outcome = Settlement()
+    try:
+        yield outcome
+    except BaseException:
+        outcome.report = client.settle(
+            False, auto_rollback, should_abort=should_abort, progress=progress
+        )
+        raise
+    outcome.report = client.settle(
+        outcome.passed, auto_rollback, should_abort=should_abort, progress=progress
+    )

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -79,6 +80,8 @@ def undo(dyn: Any, data: dict[str, Any], dry_run: bool = False) -> Result:
         "restore_fields": _restore_fields,
         "remove_taint": _remove_taint,
         "recreate_deleted": _recreate_deleted,
+        "start_instance": _start_instance,
+        "restore_network_acl": _restore_network_acl,
     }
     verb = verbs.get(str(data.get("action")))
     if verb is None:
@@ -390,6 +393,226 @@ def _recreate_deleted(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
             raise UndoError(f"{_what(target)} not found after recreating it")
         time.sleep(0.2)
     return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+# --- changes outside Kubernetes: cloud instances and network ACLs ----------------------
+#
+# The provider SDK is imported inside each function: a version file that undoes a pod
+# deletion must not need boto3. Credentials come from the SDK's usual environment
+# (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, AZURE_*, OS_*, IBMC_APIKEY, VSPHERE_*,
+# IPMI_PASSWORD), never from the version file.
+
+_INSTANCE_WAIT_SECONDS = 600.0
+
+
+def _sdk(module: str, package: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise UndoError(
+            f"this undo needs the {package!r} package: pip install {package} "
+            f"(or pip install 'undertow[{extra}]')"
+        ) from exc
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise UndoError(f"set {name} in the environment: this undo needs it")
+    return value
+
+
+def _poll(read: Any, leave: tuple[str, ...]) -> str:
+    """Read a state until it is not one of `leave` (a transition), at most ten minutes."""
+    deadline = time.monotonic() + _INSTANCE_WAIT_SECONDS
+    state = str(read())
+    while state in leave:
+        if time.monotonic() > deadline:
+            raise UndoError(f"still {state} after {_INSTANCE_WAIT_SECONDS:.0f}s")
+        time.sleep(5)
+        state = str(read())
+    return state
+
+
+def _aws_start(inst: dict[str, Any]) -> bool:
+    boto3 = _sdk("boto3", "boto3", "aws")
+    ec2 = boto3.client("ec2", region_name=inst.get("region") or None)
+    ids = [inst["id"]]
+
+    def state() -> str:
+        found = ec2.describe_instances(InstanceIds=ids)["Reservations"][0]["Instances"][0]
+        return str(found["State"]["Name"])
+
+    now = _poll(state, ("stopping",))
+    if now in ("pending", "running"):
+        return False
+    if now in ("shutting-down", "terminated"):
+        raise UndoError(f"EC2 instance {inst['id']} is {now}; it cannot be started")
+    ec2.start_instances(InstanceIds=ids)
+    ec2.get_waiter("instance_running").wait(InstanceIds=ids)
+    return True
+
+
+def _gcp_start(inst: dict[str, Any]) -> bool:
+    compute = _sdk("google.cloud.compute_v1", "google-cloud-compute", "gcp")
+    client = compute.InstancesClient()
+    where = {"project": inst["project"], "zone": inst["zone"], "instance": inst["id"]}
+    now = _poll(lambda: client.get(**where).status, ("STOPPING", "SUSPENDING"))
+    if now in ("RUNNING", "PROVISIONING", "STAGING", "REPAIRING"):
+        return False
+    (client.resume if now == "SUSPENDED" else client.start)(**where).result()
+    return True
+
+
+def _azure_start(inst: dict[str, Any]) -> bool:
+    identity = _sdk("azure.identity", "azure-identity", "azure")
+    compute = _sdk("azure.mgmt.compute", "azure-mgmt-compute", "azure")
+    subscription = inst.get("subscription") or _env("AZURE_SUBSCRIPTION_ID")
+    vms = compute.ComputeManagementClient(identity.DefaultAzureCredential(), subscription)
+    vms = vms.virtual_machines
+    view = vms.instance_view(inst["resource_group"], inst["id"])
+    power = [s.code for s in view.statuses or [] if str(s.code).startswith("PowerState/")]
+    if power and power[0] in ("PowerState/running", "PowerState/starting"):
+        return False
+    vms.begin_start(inst["resource_group"], inst["id"]).result()
+    return True
+
+
+def _openstack_start(inst: dict[str, Any]) -> bool:
+    openstack = _sdk("openstack", "openstacksdk", "openstack")
+    conn = openstack.connect(cloud=inst["cloud"]) if inst.get("cloud") else openstack.connect()
+    server = conn.compute.get_server(inst["id"])
+    if server.status in ("ACTIVE", "BUILD", "REBOOT", "HARD_REBOOT"):
+        return False
+    conn.compute.start_server(server)
+    conn.compute.wait_for_server(server, status="ACTIVE", wait=int(_INSTANCE_WAIT_SECONDS))
+    return True
+
+
+def _ibmcloud_start(inst: dict[str, Any]) -> bool:
+    vpc = _sdk("ibm_vpc", "ibm-vpc", "ibmcloud")
+    core = _sdk("ibm_cloud_sdk_core.authenticators", "ibm-cloud-sdk-core", "ibmcloud")
+    service = vpc.VpcV1(authenticator=core.IAMAuthenticator(_env("IBMC_APIKEY")))
+    service.set_service_url(inst.get("service_url") or _env("IBMC_URL"))
+    now = _poll(
+        lambda: service.get_instance(inst["id"]).get_result()["status"], ("stopping", "pausing")
+    )
+    if now in ("running", "starting", "pending", "restarting"):
+        return False
+    service.create_instance_action(inst["id"], type="start")
+    return True
+
+
+def _vmware_start(inst: dict[str, Any]) -> bool:
+    connect = _sdk("pyVim.connect", "pyvmomi", "vmware")
+    task = _sdk("pyVim.task", "pyvmomi", "vmware")
+    vim = _sdk("pyVmomi", "pyvmomi", "vmware").vim
+    si = connect.SmartConnect(
+        host=inst.get("server") or _env("VSPHERE_IP"),
+        user=_env("VSPHERE_USERNAME"),
+        pwd=_env("VSPHERE_PASSWORD"),
+        disableSslCertValidation=bool(inst.get("insecure")),
+    )
+    try:
+        content = si.RetrieveContent()
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.VirtualMachine], True
+        )
+        found = [vm for vm in view.view if vm.name == inst["id"]]
+        if not found:
+            raise UndoError(f"no vSphere VM named {inst['id']!r}")
+        if found[0].runtime.powerState == "poweredOn":
+            return False
+        task.WaitForTask(found[0].PowerOnVM_Task())
+        return True
+    finally:
+        connect.Disconnect(si)
+
+
+def _bm_start(inst: dict[str, Any]) -> bool:
+    """IPMI power on with ipmitool; the password comes from $IPMI_PASSWORD (`-E`)."""
+    if shutil.which("ipmitool") is None:
+        raise UndoError("this undo needs the ipmitool program (e.g. apt-get install ipmitool)")
+    _env("IPMI_PASSWORD")
+    base = ["ipmitool", "-I", "lanplus", "-H", inst["bmc_addr"], "-U", inst["bmc_user"], "-E"]
+    status = subprocess.run(
+        [*base, "chassis", "power", "status"], capture_output=True, text=True, check=True
+    )
+    if "is on" in status.stdout:
+        return False
+    subprocess.run([*base, "chassis", "power", "on"], capture_output=True, text=True, check=True)
+    return True
+
+
+INSTANCE_STARTERS = {
+    "aws": _aws_start,
+    "gcp": _gcp_start,
+    "azure": _azure_start,
+    "openstack": _openstack_start,
+    "ibmcloud": _ibmcloud_start,
+    "vmware": _vmware_start,
+    "bm": _bm_start,
+}
+
+
+def start_instance(inst: dict[str, Any]) -> bool:
+    """Start a stopped instance (True), or do nothing if it runs already (False)."""
+    starter = INSTANCE_STARTERS.get(str(inst.get("provider")))
+    if starter is None:
+        raise UndoError(f"no instance provider {inst.get('provider')!r}")
+    return starter(inst)
+
+
+def _start_instance(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
+    """Start again the cloud instance (behind a node) that undertow stopped."""
+    inst = data["instance"]
+    what = f"{inst['provider']} instance {inst['id']}"
+    if dry_run:
+        return Result(WOULD_RESTORE, f"would start {what} unless it is running")
+    if start_instance(inst):
+        return Result(RESTORED, f"started {what}")
+    return Result(ALREADY_RESTORED, f"{what} is running")
+
+
+def _restore_network_acl(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
+    """Give each subnet its original network ACL back, where undertow's deny ACL is still
+    associated, then delete the deny ACLs undertow created (found by their entry tag)."""
+    boto3 = _sdk("boto3", "boto3", "aws")
+    ec2 = boto3.client("ec2", region_name=data.get("region") or None)
+    tag = {"Name": f"tag:{ENTRY_LABEL}", "Values": [data["entry_tag"]]}
+    created = [a["NetworkAclId"] for a in ec2.describe_network_acls(Filters=[tag])["NetworkAcls"]]
+    ours = {*created, *([data["deny_acl_id"]] if data.get("deny_acl_id") else [])}
+    restored, conflicts = [], []
+    for subnet, original in data["original_acls"].items():
+        where = {"Name": "association.subnet-id", "Values": [subnet]}
+        acls = ec2.describe_network_acls(Filters=[where])["NetworkAcls"]
+        current = [
+            (assoc["NetworkAclAssociationId"], acl["NetworkAclId"])
+            for acl in acls
+            for assoc in acl.get("Associations", [])
+            if assoc.get("SubnetId") == subnet
+        ]
+        if not current:
+            raise UndoError(f"subnet {subnet} has no network ACL association")
+        association, acl_id = current[0]
+        if acl_id == original:
+            continue
+        if acl_id not in ours:
+            conflicts.append(subnet)
+            continue
+        if not dry_run:
+            ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=original)
+        restored.append(subnet)
+    if dry_run:
+        return Result(WOULD_RESTORE, f"would restore the ACLs of {restored}, delete {created}")
+    for acl_id in created:
+        ec2.delete_network_acl(NetworkAclId=acl_id)
+    done = f"original ACLs back on {restored or 'no subnet'}; deleted {created or 'nothing'}"
+    if conflicts:
+        return Result(CONFLICT, f"{done}; {conflicts} changed by someone else since, left alone")
+    return Result(RESTORED if restored or created else ALREADY_RESTORED, done)
 
 
 # --- running a version file by hand ----------------------------------------------------
