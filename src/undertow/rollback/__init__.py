@@ -6,7 +6,7 @@ live run, `client` is the journaled kube client scenarios mutate through, `undo`
 the undo verbs embedded in every version file, `template` renders and parses them.
 """
 
-from undertow.rollback.client import REMOVE, Change, JournaledClient
+from undertow.rollback.client import REMOVE, Change, JournaledClient, Settlement, settling
 from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport
 from undertow.rollback.executor import InterruptGate, execute
 from undertow.rollback.journal import Journal
@@ -20,5 +20,7 @@ __all__ = [
     "JournalEntry",
     "JournaledClient",
     "RollbackReport",
+    "Settlement",
     "execute",
+    "settling",
 ]

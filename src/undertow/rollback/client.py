@@ -20,6 +20,7 @@ import contextlib
 import copy
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -33,7 +34,8 @@ from undertow.rollback.undo import ENTRY_LABEL, RUN_LABEL, lookup, pointer_token
 
 MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE: Final = "undertow"
-_ATTEMPTS = 3
+_ATTEMPTS = 5
+_RETRY_PAUSE = 0.1
 _SNAPSHOT_DROP = (
     "uid",
     "resourceVersion",
@@ -243,6 +245,7 @@ class JournaledClient:
             except errors.KubeError as exc:
                 if exc.status in (409, 422):  # changed since we read it: nothing applied
                     self.journal.remove(entry)
+                    time.sleep(_RETRY_PAUSE * (_attempt + 1))
                     continue
                 self._failed(entry, exact, exc)
                 raise
@@ -253,10 +256,9 @@ class JournaledClient:
     def _plan_fields(
         current: Mapping[str, Any], changes: Mapping[str, Any]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        version = current["metadata"]["resourceVersion"]
-        ops: list[dict[str, Any]] = [
-            {"op": "test", "path": "/metadata/resourceVersion", "value": version}
-        ]
+        """The fields that change (with their originals) and a patch that applies only if
+        every existing field still holds the value just read (`test` ops)."""
+        ops: list[dict[str, Any]] = []
         fields: list[dict[str, Any]] = []
         for path, value in changes.items():
             present, original = lookup(current, path)
@@ -272,6 +274,8 @@ class JournaledClient:
                     "set": copy.deepcopy(wanted[1]),
                 }
             )
+            if present:
+                ops.append({"op": "test", "path": path, "value": original})
             ops.extend(_forward_ops(current, path, value))
         return fields, ops
 
@@ -300,13 +304,14 @@ class JournaledClient:
                 if same[0].get("value") == taint.get("value"):
                     return Change(exact, None)  # already there, not ours to remove
                 raise errors.Conflict(f"node {node} already has taint {key}:{effect}")
-            version = current["metadata"]["resourceVersion"]
-            ops: list[dict[str, Any]] = [
-                {"op": "test", "path": "/metadata/resourceVersion", "value": version},
-                {"op": "add", "path": "/spec/taints/-", "value": taint}
+            ops: list[dict[str, Any]] = (
+                [
+                    {"op": "test", "path": "/spec/taints", "value": taints},
+                    {"op": "add", "path": "/spec/taints/-", "value": taint},
+                ]
                 if taints is not None
-                else {"op": "add", "path": "/spec/taints", "value": [taint]},
-            ]
+                else [{"op": "add", "path": "/spec/taints", "value": [taint]}]
+            )
             shown = f"{key}={value or ''}:{effect}"
             entry = self._record(
                 {
@@ -321,6 +326,7 @@ class JournaledClient:
             except errors.KubeError as exc:
                 if exc.status in (409, 422):
                     self.journal.remove(entry)
+                    time.sleep(_RETRY_PAUSE * (_attempt + 1))
                     continue
                 self._failed(entry, exact, exc)
                 raise

@@ -9,9 +9,9 @@ and it must not use `from __future__` imports (they are only legal at the top of
 undertow's own executor imports this module normally and calls `undo()` with the data it
 read from a version file with `ast.literal_eval`; it never runs the file itself.
 
-Every verb reads the object first, decides, writes with optimistic concurrency (uid
-precondition or a JSON-patch `test` of resourceVersion and of the values undertow set),
-then re-reads to verify. A verb raises `UndoError` when it cannot restore; it never
+Every verb reads the object first, decides, writes conditionally (a uid precondition, or
+JSON-patch `test` ops on the values undertow set, so a field someone else changed since is
+left alone), then re-reads to verify. A verb raises `UndoError` when it cannot restore; it never
 swallows a failure.
 """
 
@@ -263,14 +263,9 @@ def _field_states(
     return original, chaos, changed
 
 
-def _restore_ops(current: dict[str, Any], fields: list[dict[str, Any]]) -> list[Any]:
-    ops: list[Any] = [
-        {
-            "op": "test",
-            "path": "/metadata/resourceVersion",
-            "value": current["metadata"]["resourceVersion"],
-        },
-    ]
+def _restore_ops(fields: list[dict[str, Any]]) -> list[Any]:
+    """Put `fields` back, each only if it still holds undertow's value (`test` ops)."""
+    ops: list[Any] = []
     for field in fields:
         path = field["path"]
         if field["set_present"]:
@@ -307,9 +302,10 @@ def _restore_fields(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
         if dry_run:
             return Result(WOULD_RESTORE, f"would restore {paths} of {_what(target)}")
         try:
-            _json_patch(dyn, resource, target, _restore_ops(current, chaos))
+            _json_patch(dyn, resource, target, _restore_ops(chaos))
         except Exception as exc:
             if _may_retry_patch(exc):
+                time.sleep(0.1 * (_attempt + 1))
                 continue  # changed meanwhile, or unknown whether applied: re-read, decide again
             raise
         after = _read(dyn, resource, target, target["name"])
@@ -346,19 +342,15 @@ def _remove_taint(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
             return Result(ALREADY_RESTORED, f"{_what(target)} has no taint {shown}")
         if dry_run:
             return Result(WOULD_RESTORE, f"would remove taint {shown} from {_what(target)}")
-        ops: list[Any] = [
-            {
-                "op": "test",
-                "path": "/metadata/resourceVersion",
-                "value": node["metadata"]["resourceVersion"],
-            }
-        ]
+        ops: list[Any] = []
         for i in reversed(found):
+            ops.append({"op": "test", "path": f"/spec/taints/{i}", "value": taints[i]})
             ops.append({"op": "remove", "path": f"/spec/taints/{i}"})
         try:
             _json_patch(dyn, resource, target, ops)
         except Exception as exc:
             if _may_retry_patch(exc):
+                time.sleep(0.1 * (_attempt + 1))
                 continue
             raise
         after = _read(dyn, resource, target, target["name"]) or {}

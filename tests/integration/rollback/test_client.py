@@ -219,3 +219,31 @@ def test_patch_fields_remove_and_add_nested(
     obj = api.get(ref)
     assert obj["data"] == {"a": "1", "b": "2"}
     assert not (obj["metadata"].get("annotations") or {}).get("x")
+
+
+@pytest.mark.parametrize("raised", [SystemExit(0), KeyboardInterrupt(), RuntimeError("boom")])
+def test_anything_raised_inside_a_scenario_still_rolls_it_back(
+    client: JournaledClient, api: KubeApi, namespace: str, raised: BaseException
+) -> None:
+    from undertow.rollback import settling
+
+    made: dict[str, Any] = {}
+    with pytest.raises(type(raised)), settling(client, auto_rollback=True) as outcome:
+        made = client.create(config_map("cm", namespace))
+        raise raised
+    assert [o.outcome for o in outcome.report.outcomes] == ["restored"]
+    assert outcome.report.outcomes[0].final_path is not None
+    assert outcome.report.outcomes[0].final_path.name.endswith(".executed")
+    assert not exists(api, ObjectRef.of(made))
+
+
+def test_settling_a_passed_scenario_removes_its_files(
+    client: JournaledClient, api: KubeApi, namespace: str, journal: Journal
+) -> None:
+    from undertow.rollback import settling
+
+    with settling(client, auto_rollback=True) as outcome:
+        made = client.create(config_map("cm", namespace))
+        client.revert(made)
+        outcome.passed = True
+    assert outcome.report.outcomes == [] and _files(journal) == []
