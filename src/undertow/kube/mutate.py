@@ -1,4 +1,4 @@
-"""The three writes undertow makes: create, delete (uid precondition), JSON patch.
+"""The writes undertow makes: create, delete (uid precondition), evict, JSON patch.
 
 Only `undertow.rollback.client.JournaledClient` calls these, after it has written the
 version file. Each is retried only when the server certainly did not apply it (429);
@@ -55,6 +55,26 @@ def delete(
     call(
         lambda: resource.delete(name=ref.name, namespace=namespace, body=body, serialize=False),
         f"delete {ref}",
+        policy=api.retry,
+        mutation=True,
+    )
+
+
+def evict(api: KubeApi, ref: ObjectRef) -> None:
+    """Evict pod `ref` through the Eviction API, which honours PodDisruptionBudgets: while a
+    budget forbids it the server answers 429 (retried with backoff, then raised)."""
+    pods = api.resource("v1", "Pod")
+    body: dict[str, Any] = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": ref.name, "namespace": ref.namespace},
+    }
+    if ref.uid:
+        body["deleteOptions"] = {"preconditions": {"uid": ref.uid}}
+    eviction = pods.subresources["eviction"]
+    call(
+        lambda: eviction.create(body=body, name=ref.name, namespace=ref.namespace, serialize=False),
+        f"evict {ref}",
         policy=api.retry,
         mutation=True,
     )

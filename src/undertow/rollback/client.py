@@ -4,6 +4,7 @@ Every mutating call first writes its version file (durably), then makes the chan
 
     create(manifest)            undo: delete exactly that object (uid precondition)
     delete(ref, restore=...)    undo: record the snapshot; recreate it if restore=True
+    evict(pod)                  the same record, through the Eviction API (PDBs honoured)
     patch_fields(ref, {...})    undo: put back exactly those fields, if they still hold our value
     set_label / cordon / scale  patch_fields underneath
     add_taint(node, ...)        undo: remove exactly that taint
@@ -212,6 +213,33 @@ class JournaledClient:
             mutate.delete(self.api, exact, grace_period_seconds=grace_period_seconds)
         except errors.NotFound:
             self.journal.remove(entry)  # gone before we deleted it: we changed nothing
+            return Change(exact, None)
+        except errors.KubeError as exc:
+            self._failed(entry, exact, exc)
+            raise
+        return self._keep(Change(exact, entry))
+
+    def evict(self, ref: ObjectRef) -> Change:
+        """Evict a pod (Eviction API: PodDisruptionBudgets are honoured), keeping its snapshot
+        for the record. A budget that forbids it raises errors.ServerError with status 429."""
+        current = self.api.get(ref)
+        uid = current["metadata"]["uid"]
+        if ref.uid and ref.uid != uid:
+            raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
+        exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+        entry = self._record(
+            {
+                "action": "recreate_deleted",
+                "description": f"nothing to undo: record of evicted {exact}",
+                "target": _target(exact),
+                "restore": False,
+                "snapshot": _snapshot(current),
+            }
+        )
+        try:
+            mutate.evict(self.api, exact)
+        except errors.NotFound:
+            self.journal.remove(entry)
             return Change(exact, None)
         except errors.KubeError as exc:
             self._failed(entry, exact, exc)
