@@ -69,7 +69,7 @@ def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[
                 "scenario_type": f.name.scenario_type,
                 "timestamp_ns": f.name.timestamp_ns,
                 "undo": f.description,
-                "target": (f.data or {}).get("target"),
+                "object": f.object,
                 "problem": f.problem,
             }
             for f in listed

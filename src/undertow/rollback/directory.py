@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from undertow import errors
 from undertow.rollback import safety, template
@@ -20,22 +19,23 @@ from undertow.rollback.entry import JournalEntry, newest_first
 from undertow.rollback.lock import RunRecord, is_live, read_record
 from undertow.rollback.naming import VersionName, parse_context, parse_version_file
 
+_HEAD_CHUNK = 4096
+
 
 @dataclass(frozen=True)
 class ListedFile:
-    """A version file as listed: its data if readable, else the problem found."""
+    """A version file as listed: what its header says it undoes, or the problem found."""
 
     path: Path
     name: VersionName
     run_id: str
-    data: dict[str, Any] | None
+    undo: str
+    object: str
     problem: str | None = None
 
     @property
     def description(self) -> str:
-        if self.data is None:
-            return f"unreadable: {self.problem}"
-        return str(self.data.get("description") or self.data.get("action"))
+        return self.undo if self.problem is None else f"unreadable: {self.problem}"
 
 
 @dataclass
@@ -73,12 +73,26 @@ def _files(context: Path) -> Iterator[tuple[Path, VersionName]]:
             yield Path(child.path), name
 
 
+def _read_head(path: Path) -> str:
+    """The file up to and including the undo-code marker (listing never needs the code)."""
+    marker = template.MARKER.encode()
+    with path.open("rb") as handle:
+        data = handle.read(_HEAD_CHUNK)
+        while marker not in data:
+            more = handle.read(_HEAD_CHUNK * 4)
+            if not more:
+                break
+            data += more
+    end = data.find(marker)
+    return (data if end < 0 else data[: end + len(marker)]).decode("utf-8")
+
+
 def _listed(path: Path, name: VersionName, run_id: str) -> ListedFile:
     try:
-        data = template.parse_data_only(path.read_text("utf-8"))
+        header = template.read_header(_read_head(path))
     except (OSError, UnicodeDecodeError, errors.JournalError) as exc:
-        return ListedFile(path, name, run_id, None, str(exc))
-    return ListedFile(path, name, run_id, data)
+        return ListedFile(path, name, run_id, "", "", str(exc))
+    return ListedFile(path, name, run_id, header["Undo"], header["Object"])
 
 
 def list_runs(

@@ -1,9 +1,10 @@
 """Crash-safe file operations for the journal.
 
 A version file is published with the write-ahead recipe: write a temp file (0600, O_EXCL),
-flush, fsync, hard-link it to its final name (which fails rather than overwrite an
-existing entry), unlink the temp name, fsync the directory. Only then may the cluster
-change. Removing or renaming a file afterwards needs no fsync: if a crash loses it, the
+fdatasync it (content and size on disk), rename it to its final name, fsync the directory.
+Only then may the cluster change. Names are unique by construction (strictly increasing
+nanosecond timestamps per run plus eight random letters); an existing final name is still
+never overwritten. Removing or renaming a file afterwards needs no fsync: if a crash loses it, the
 file reappears and its (idempotent) undo simply reports "already restored".
 """
 
@@ -37,7 +38,7 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
         written = 0
         while written < len(data):
             written += os.write(fd, data[written:])
-        os.fsync(fd)
+        os.fdatasync(fd)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
@@ -49,12 +50,16 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
 
 def publish_new(directory: Path, name: str, text: str) -> Path:
     """Durably create `directory/name` with `text`; FileExistsError if the name is taken."""
-    temp = _write_temp(directory, name, text)
     final = directory / name
+    if os.path.lexists(final):
+        raise FileExistsError(final)
+    temp = _write_temp(directory, name, text)
     try:
-        os.link(temp, final)
-    finally:
-        temp.unlink()
+        os.rename(temp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     fsync_dir(directory)
     return final
 

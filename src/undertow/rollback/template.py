@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import pprint
+import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -141,7 +142,19 @@ def parse(text: str) -> dict[str, Any]:
     return _parse_head(head)
 
 
-def parse_data_only(text: str) -> dict[str, Any]:
-    """The undo data, without checking the code (for listing, which runs nothing)."""
-    head, _ = split(text)
-    return _parse_head(head)
+_HEADER_LINE = re.compile(r"^(Run|Scenario|Recorded|Undo|Object):[ ]+(.*)$", re.MULTILINE)
+
+
+def read_header(head: str) -> dict[str, str]:
+    """The header's fields (Run, Scenario, Recorded, Undo, Object), for listing only.
+
+    Listing runs nothing and must stay fast over thousands of files, so it reads the
+    header lines rather than parsing the data; `parse` is what execution trusts.
+    """
+    end = head.find('"""', 3)
+    if not head.startswith('"""') or end < 0:
+        raise errors.TamperedVersionFile("not an undertow version file (no header)")
+    fields = dict(_HEADER_LINE.findall(head[:end]))
+    if "Undo" not in fields or "Object" not in fields:
+        raise errors.TamperedVersionFile("not an undertow version file (header incomplete)")
+    return fields

@@ -66,7 +66,7 @@ class JournalMachine(RuleBasedStateMachine):
     @invariant()
     def pending_on_disk_is_exactly_what_must_be_undone(self) -> None:
         runs = directory.list_runs(self.versions, include_executed=True)
-        pending = {f.path: f.data["target"]["name"] for r in runs for f in r.pending if f.data}
+        pending = {f.path: f.object.rsplit("/", 1)[-1] for r in runs for f in r.pending}
         executed = {f.path for r in runs for f in r.executed}
         assert pending == self.must_undo
         assert executed == self.executed

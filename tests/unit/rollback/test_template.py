@@ -95,7 +95,15 @@ def test_edited_files_are_refused(old: str, new: str) -> None:
         template.parse(_tampered(text, old, new))
 
 
-def test_listing_reads_data_without_checking_code() -> None:
+def test_listing_reads_the_header_only() -> None:
     text = template.render({**BASE, **delete_data("web")})
-    edited = _tampered(text, "def undo(", "X = 1\n\n\ndef undo(")
-    assert template.parse_data_only(edited)["target"]["name"] == "web"
+    head, _ = template.split(text)
+    assert template.read_header(head) == {
+        "Run": "run-1",
+        "Scenario": "pod_disruption_scenarios",
+        "Recorded": "2026-01-01T00:00:00.000000Z",
+        "Undo": "delete ConfigMap default/web created by undertow",
+        "Object": "v1 ConfigMap default/web",
+    }
+    with pytest.raises(errors.TamperedVersionFile):
+        template.read_header("UNDO = {}")
