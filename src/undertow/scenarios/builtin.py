@@ -10,6 +10,7 @@ from __future__ import annotations
 BUILTIN_SCENARIOS: dict[str, str] = {
     "pod_disruption_scenarios": "undertow.scenarios.pod_disruption:plugin",
     "application_outages_scenarios": "undertow.scenarios.application_outage:plugin",
+    "node_scenarios": "undertow.scenarios.node_actions:plugin",
     "service_disruption_scenarios": "undertow.scenarios.service_disruption:plugin",
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
 }

@@ -1,0 +1,54 @@
+"""`aws`: EC2 instances behind nodes (`pip install 'undertow[aws]'`, credentials from the
+usual AWS environment). The node's providerID is `aws:///<zone>/<instance-id>`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from undertow.scenarios.common.status import Obj, labels_of, name_of
+from undertow.scenarios.providers.base import (
+    CloudProvider,
+    Instance,
+    InstanceState,
+    provider_id_parts,
+    require_sdk,
+)
+
+_STATES: dict[str, InstanceState] = {
+    "running": "running",
+    "stopped": "stopped",
+    "terminated": "terminated",
+}
+
+
+def region_of(zone: str) -> str:
+    """`us-east-1a` → `us-east-1` (a zone is its region plus one letter)."""
+    return zone[:-1] if zone and zone[-1].isalpha() else zone
+
+
+class AwsProvider(CloudProvider):
+    name = "aws"
+
+    def instance(self, node: Obj) -> Instance:
+        parts = provider_id_parts(node, "aws")
+        zone = parts[0] if len(parts) > 1 else ""
+        region = labels_of(node).get("topology.kubernetes.io/region") or region_of(zone)
+        return Instance(self.name, name_of(node), parts[-1], {"region": region})
+
+    def _ec2(self, inst: Instance) -> Any:
+        boto3 = require_sdk("boto3", "aws")
+        return boto3.client("ec2", region_name=inst.where.get("region") or None)
+
+    def _stop(self, inst: Instance) -> None:
+        self._ec2(inst).stop_instances(InstanceIds=[inst.id])
+
+    def _reboot(self, inst: Instance) -> None:
+        self._ec2(inst).reboot_instances(InstanceIds=[inst.id])
+
+    def _terminate(self, inst: Instance) -> None:
+        self._ec2(inst).terminate_instances(InstanceIds=[inst.id])
+
+    def state(self, inst: Instance) -> InstanceState:
+        reply = self._ec2(inst).describe_instances(InstanceIds=[inst.id])
+        name = reply["Reservations"][0]["Instances"][0]["State"]["Name"]
+        return _STATES.get(str(name), "changing")

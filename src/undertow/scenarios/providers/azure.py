@@ -1,0 +1,64 @@
+"""`azure`: virtual machines behind nodes (`pip install 'undertow[azure]'`, credentials from
+DefaultAzureCredential). The node's providerID is
+`azure:///subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<vm>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from undertow.errors import ScenarioError
+from undertow.scenarios.common.status import Obj, name_of
+from undertow.scenarios.providers.base import (
+    CloudProvider,
+    Instance,
+    InstanceState,
+    provider_id_parts,
+    require_sdk,
+)
+
+_STATES: dict[str, InstanceState] = {
+    "PowerState/running": "running",
+    "PowerState/stopped": "stopped",
+    "PowerState/deallocated": "stopped",
+}
+
+
+class AzureProvider(CloudProvider):
+    name = "azure"
+
+    def instance(self, node: Obj) -> Instance:
+        parts = provider_id_parts(node, "azure")
+        lower = [p.lower() for p in parts]
+        try:
+            subscription = parts[lower.index("subscriptions") + 1]
+            group = parts[lower.index("resourcegroups") + 1]
+            vm = parts[lower.index("virtualmachines") + 1]
+        except (ValueError, IndexError) as exc:
+            raise ScenarioError(
+                f"node {name_of(node)}: its providerID names no Azure virtual machine"
+            ) from exc
+        where = {"subscription": subscription, "resource_group": group}
+        return Instance(self.name, name_of(node), vm, where)
+
+    def _vms(self, inst: Instance) -> Any:
+        identity = require_sdk("azure.identity", "azure")
+        compute = require_sdk("azure.mgmt.compute", "azure")
+        client = compute.ComputeManagementClient(
+            identity.DefaultAzureCredential(), inst.where["subscription"]
+        )
+        return client.virtual_machines
+
+    def _stop(self, inst: Instance) -> None:
+        self._vms(inst).begin_power_off(inst.where["resource_group"], inst.id).result()
+
+    def _reboot(self, inst: Instance) -> None:
+        self._vms(inst).begin_restart(inst.where["resource_group"], inst.id).result()
+
+    def _terminate(self, inst: Instance) -> None:
+        self._vms(inst).begin_delete(inst.where["resource_group"], inst.id).result()
+
+    def state(self, inst: Instance) -> InstanceState:
+        view = self._vms(inst).instance_view(inst.where["resource_group"], inst.id)
+        codes = [str(s.code) for s in view.statuses or [] if str(s.code).startswith("PowerState/")]
+        return _STATES.get(codes[0], "changing") if codes else "unknown"

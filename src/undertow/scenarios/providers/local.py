@@ -1,0 +1,80 @@
+"""The `local` provider: kwok nodes of the local cluster, driven through the Kubernetes API.
+
+kwok is started with its node-not-ready chaos stage: a node labelled
+`node-not-ready.stage.kwok.x-k8s.io=true` reports Ready=False about a second later (kwok
+writes the condition, as a dead kubelet's heartbeat would stop saying Ready). The
+node-lifecycle controller then taints it `node.kubernetes.io/not-ready:NoExecute` and evicts
+its pods once their toleration runs out — the way a real stopped machine plays out. Removing
+the label lets kwok's node-initialize stage report Ready again.
+
+The label is set with the journaled `set_label`, so the undo (remove the label) is the
+ordinary field-restoring one: a killed run's node comes back with `undertow rollback execute`.
+This does not depend on the node-monitor grace period, because kwok reports the condition
+itself rather than going silent.
+"""
+
+from __future__ import annotations
+
+import time
+
+from undertow.errors import ScenarioError
+from undertow.kube import KubeApi
+from undertow.kube.refs import ObjectRef
+from undertow.rollback.client import Change, JournaledClient
+from undertow.scenarios.common.status import Obj, labels_of, name_of, node_is_ready
+from undertow.scenarios.providers.base import Instance, InstanceState
+
+NOT_READY_LABEL = "node-not-ready.stage.kwok.x-k8s.io"
+REBOOT_DOWN_SECONDS = 30.0
+"""How long a reboot waits to see the node report NotReady before starting it again."""
+
+
+class LocalProvider:
+    name = "local"
+
+    def __init__(self, api: KubeApi) -> None:
+        self._api = api
+
+    def instance(self, node: Obj) -> Instance:
+        return Instance(self.name, name_of(node), name_of(node))
+
+    def _node(self, inst: Instance) -> Obj:
+        return self._api.get(ObjectRef.node(inst.node))
+
+    def stop(self, kube: JournaledClient, inst: Instance) -> Change:
+        change = kube.set_label(ObjectRef.node(inst.node), NOT_READY_LABEL, "true")
+        if change.entry is None:
+            raise ScenarioError(f"node {inst.node} is already stopped ({NOT_READY_LABEL} is set)")
+        return change
+
+    def start(self, kube: JournaledClient, inst: Instance) -> None:
+        if NOT_READY_LABEL in labels_of(self._node(inst)):
+            raise ScenarioError(
+                f"node {inst.node} was stopped, but not by this run; the local provider starts "
+                "only nodes undertow stopped (see `undertow rollback list`)"
+            )
+
+    def reboot(self, kube: JournaledClient, inst: Instance) -> Change:
+        """Stop, wait until the node reports NotReady, start again (revert the stop)."""
+        change = self.stop(kube, inst)
+        deadline = time.monotonic() + REBOOT_DOWN_SECONDS
+        try:
+            while node_is_ready(self._node(inst)) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            report = kube.revert(change)
+        if not report.complete:
+            why = "; ".join(o.detail for o in report.not_restored)
+            raise ScenarioError(f"node {inst.node} could not be started again: {why}")
+        return change
+
+    def terminate(self, kube: JournaledClient, inst: Instance) -> None:
+        raise ScenarioError(
+            "node_termination needs a cloud provider: a local kwok node has no machine to delete"
+        )
+
+    def state(self, inst: Instance) -> InstanceState:
+        node = self._node(inst)
+        if NOT_READY_LABEL in labels_of(node):
+            return "stopped" if not node_is_ready(node) else "changing"
+        return "running" if node_is_ready(node) else "changing"
