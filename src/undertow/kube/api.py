@@ -22,9 +22,12 @@ PAGE_SIZE = 500
 class KubeApi:
     """Read access to one cluster. Build it with `undertow.kube.connect()`."""
 
-    def __init__(self, dynamic: Any, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, dynamic: Any, *, retry: RetryPolicy | None = None, page_size: int = PAGE_SIZE
+    ) -> None:
         self._dynamic = dynamic
         self.retry = retry or RetryPolicy()
+        self.page_size = page_size
 
     @property
     def dynamic(self) -> Any:
@@ -35,14 +38,14 @@ class KubeApi:
         """The discovered API resource for a kind (raises NotFound for unknown kinds)."""
         from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-        try:
-            return call(
-                lambda: self._dynamic.resources.get(api_version=api_version, kind=kind),
-                f"discover {kind} in {api_version}",
-                policy=self.retry,
-            )
-        except ResourceNotFoundError as exc:
-            raise errors.NotFound(f"the cluster does not serve {kind} in {api_version}") from exc
+        def discover() -> Any:
+            try:
+                return self._dynamic.resources.get(api_version=api_version, kind=kind)
+            except ResourceNotFoundError as exc:
+                message = f"the cluster does not serve {kind} in {api_version}"
+                raise errors.NotFound(message) from exc
+
+        return call(discover, f"discover {kind} in {api_version}", policy=self.retry)
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         return bool(self.resource(api_version, kind).namespaced)
@@ -77,7 +80,7 @@ class KubeApi:
                     namespace=namespace if resource.namespaced else None,
                     label_selector=label_selector,
                     field_selector=field_selector,
-                    limit=PAGE_SIZE,
+                    limit=self.page_size,
                     _continue=page,
                     serialize=False,
                 ),

@@ -1,0 +1,32 @@
+"""The kube layer's reads against the local control plane."""
+
+from __future__ import annotations
+
+import pytest
+from objects import config_map
+
+from undertow import errors
+from undertow.kube import KubeApi, ObjectRef, mutate
+
+
+def test_list_follows_pages_and_applies_selectors(api: KubeApi, namespace: str) -> None:
+    for i in range(25):
+        manifest = config_map(f"cm-{i}", namespace)
+        manifest["metadata"]["labels"] = {"parity": "even" if i % 2 == 0 else "odd"}
+        mutate.create(api, manifest)
+    small_pages = KubeApi(api.dynamic, page_size=4)
+    names = {o["metadata"]["name"] for o in small_pages.list("v1", "ConfigMap", namespace)}
+    assert {f"cm-{i}" for i in range(25)} <= names
+    even = small_pages.list("v1", "ConfigMap", namespace, label_selector="parity=even")
+    assert len(even) == 13 and all(o["kind"] == "ConfigMap" for o in even)
+    by_field = api.list("v1", "ConfigMap", namespace, field_selector="metadata.name=cm-3")
+    assert [o["metadata"]["name"] for o in by_field] == ["cm-3"]
+
+
+def test_reads_raise_undertow_errors(api: KubeApi, namespace: str) -> None:
+    with pytest.raises(errors.NotFound, match=f"get ConfigMap {namespace}/missing: 404"):
+        api.get(ObjectRef("v1", "ConfigMap", "missing", namespace))
+    with pytest.raises(errors.NotFound, match="does not serve"):
+        api.get(ObjectRef("example.com/v1", "Widget", "w", namespace))
+    assert api.list_nodes() and api.list_namespaces(label_selector="undertow.io/test=true")
+    assert api.server_version().startswith("v1.")

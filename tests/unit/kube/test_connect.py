@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undertow import errors
+from undertow.kube import ObjectRef, connect
+
+
+def test_missing_explicit_kubeconfig_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(errors.ClusterUnreachable, match="does not exist"):
+        connect(str(tmp_path / "nope"))
+
+
+def test_no_kubeconfig_and_not_in_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(errors.ClusterUnreachable, match="in-cluster"):
+        connect()
+
+
+def test_unreachable_server_is_reported_with_its_address(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    from undertow.kube.retry import RetryPolicy
+
+    with pytest.raises(errors.ClusterUnreachable, match=r"127\.0\.0\.1:1"):
+        connect(str(config), retry=RetryPolicy(attempts=1))
+
+
+def test_object_refs_match_with_or_without_uid() -> None:
+    pod = ObjectRef("v1", "Pod", "web", "shop")
+    assert pod.same_object(ObjectRef("v1", "Pod", "web", "shop", "u1"))
+    assert not ObjectRef("v1", "Pod", "web", "shop", "u2").same_object(
+        ObjectRef("v1", "Pod", "web", "shop", "u1")
+    )
+    assert str(pod) == "Pod shop/web" and str(ObjectRef.node("n1")) == "Node n1"
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "u"},
+    }
+    assert ObjectRef.of(obj) == ObjectRef("v1", "Pod", "web", "shop", "u")
