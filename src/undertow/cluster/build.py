@@ -178,6 +178,7 @@ def _run_step(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            proc.stdout.close()
     if code != 0:
         raise LocalClusterError(
             f"building {step.label} failed (exit {code}); full log: {log}\n" + "\n".join(tail)
