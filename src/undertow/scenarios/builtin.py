@@ -11,6 +11,7 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "pod_disruption_scenarios": "undertow.scenarios.pod_disruption:plugin",
     "application_outages_scenarios": "undertow.scenarios.application_outage:plugin",
     "node_scenarios": "undertow.scenarios.node_actions:plugin",
+    "zone_outages_scenarios": "undertow.scenarios.zone_outage:plugin",
     "service_disruption_scenarios": "undertow.scenarios.service_disruption:plugin",
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
 }

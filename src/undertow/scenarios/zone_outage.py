@@ -8,11 +8,24 @@ File format (Krkn's): top key `zone_outage:`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BeforeValidator, model_validator
 
+from undertow.errors import ScenarioError
+from undertow.scenarios import providers
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import OptionalText, Seconds, SpecModel
+from undertow.scenarios.common.node_chaos import NodeChaos
+from undertow.scenarios.common.status import Obj, name_of
+
+if TYPE_CHECKING:
+    from undertow.kube import KubeApi
+
+POLL_SECONDS = 5.0
+"""How often a cloud instance's state is read while waiting (Krkn's files have no poll_interval
+for zones)."""
 
 
 def _lower(value: object) -> object:
@@ -57,3 +70,128 @@ class ZoneOutage(SpecModel):
 
 class ZoneOutageSpec(SpecModel):
     zone_outage: ZoneOutage
+
+
+# --- the plugin ------------------------------------------------------------------------
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+
+
+def zone_nodes(api: KubeApi, zone: str) -> list[Obj]:
+    nodes: list[Obj] = sorted(api.list_nodes(f"{ZONE_LABEL}={zone}"), key=name_of)
+    if not nodes:
+        raise ScenarioError(f"no node is labelled {ZONE_LABEL}={zone}")
+    return nodes
+
+
+def check_runnable(outage: ZoneOutage) -> None:
+    if outage.cloud_type in ("azure", "az"):
+        raise ScenarioError(
+            "zone_outage with cloud_type azure (subnet NSG swap) is not implemented in "
+            "undertow; use cloud_type aws, gcp or local"
+        )
+
+
+class ZoneOutagePlugin:
+    scenario_type = "zone_outages_scenarios"
+    summary = "Take every node of a zone out for a duration (local/gcp), or cut its subnets (aws)"
+    spec_model = ZoneOutageSpec
+
+    def plan(self, ctx: PlanContext, spec: ZoneOutageSpec) -> list[str]:
+        outage = spec.zone_outage
+        try:
+            check_runnable(outage)
+            if outage.cloud_type == "aws":
+                deny = outage.default_acl_id or "a new deny-all ACL in " + outage.vpc_id
+                return [
+                    f"associate {deny} with subnets {', '.join(outage.subnet_id)} for "
+                    f"{outage.duration:g}s, then restore their ACLs"
+                    + ("" if outage.default_acl_id else " and delete the created ACL")
+                ]
+            names = [name_of(n) for n in zone_nodes(ctx.api, outage.zone)]
+        except ScenarioError as exc:
+            return [f"would fail: {exc}"]
+        return [
+            f"stop the {len(names)} nodes of zone {outage.zone} ({', '.join(names)}) via "
+            f"{outage.cloud_type} for {outage.duration:g}s, then start them "
+            f"(NotReady/Ready expected within {outage.timeout:g}s)"
+        ]
+
+    def run(self, ctx: RunContext, spec: ZoneOutageSpec) -> ScenarioResult:
+        outage = spec.zone_outage
+        check_runnable(outage)
+        if outage.cloud_type == "aws":
+            return self._aws(ctx, outage)
+        return self._nodes(ctx, outage)
+
+    def _aws(self, ctx: RunContext, outage: ZoneOutage) -> ScenarioResult:
+        from undertow.scenarios.providers import aws_acl
+
+        started = ctx.clock.monotonic()
+        change = aws_acl.cut_off(ctx.kube, outage.vpc_id, outage.subnet_id, outage.default_acl_id)
+        subnets = list(outage.subnet_id)
+        ctx.emit("zone.down", f"subnets {', '.join(subnets)} cut off", subnets=subnets)
+        cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
+        report = ctx.kube.revert(change)
+        held = ctx.clock.monotonic() - started
+        if not report.complete:
+            why = "; ".join(o.detail for o in report.not_restored)
+            raise ScenarioError(f"the subnets' network ACLs could not be restored: {why}")
+        ctx.emit("zone.back", f"subnets' ACLs restored after {held:.1f}s", seconds=held)
+        summary = f"subnets {', '.join(subnets)} cut off for {held:.1f}s"
+        return ScenarioResult(not cancelled, summary, subnets, {"outage_seconds": held})
+
+    def _nodes(self, ctx: RunContext, outage: ZoneOutage) -> ScenarioResult:
+        nodes = zone_nodes(ctx.kube.api, outage.zone)
+        names = [name_of(n) for n in nodes]
+        options = {"api": ctx.kube.api} if outage.cloud_type == "local" else {}
+        chaos = NodeChaos(
+            ctx,
+            providers.provider_for(outage.cloud_type, options),
+            outage.timeout,
+            POLL_SECONDS,
+            outage.kube_check,
+        )
+        instances = [chaos.instance(n) for n in nodes]
+        ctx.emit("targets.selected", f"zone {outage.zone}: {', '.join(names)}", nodes=names)
+        problems: list[str] = []
+        metrics: dict[str, float] = {"nodes": float(len(names))}
+        started = ctx.clock.monotonic()
+        try:
+            stops = fan_out(
+                instances, chaos.stop, workers=len(instances), per_second=0, cancel=ctx.cancel
+            )
+            problems += [f"stop {o.item}: {o.error}" for o in stops if o.error is not None]
+            down = chaos.wait(names, "down")
+            problems += [
+                f"{n} not NotReady within {outage.timeout:g}s"
+                for n in down.missing
+                if not down.cancelled
+            ]
+            metrics["max_down_seconds"] = max((s or 0.0) for s in down.seconds.values())
+            ctx.emit(
+                "zone.down", f"zone {outage.zone} is down ({len(names)} nodes)", zone=outage.zone
+            )
+            ctx.clock.sleep(outage.duration, ctx.cancel)
+        finally:
+            restarted_at = ctx.clock.monotonic()
+            problems += chaos.restore()
+        metrics["outage_seconds"] = restarted_at - started
+        metrics["back_seconds"] = ctx.clock.monotonic() - restarted_at
+        if problems:
+            summary = f"zone {outage.zone}: " + "; ".join(problems)
+            ctx.emit("recovery.failed", summary, zone=outage.zone)
+            return ScenarioResult(False, summary, names, metrics)
+        if ctx.cancel.cancelled:
+            return ScenarioResult(
+                False, f"zone {outage.zone}: cancelled; nodes restored", names, metrics
+            )
+        summary = (
+            f"zone {outage.zone}: {len(names)} nodes out for {metrics['outage_seconds']:.1f}s, "
+            f"all back within {metrics['back_seconds']:.1f}s"
+        )
+        ctx.emit("recovery.ok", summary, zone=outage.zone, seconds=metrics["back_seconds"])
+        return ScenarioResult(True, summary, names, metrics)
+
+
+plugin = ZoneOutagePlugin()
