@@ -1,0 +1,54 @@
+"""Deploy the demo's sample workload and wait until its Deployments are fully available.
+
+    python scripts/deploy_workload.py KUBECONFIG examples/workload.yaml
+
+Objects that already exist are left as they are, so the demo can be run again.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import yaml
+from kubernetes import client, config, utils
+from kubernetes.utils.create_from_yaml import FailToCreateError
+
+TIMEOUT_SECONDS = 120
+
+
+def deploy(kubeconfig: str, manifest: str) -> None:
+    config.load_kube_config(kubeconfig)
+    api = client.ApiClient()
+    with open(manifest, encoding="utf-8") as f:
+        documents = [d for d in yaml.safe_load_all(f) if d]
+    for doc in documents:
+        try:
+            utils.create_from_dict(api, doc)
+            print(f"  created {doc['kind']} {doc['metadata']['name']}")
+        except FailToCreateError as exc:
+            if any(e.status != 409 for e in exc.api_exceptions):
+                raise
+            print(f"  {doc['kind']} {doc['metadata']['name']} already exists")
+    apps = client.AppsV1Api(api)
+    for doc in documents:
+        if doc["kind"] == "Deployment":
+            wait_available(apps, doc["metadata"]["namespace"], doc["metadata"]["name"])
+
+
+def wait_available(apps: client.AppsV1Api, namespace: str, name: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        status = apps.read_namespaced_deployment(name, namespace).status
+        wanted = status.replicas or 0
+        if wanted and (status.available_replicas or 0) >= wanted:
+            print(f"  Deployment {namespace}/{name}: {wanted}/{wanted} available")
+            return
+        time.sleep(0.5)
+    sys.exit(f"Deployment {namespace}/{name} not available after {TIMEOUT_SECONDS}s")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    deploy(sys.argv[1], sys.argv[2])
