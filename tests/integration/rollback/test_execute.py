@@ -111,3 +111,23 @@ def test_live_runs_are_left_to_themselves(
     assert len(undertow_objects(api, namespace)) == 1
     listing = undertow("list-rollback", "--versions-dir", str(versions_dir))
     assert "live" in listing.stdout and journal.run_id in listing.stdout
+
+
+def test_an_aborted_rollback_leaves_the_rest_pending(
+    api: KubeApi, namespace: str, journal: Journal
+) -> None:
+    from undertow.rollback import execute
+
+    client = JournaledClient(api, journal, "test_scenarios")
+    for i in range(3):
+        client.create(config_map(f"cm-{i}", namespace))
+    polls = iter([False, True])
+    report = execute(client.pending, api, should_abort=lambda: next(polls))
+    assert [o.outcome for o in report.outcomes] == ["restored", "skipped", "skipped"]
+    assert report.outcomes[0].entry.data["target"]["name"] == "cm-2"  # newest first
+    assert all(o.entry.path.exists() for o in report.outcomes[1:])
+    assert report.exit_code == 3
+    assert sorted(undertow_objects(api, namespace)) == [
+        f"ConfigMap {namespace}/cm-0",
+        f"ConfigMap {namespace}/cm-1",
+    ]
