@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,10 +12,25 @@ if TYPE_CHECKING:
     from undertow.runner import RunOutcome
 
 
+_PIPED_WIDTH = 160
+
+
 def console(*, stderr: bool = False) -> Console:
+    """A console; when output goes to a file or pipe (CI logs), wide enough for tables."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not out.is_terminal:
+        out.width = max(out.width, _PIPED_WIDTH)
+    return out
+
+
+def _shown_path(path: str) -> str:
+    """A scenario file relative to the working directory when it lies under it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def print_ignored(out: Console, ignored: Sequence[str]) -> None:
@@ -46,7 +62,7 @@ def summary_table(outcome: RunOutcome) -> object:
         table.add_row(
             str(run.iteration),
             run.scenario_type,
-            run.file,
+            _shown_path(run.file),
             f"[{styles[run.status]}]{run.status}[/]",
             f"{run.duration:.1f}s",
             ", ".join(parts) or "-",
