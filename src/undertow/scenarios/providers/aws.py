@@ -3,6 +3,7 @@ usual AWS environment). The node's providerID is `aws:///<zone>/<instance-id>`."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from undertow.scenarios.common.status import Obj, labels_of, name_of
@@ -22,8 +23,9 @@ _STATES: dict[str, InstanceState] = {
 
 
 def region_of(zone: str) -> str:
-    """`us-east-1a` → `us-east-1` (a zone is its region plus one letter)."""
-    return zone[:-1] if zone and zone[-1].isalpha() else zone
+    """`us-east-1a` → `us-east-1` (an AWS zone is its region plus one letter)."""
+    match = re.fullmatch(r"([a-z]+(?:-[a-z]+)+-\d+)[a-z]", zone)
+    return match.group(1) if match else zone
 
 
 class AwsProvider(CloudProvider):
