@@ -18,6 +18,7 @@ from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import OptionalText, Seconds, SpecModel
 from undertow.scenarios.common.node_chaos import NodeChaos
+from undertow.scenarios.common.selectors import validate_value
 from undertow.scenarios.common.status import Obj, name_of
 
 if TYPE_CHECKING:
@@ -78,6 +79,10 @@ ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
 def zone_nodes(api: KubeApi, zone: str) -> list[Obj]:
+    try:
+        validate_value(zone, ZONE_LABEL)
+    except ValueError as exc:  # e.g. Krkn's `<zone>` placeholder, never filled in
+        raise ScenarioError(f"zone: {exc}") from exc
     nodes: list[Obj] = sorted(api.list_nodes(f"{ZONE_LABEL}={zone}"), key=name_of)
     if not nodes:
         raise ScenarioError(f"no node is labelled {ZONE_LABEL}={zone}")
