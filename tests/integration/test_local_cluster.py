@@ -206,6 +206,10 @@ def test_status_shows_every_component(local_cluster: Any) -> None:
         assert str(component.pid) in result.output
         assert str(component.port) in result.output
 
+    printed = CliRunner().invoke(cluster_cli, ["kubeconfig", "--name", info.name])
+    assert printed.exit_code == 0
+    assert printed.output.strip() == str(info.kubeconfig) == local_cluster.kubeconfig
+
 
 def test_up_reuses_a_running_cluster(local_cluster: Any) -> None:
     if not local_cluster.owned:
