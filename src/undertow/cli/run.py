@@ -91,7 +91,7 @@ def run(
         for planned in commands.dry_run(validated, log=log):
             out.print(f"[bold]{planned.job.scenario_type}[/]: {planned.job.file}")
             for line in planned.lines:
-                out.print(f"  - {line}")
+                out.print(f"  - {line}", markup=False)  # plan text is data, e.g. undertow[aws]
         out.print("dry run: nothing was changed")
         return 0
     outcome = commands.run(validated, log=log, ask=_ask)
