@@ -212,6 +212,8 @@ def check_runnable(scenario: NodeScenario) -> None:
             f"{scenario.cloud_type!r} has none in undertow (use one of "
             f"{', '.join(sorted(providers.PROVIDERS))})"
         )
+    if needs_provider and (missing := providers.missing_sdk(scenario.cloud_type)):
+        raise ScenarioError(f"cloud_type {scenario.cloud_type} needs {missing}")
     if "node_termination_scenario" in scenario.actions and scenario.cloud_type == "local":
         raise ScenarioError("node_termination needs a cloud provider, not local kwok nodes")
 

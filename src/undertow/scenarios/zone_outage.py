@@ -95,6 +95,8 @@ def check_runnable(outage: ZoneOutage) -> None:
             "zone_outage with cloud_type azure (subnet NSG swap) is not implemented in "
             "undertow; use cloud_type aws, gcp or local"
         )
+    if missing := providers.missing_sdk(outage.cloud_type):
+        raise ScenarioError(f"cloud_type {outage.cloud_type} needs {missing}")
 
 
 class ZoneOutagePlugin:
@@ -117,7 +119,7 @@ class ZoneOutagePlugin:
         except ScenarioError as exc:
             return [f"would fail: {exc}"]
         return [
-            f"stop the {len(names)} nodes of zone {outage.zone} ({', '.join(names)}) via "
+            f"stop every node of zone {outage.zone} ({', '.join(names)}) via "
             f"{outage.cloud_type} for {outage.duration:g}s, then start them "
             f"(NotReady/Ready expected within {outage.timeout:g}s)"
         ]

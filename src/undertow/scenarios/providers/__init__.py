@@ -9,6 +9,8 @@ one place that maps a scenario's `cloud_type` to a provider.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +31,16 @@ PROVIDERS: dict[str, str] = {
 }
 """Provider name → "module:class", imported on first use."""
 
+NEEDS: dict[str, tuple[str, str]] = {
+    "aws": ("boto3", "pip install 'undertow[aws]'"),
+    "gcp": ("google.cloud.compute_v1", "pip install 'undertow[gcp]'"),
+    "azure": ("azure.mgmt.compute", "pip install 'undertow[azure]'"),
+    "openstack": ("openstack", "pip install 'undertow[openstack]'"),
+    "ibmcloud": ("ibm_vpc", "pip install 'undertow[ibmcloud]'"),
+    "vmware": ("pyVmomi", "pip install 'undertow[vmware]'"),
+}
+"""The SDK module each cloud provider imports, and how to get it."""
+
 ALIASES: dict[str, str] = {"az": "azure", "vsphere": "vmware", "ibm": "ibmcloud"}
 
 
@@ -38,6 +50,23 @@ def canonical(cloud_type: str) -> str:
 
 def supported(cloud_type: str) -> bool:
     return canonical(cloud_type) in PROVIDERS
+
+
+def missing_sdk(cloud_type: str) -> str | None:
+    """What to install before this provider can act (None: ready), checked without importing."""
+    name = canonical(cloud_type)
+    if name == "bm":
+        return (
+            None if shutil.which("ipmitool") else "the ipmitool program (apt-get install ipmitool)"
+        )
+    if name not in NEEDS:
+        return None
+    module, how = NEEDS[name]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package (e.g. google.cloud) is missing
+        found = False
+    return None if found else f"{module} ({how})"
 
 
 def provider_for(cloud_type: str, options: Mapping[str, Any] | None = None) -> NodeProvider:

@@ -1,0 +1,62 @@
+"""What node and zone entries can run here, decided before any cluster change."""
+
+from __future__ import annotations
+
+import pytest
+
+from undertow.errors import ScenarioError
+from undertow.scenarios import providers
+from undertow.scenarios.node_actions import NodeScenario, NodeScenariosSpec, check_runnable
+from undertow.scenarios.zone_outage import ZoneOutageSpec
+from undertow.scenarios.zone_outage import check_runnable as zone_runnable
+
+
+def entry(**fields: object) -> NodeScenario:
+    return NodeScenariosSpec.model_validate({"node_scenarios": [fields]}).node_scenarios[0]
+
+
+def test_cluster_api_actions_need_no_provider() -> None:
+    check_runnable(entry(actions=["node_cordon", "node_drain"], cloud_type="generic"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"actions": ["stop_kubelet", "node_crash"]}, "stop_kubelet_scenario, node_crash_scenario"),
+        ({"actions": ["node_stop_start"], "cloud_type": "generic"}, "'generic' has none"),
+        ({"actions": ["node_reboot"], "cloud_type": "docker"}, "'docker' has none"),
+        ({"actions": ["node_termination"], "cloud_type": "local"}, "needs a cloud provider"),
+    ],
+)
+def test_entries_that_cannot_run_here_say_why(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        check_runnable(entry(**fields))
+
+
+def test_a_cloud_provider_without_its_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(
+        providers.NEEDS, "gcp", ("no_such_sdk.compute", "pip install 'undertow[gcp]'")
+    )
+    with pytest.raises(
+        ScenarioError, match=r"needs no_such_sdk.compute \(pip install 'undertow\[gcp\]'\)"
+    ):
+        check_runnable(entry(actions=["node_stop_start"], cloud_type="gcp"))
+    zone = ZoneOutageSpec.model_validate({"zone_outage": {"cloud_type": "gcp", "zone": "z"}})
+    with pytest.raises(ScenarioError, match="no_such_sdk"):
+        zone_runnable(zone.zone_outage)
+    assert providers.missing_sdk("local") is None
+
+
+def test_azure_zone_outage_is_refused_clearly() -> None:
+    spec = ZoneOutageSpec.model_validate(
+        {
+            "zone_outage": {
+                "cloud_type": "azure",
+                "resource_group": "rg",
+                "vnet_name": "v",
+                "subnet_name": "s",
+            }
+        }
+    )
+    with pytest.raises(ScenarioError, match=r"azure .* not implemented"):
+        zone_runnable(spec.zone_outage)
