@@ -287,3 +287,30 @@ def test_a_taken_port_is_a_clear_error(scratch: cluster.ClusterSpec) -> None:
             cluster.up(taken)
     assert processes_mentioning(str(scratch.state_root)) == []
     assert cluster.status(scratch.name, state_root=scratch.state_root) is None
+
+
+def test_a_port_taken_between_pick_and_bind_is_retried(
+    scratch: cluster.ClusterSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from undertow.cluster import control
+
+    real_free_ports = control.free_ports
+    picked: list[list[int]] = []
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+
+        def racy(count: int) -> list[int]:
+            ports = real_free_ports(count)
+            if not picked:
+                ports[1] = taken  # etcd's client port, taken by someone else before etcd binds
+            picked.append(ports)
+            return ports
+
+        monkeypatch.setattr(control, "free_ports", racy)
+        messages: list[str] = []
+        info = cluster.up(scratch, progress=messages.append)
+    assert info.healthy
+    assert len(picked) == 2 and taken not in info.ports
+    assert any("taken meanwhile" in m for m in messages)

@@ -191,7 +191,15 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
             _stop_all(existing)
         state_dir.wipe()
         binaries = ensure_binaries(progress, root=spec.cache_root)
-        return _start(spec, state_dir, binaries, progress)
+        try:
+            return _start(spec, state_dir, binaries, progress)
+        except LocalClusterError as exc:
+            # Free ports are picked before the components bind them; another process may take
+            # one in between. Only then, and only for picked ports, try once more.
+            if spec.api_port or "address already in use" not in str(exc):
+                raise
+            progress("a picked port was taken meanwhile; starting again on other ports")
+            return _start(spec, state_dir, binaries, progress)
 
 
 def _start(
