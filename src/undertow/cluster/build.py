@@ -244,7 +244,8 @@ def ensure_binaries(
     )
     try:
         env = go_env(go)
-        log = work / "build.log"
+        log = binaries.root.parent / f"{binaries.root.name}.build.log"  # kept on failure
+        log.write_text("")
         timings: dict[str, float] = {}
         progress(
             f"building the local control plane ({pins.kubernetes}, {go.version}) into "

@@ -89,3 +89,21 @@ def test_tools_dir_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("UNDERTOW_TOOLS_DIR", str(tmp_path))
     with pytest.raises(LocalClusterError, match="source checkout"):
         toolchain.tools_dir()
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="needs Go")
+def test_a_failed_build_shows_its_output_and_caches_nothing(
+    tools: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNDERTOW_TOOLS_DIR", str(tools))
+    go_mod = tools / "k8s" / "go.mod"
+    go_mod.write_text(go_mod.read_text() + "\nthis is not a go.mod directive\n")
+    cache = tmp_path / "cache"
+    with pytest.raises(LocalClusterError) as failed:
+        build.ensure_binaries(lambda _m: None, root=cache)
+    message = str(failed.value)
+    assert "building kube-apiserver, kube-controller-manager, kube-scheduler" in message
+    assert "unknown directive: this" in message
+    log = Path(message.split("full log: ")[1].split(maxsplit=1)[0].rstrip(";"))
+    assert "unknown directive" in log.read_text()
+    assert [p.name for p in cache.iterdir()] == [log.name]  # no binaries dir, no leftovers
