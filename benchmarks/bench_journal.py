@@ -208,6 +208,7 @@ def main() -> int:
         print(f"rollback execute: {results['execute']}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
     out = Path(os.environ.get("UNDERTOW_BENCH_JSON") or HERE / "results" / "journal.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

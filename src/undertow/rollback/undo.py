@@ -205,6 +205,12 @@ def _delete_created(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
     target = data["target"]
     resource = _resource(dyn, target)
     labels = data.get("labels", {})
+    if target.get("uid") and target.get("name") and not dry_run:
+        # The uid precondition makes the delete itself the check: no read first.
+        meta = {"name": target["name"], "uid": target["uid"]}
+        if _delete_exact(dyn, resource, target, {"metadata": meta}):
+            return Result(RESTORED, f"deleted {_what(target)}")
+        return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
     if target.get("uid") and target.get("name"):
         current = _read(dyn, resource, target, target["name"])
         mine = [current] if current and current["metadata"].get("uid") == target["uid"] else []
@@ -225,7 +231,8 @@ def _delete_created(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
     return Result(RESTORED, f"deleted {_what(target)}")
 
 
-def _delete_exact(dyn: Any, resource: Any, target: dict[str, Any], obj: dict[str, Any]) -> None:
+def _delete_exact(dyn: Any, resource: Any, target: dict[str, Any], obj: dict[str, Any]) -> bool:
+    """Delete `obj` if it is still that very object; True if this call deleted it."""
     name, uid = obj["metadata"]["name"], obj["metadata"]["uid"]
     body = {"preconditions": {"uid": uid}, "propagationPolicy": "Background"}
     try:
@@ -237,6 +244,7 @@ def _delete_exact(dyn: Any, resource: Any, target: dict[str, Any], obj: dict[str
     except Exception as exc:
         if _status(exc) not in (404, 409):  # gone, or replaced by an object that is not ours
             raise
+        return False
     # Verify: gone, replaced by another object, or terminating (finalizers, grace period).
     after = _read(dyn, resource, target, name)
     if (
@@ -245,6 +253,7 @@ def _delete_exact(dyn: Any, resource: Any, target: dict[str, Any], obj: dict[str
         and not after["metadata"].get("deletionTimestamp")
     ):
         raise UndoError(f"{_what(target)} still exists after delete")
+    return True
 
 
 def _field_states(
