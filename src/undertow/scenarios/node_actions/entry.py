@@ -1,0 +1,243 @@
+"""One `node_scenarios` entry at run time: its actions, in order, on its nodes."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import TYPE_CHECKING, Any
+
+from undertow.errors import ScenarioError
+from undertow.rollback.client import Change
+from undertow.scenarios import providers
+from undertow.scenarios.base import RunContext, ScenarioResult
+from undertow.scenarios.common.concurrency import fan_out
+from undertow.scenarios.common.drain import drain
+from undertow.scenarios.common.node_chaos import NodeChaos
+from undertow.scenarios.common.nodes import NodeGoal, select_nodes
+from undertow.scenarios.common.status import Obj, name_of
+from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
+
+if TYPE_CHECKING:
+    from undertow.kube import KubeApi
+
+
+def provider_options(scenario: NodeScenario, api: KubeApi) -> dict[str, Any]:
+    """What the provider of `scenario.cloud_type` is built with (from the scenario file)."""
+    name = providers.canonical(scenario.cloud_type)
+    if name == "local":
+        return {"api": api}
+    if name == "bm":
+        info = {node: bmc.model_dump() for node, bmc in (scenario.bmc_info or {}).items()}
+        return {
+            "bmc_info": info,
+            "bmc_user": scenario.bmc_user,
+            "bmc_password": scenario.bmc_password,
+        }
+    if name == "vmware":
+        return {"insecure": scenario.disable_ssl_verification}
+    return {}
+
+
+class EntryRun:
+    """One `node_scenarios` entry: its actions, in order, on its nodes, `runs` times; then
+    whatever is still stopped, cordoned or tainted is put back and awaited."""
+
+    def __init__(
+        self, ctx: RunContext, scenario: NodeScenario, index: int, rng: random.Random
+    ) -> None:
+        self.ctx = ctx
+        self.s = scenario
+        self.index = index
+        self.rng = rng
+        self.failures: list[str] = []
+        self.metrics: dict[str, float] = {}
+        self.held: list[Change] = []
+        self._lock = threading.Lock()
+        self.chaos: NodeChaos | None = None
+
+    # --- bookkeeping ------------------------------------------------------------------
+
+    def fail(self, message: str) -> None:
+        with self._lock:
+            self.failures.append(message)
+        self.ctx.emit("action.failed", message, entry=self.index)
+
+    def metric(self, key: str, value: float | None) -> None:
+        if value is None:
+            return
+        with self._lock:
+            self.metrics[key] = max(self.metrics.get(key, 0.0), value)
+
+    def hold(self) -> bool:
+        """Keep the fault for `duration`; True if the run was cancelled meanwhile."""
+        return self.ctx.clock.sleep(self.s.duration, self.ctx.cancel)
+
+    def release(self, change: Change, what: str) -> None:
+        report = self.ctx.kube.revert(change)
+        with self._lock:
+            if change in self.held:
+                self.held.remove(change)
+        if not report.complete:
+            raise ScenarioError(
+                f"could not undo {what}: " + "; ".join(o.detail for o in report.not_restored)
+            )
+
+    # --- the run ----------------------------------------------------------------------
+
+    def run(self) -> ScenarioResult:
+        nodes = select_nodes(
+            self.ctx.kube.api,
+            node_name=self.s.node_name,
+            label_selector=self.s.label_selector,
+            exclude_label=self.s.exclude_label,
+            count=self.s.instance_count,
+            rng=self.rng,
+        )
+        names = [name_of(n) for n in nodes]
+        self.ctx.emit(
+            "targets.selected", f"nodes {', '.join(names)}", entry=self.index, nodes=names
+        )
+        if any(a in PROVIDER_ACTIONS for a in self.s.actions):
+            provider = providers.provider_for(
+                self.s.cloud_type, provider_options(self.s, self.ctx.kube.api)
+            )
+            self.chaos = NodeChaos(
+                self.ctx, provider, self.s.timeout, self.s.poll_interval, self.s.kube_check
+            )
+        started = self.ctx.clock.monotonic()
+        try:
+            for action in self.s.actions:
+                for _ in range(self.s.repeat):
+                    if self.ctx.cancel.cancelled:
+                        break
+                    self._on_all(action, nodes)
+        finally:
+            self._restore()
+        self.metrics["entry_seconds"] = self.ctx.clock.monotonic() - started
+        return self._result(names)
+
+    def _on_all(self, action: str, nodes: list[Obj]) -> None:
+        step = getattr(self, "_" + action.removesuffix("_scenario"))
+        workers = len(nodes) if self.s.parallel else 1
+        outcomes = fan_out(nodes, step, workers=workers, per_second=0, cancel=self.ctx.cancel)
+        for o in outcomes:
+            if o.error is not None:
+                self.fail(f"{action} on {name_of(o.item)}: {o.error}")
+
+    def _restore(self) -> None:
+        for change in list(self.held):
+            try:
+                self.release(change, str(change.ref))
+            except Exception as exc:  # reported; the journal keeps the undo pending
+                self.fail(str(exc))
+        if self.chaos is not None:
+            for problem in self.chaos.restore():
+                self.fail(problem)
+
+    def _result(self, names: list[str]) -> ScenarioResult:
+        actions = ", ".join(a.removesuffix("_scenario") for a in self.s.actions)
+        if self.failures:
+            summary = f"[{self.index}] {actions} on {len(names)} node(s): " + "; ".join(
+                self.failures
+            )
+            self.ctx.emit("recovery.failed", summary, entry=self.index)
+            return ScenarioResult(False, summary, names, self.metrics)
+        if self.ctx.cancel.cancelled:
+            return ScenarioResult(
+                False, f"[{self.index}] cancelled; nodes restored", names, self.metrics
+            )
+        back = self.metrics.get("max_back_seconds")
+        tail = f"; back within {back:.1f}s" if back is not None else ""
+        summary = f"[{self.index}] {actions} on {', '.join(names)}{tail}"
+        self.ctx.emit("recovery.ok", summary, entry=self.index)
+        return ScenarioResult(True, summary, names, self.metrics)
+
+    # --- provider actions -------------------------------------------------------------
+
+    def _chaos(self) -> NodeChaos:
+        assert self.chaos is not None  # built in run() whenever a provider action is listed
+        return self.chaos
+
+    def _expect(self, name: str, goal: NodeGoal) -> None:
+        waited = self._chaos().wait([name], goal)
+        if waited.cancelled:
+            return
+        if not waited.done:
+            state = "NotReady" if goal == "down" else "back Ready"
+            raise ScenarioError(f"node {name} not {state} within {self.s.timeout:g}s")
+        self.metric(f"max_{goal}_seconds", waited.seconds[name])
+
+    def _node_stop(self, node: Obj) -> None:
+        inst = self._chaos().instance(node)
+        self._chaos().stop(inst)
+        self._expect(inst.node, "down")
+
+    def _node_start(self, node: Obj) -> None:
+        inst = self._chaos().instances.get(name_of(node)) or self._chaos().instance(node)
+        self._chaos().start(inst)
+        self._expect(inst.node, "back")
+
+    def _node_stop_start(self, node: Obj) -> None:
+        self._node_stop(node)
+        if not self.hold():
+            self._node_start(node)
+
+    def _node_reboot(self, node: Obj) -> None:
+        chaos = self._chaos()
+        inst = chaos.instance(node)
+        change = chaos.provider.reboot(self.ctx.kube, inst)
+        self.ctx.emit("node.rebooted", f"rebooted {inst}", node=inst.node)
+        try:
+            self._expect(inst.node, "back")
+        finally:
+            self.release(change, f"the reboot of {inst}")
+
+    def _node_termination(self, node: Obj) -> None:
+        chaos = self._chaos()
+        inst = chaos.instance(node)
+        chaos.provider.terminate(self.ctx.kube, inst)
+        self.ctx.emit("node.terminated", f"terminated {inst}", node=inst.node)
+
+    # --- cluster-API actions ----------------------------------------------------------
+
+    def _keep(self, change: Change) -> Change:
+        with self._lock:
+            self.held.append(change)
+        return change
+
+    def _node_cordon(self, node: Obj) -> None:
+        name = name_of(node)
+        change = self._keep(self.ctx.kube.cordon(name))
+        self.ctx.emit("node.cordoned", f"cordoned node {name}", node=name)
+        self.hold()
+        self.release(change, f"the cordon of {name}")
+        self.ctx.emit("node.uncordoned", f"uncordoned node {name}", node=name)
+
+    def _node_drain(self, node: Obj) -> None:
+        name = name_of(node)
+        change = self._keep(self.ctx.kube.cordon(name))
+        self.ctx.emit("node.cordoned", f"cordoned node {name}", node=name)
+        evicted, blocked = drain(self.ctx, name, self.s.timeout)
+        self.metric("evicted_pods", float(evicted))
+        self.ctx.emit(
+            "node.drained", f"evicted {evicted} pods from {name}", node=name, pods=evicted
+        )
+        cancelled = self.hold()
+        self.release(change, f"the cordon of {name}")
+        self.ctx.emit("node.uncordoned", f"uncordoned node {name}", node=name)
+        if blocked and not cancelled:
+            raise ScenarioError(
+                f"{len(blocked)} pods not evicted within {self.s.timeout:g}s "
+                f"(PodDisruptionBudget): {', '.join(blocked)}"
+            )
+
+    def _node_taint(self, node: Obj) -> None:
+        name = name_of(node)
+        changes = []
+        for t in self.s.taints:
+            changes.append(self._keep(self.ctx.kube.add_taint(name, t.key, t.value, t.effect)))
+            self.ctx.emit("node.tainted", f"tainted {name} {t.key}={t.value}:{t.effect}", node=name)
+        self.hold()
+        for change in reversed(changes):
+            self.release(change, f"a taint of {name}")
+        self.ctx.emit("node.untainted", f"removed undertow's taints from {name}", node=name)

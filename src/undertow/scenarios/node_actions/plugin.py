@@ -1,0 +1,127 @@
+"""The `node_scenarios` plugin: what can run here, the dry-run plan, and the run."""
+
+from __future__ import annotations
+
+import random
+
+from undertow.errors import ScenarioError
+from undertow.scenarios import providers
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.common.nodes import select_nodes
+from undertow.scenarios.common.status import name_of
+from undertow.scenarios.node_actions.entry import EntryRun
+from undertow.scenarios.node_actions.spec import (
+    API_ACTIONS,
+    PROVIDER_ACTIONS,
+    NodeScenario,
+    NodeScenariosSpec,
+)
+
+
+def unsupported(scenario: NodeScenario) -> list[str]:
+    """Krkn actions undertow does not run (they need a shell on the node or an
+    OpenShift-only helper); a file naming them validates but does not run."""
+    return [a for a in scenario.actions if a not in PROVIDER_ACTIONS | API_ACTIONS]
+
+
+def check_runnable(scenario: NodeScenario) -> None:
+    """Raise ScenarioError, before any change, if this entry cannot run here."""
+    if skipped := unsupported(scenario):
+        raise ScenarioError(
+            f"{', '.join(skipped)}: not supported by undertow (needs a shell on the node); "
+            "supported: " + ", ".join(sorted(PROVIDER_ACTIONS | API_ACTIONS))
+        )
+    needs_provider = [a for a in scenario.actions if a in PROVIDER_ACTIONS]
+    if needs_provider and not providers.supported(scenario.cloud_type):
+        raise ScenarioError(
+            f"{', '.join(needs_provider)} need a node provider; cloud_type "
+            f"{scenario.cloud_type!r} has none in undertow (use one of "
+            f"{', '.join(sorted(providers.PROVIDERS))})"
+        )
+    if needs_provider and (missing := providers.missing_sdk(scenario.cloud_type)):
+        raise ScenarioError(f"cloud_type {scenario.cloud_type} needs {missing}")
+    if "node_termination_scenario" in scenario.actions and scenario.cloud_type == "local":
+        raise ScenarioError("node_termination needs a cloud provider, not local kwok nodes")
+
+
+def _describe(scenario: NodeScenario) -> str:
+    if scenario.node_name:
+        return f"nodes {scenario.node_name}"
+    how_many = "all nodes" if scenario.instance_count == 0 else f"{scenario.instance_count} node(s)"
+    where = f" matching {scenario.label_selector}" if scenario.label_selector else ""
+    extra = f", excluding {scenario.exclude_label}" if scenario.exclude_label else ""
+    return f"{how_many}{where}{extra}"
+
+
+def _steps(scenario: NodeScenario) -> str:
+    hold = f"{scenario.duration:g}s"
+    wait = f"{scenario.timeout:g}s"
+    texts = {
+        "node_stop_scenario": f"stop (NotReady within {wait}); started again at the end",
+        "node_start_scenario": f"start (Ready within {wait})",
+        "node_stop_start_scenario": f"stop, keep stopped {hold}, start (Ready within {wait})",
+        "node_reboot_scenario": f"reboot (Ready within {wait})",
+        "node_termination_scenario": "TERMINATE the instance (irreversible)",
+        "node_cordon_scenario": f"cordon for {hold}, then uncordon",
+        "node_drain_scenario": f"cordon, evict its pods (PDBs honoured), uncordon after {hold}",
+        "node_taint_scenario": (
+            f"taint {', '.join(f'{t.key}={t.value}:{t.effect}' for t in scenario.taints)} "
+            f"for {hold}"
+        ),
+    }
+    return "; ".join(texts.get(a, f"{a} (unsupported)") for a in scenario.actions)
+
+
+class NodeActionsPlugin:
+    scenario_type = "node_scenarios"
+    summary = "Stop/start/reboot nodes through a provider; cordon, drain or taint them"
+    spec_model = NodeScenariosSpec
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
+    def plan(self, ctx: PlanContext, spec: NodeScenariosSpec) -> list[str]:
+        lines = []
+        for n, scenario in enumerate(spec.node_scenarios):
+            try:
+                check_runnable(scenario)
+                nodes = select_nodes(
+                    ctx.api,
+                    node_name=scenario.node_name,
+                    label_selector=scenario.label_selector,
+                    exclude_label=scenario.exclude_label,
+                    count=scenario.instance_count,
+                    rng=self._rng,
+                )
+            except ScenarioError as exc:
+                lines.append(f"[{n}] would fail: {exc}")
+                continue
+            how = "in parallel" if scenario.parallel else "one node at a time"
+            times = f", {scenario.repeat} times" if scenario.repeat > 1 else ""
+            lines.append(
+                f"[{n}] {_describe(scenario)} via {scenario.cloud_type} "
+                f"(e.g. {', '.join(name_of(x) for x in nodes)}), {how}{times}: {_steps(scenario)}"
+            )
+        return lines
+
+    def run(self, ctx: RunContext, spec: NodeScenariosSpec) -> ScenarioResult:
+        for scenario in spec.node_scenarios:
+            check_runnable(scenario)
+        results = []
+        for n, scenario in enumerate(spec.node_scenarios):
+            if ctx.cancel.cancelled:
+                break
+            results.append(EntryRun(ctx, scenario, n, self._rng).run())
+        metrics: dict[str, float] = {}
+        for r in results:
+            for key, value in r.metrics.items():
+                metrics[key] = max(metrics.get(key, 0.0), value)
+        return ScenarioResult(
+            passed=bool(results) and all(r.passed for r in results) and not ctx.cancel.cancelled,
+            summary="; ".join(r.summary for r in results) or "cancelled before the first entry",
+            targets=[t for r in results for t in r.targets],
+            metrics=metrics,
+        )
+
+
+plugin = NodeActionsPlugin()
