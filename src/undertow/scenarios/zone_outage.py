@@ -146,6 +146,8 @@ class ZoneOutagePlugin:
             raise ScenarioError(f"the subnets' network ACLs could not be restored: {why}")
         ctx.emit("zone.back", f"subnets' ACLs restored after {held:.1f}s", seconds=held)
         summary = f"subnets {', '.join(subnets)} cut off for {held:.1f}s"
+        if cancelled:
+            summary += " (cancelled; ACLs restored)"
         return ScenarioResult(not cancelled, summary, subnets, {"outage_seconds": held})
 
     def _nodes(self, ctx: RunContext, outage: ZoneOutage) -> ScenarioResult:

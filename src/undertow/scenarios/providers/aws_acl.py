@@ -39,10 +39,14 @@ def current_acls(ec2: Any, subnets: Sequence[str]) -> dict[str, tuple[str, str]]
 
 
 def cut_off(
-    kube: JournaledClient, vpc_id: str, subnets: Sequence[str], deny_acl_id: str = ""
+    kube: JournaledClient,
+    vpc_id: str,
+    subnets: Sequence[str],
+    deny_acl_id: str = "",
+    ec2: Any = None,
 ) -> Change:
     """Associate a deny-all ACL with every subnet; the returned change's undo restores them."""
-    ec2 = _ec2()
+    ec2 = ec2 or _ec2()
     before = current_acls(ec2, subnets)
     tag = secrets.token_hex(8)
     record = {
