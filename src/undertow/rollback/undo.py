@@ -43,6 +43,10 @@ ENTRY_LABEL = "undertow.io/entry"
 _ATTEMPTS = 5
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
 _VERIFY_SECONDS = 10.0
+# A deleted object may still be terminating (a namespace emptying itself), and a namespace
+# just recreated refuses pods until its default ServiceAccount exists: wait for both.
+_SETTLE_SECONDS = 180.0
+_NOT_YET_ADMITTED = ("is being terminated", "error looking up service account")
 
 
 class UndoError(Exception):
@@ -375,25 +379,50 @@ def _recreate_deleted(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
     if not data.get("restore"):
         return Result(NOTHING_TO_UNDO, f"{_what(target)} was deleted on purpose; record only")
     resource = _resource(dyn, target)
-    if _read(dyn, resource, target, target["name"]) is not None:
+    existing = _read(dyn, resource, target, target["name"])
+    if existing is not None and not existing["metadata"].get("deletionTimestamp"):
         return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
     if dry_run:
         return Result(WOULD_RESTORE, f"would recreate {_what(target)} from its snapshot")
-    try:
-        _retrying(
-            lambda: resource.create(
-                body=data["snapshot"], namespace=_namespace(resource, target), serialize=False
-            )
-        )
-    except Exception as exc:
-        if _status(exc) != 409:  # already exists: recreated meanwhile
-            raise
+    if existing is not None:
+        _wait_gone(dyn, resource, target)
+    _create_when_admitted(resource, target, data["snapshot"])
     deadline = time.monotonic() + _VERIFY_SECONDS
     while _read(dyn, resource, target, target["name"]) is None:
         if time.monotonic() > deadline:
             raise UndoError(f"{_what(target)} not found after recreating it")
         time.sleep(0.2)
     return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+def _wait_gone(dyn: Any, resource: Any, target: dict[str, Any]) -> None:
+    """Wait until a terminating object has really gone, so it can be created again."""
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while _read(dyn, resource, target, target["name"]) is not None:
+        if time.monotonic() > deadline:
+            raise UndoError(f"{_what(target)} is still terminating after {_SETTLE_SECONDS:.0f}s")
+        time.sleep(0.5)
+
+
+def _create_when_admitted(resource: Any, target: dict[str, Any], snapshot: Any) -> None:
+    """Create the object, waiting out refusals that only mean "not yet" (see above)."""
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while True:
+        try:
+            _retrying(
+                lambda: resource.create(
+                    body=snapshot, namespace=_namespace(resource, target), serialize=False
+                )
+            )
+            return
+        except Exception as exc:
+            if _status(exc) == 409:  # already exists: recreated meanwhile
+                return
+            refusal = str(getattr(exc, "body", "") or exc)
+            not_yet = _status(exc) in (403, 404) and any(m in refusal for m in _NOT_YET_ADMITTED)
+            if not not_yet or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 # --- changes outside Kubernetes: cloud instances and network ACLs ----------------------
