@@ -196,7 +196,7 @@ class ZoneOutagePlugin:
                 False, f"zone {outage.zone}: cancelled; nodes restored", names, metrics
             )
         summary = (
-            f"zone {outage.zone}: {len(names)} nodes out for {metrics['outage_seconds']:.1f}s, "
+            f"zone {outage.zone}: {len(names)} node(s) out for {metrics['outage_seconds']:.1f}s, "
             f"all back within {metrics['back_seconds']:.1f}s"
         )
         ctx.emit("recovery.ok", summary, zone=outage.zone, seconds=metrics["back_seconds"])
