@@ -141,6 +141,32 @@ class JournaledClient:
     def _record(self, data: dict[str, Any]) -> JournalEntry:
         return self.journal.record(self.scenario_type, data)
 
+    def _read_exact(self, ref: ObjectRef) -> tuple[dict[str, Any], ObjectRef]:
+        """The object as it is now, and a ref pinned to its uid; Conflict if `ref` carries
+        another object's uid (the one meant was replaced)."""
+        current = self.api.get(ref)
+        uid = current["metadata"]["uid"]
+        if ref.uid and ref.uid != uid:
+            raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
+        return current, ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+
+    def _patch_journaled(
+        self, exact: ObjectRef, data: dict[str, Any], ops: list[dict[str, Any]], attempt: int
+    ) -> Change | None:
+        """Journal `data`, then apply the (`test`-guarded) JSON patch. None when the object
+        changed since it was read (409/422: nothing applied, entry dropped): read and retry."""
+        entry = self._record(data)
+        try:
+            mutate.json_patch(self.api, exact, ops)
+        except errors.KubeError as exc:
+            if exc.status in (409, 422):  # changed since we read it: nothing applied
+                self.journal.remove(entry)
+                time.sleep(_RETRY_PAUSE * (attempt + 1))
+                return None
+            self._failed(entry, exact, exc)
+            raise
+        return self._keep(Change(exact, entry))
+
     def _failed(self, entry: JournalEntry, ref: ObjectRef, exc: errors.KubeError) -> None:
         """The change failed: drop its entry if surely not applied, else keep it pending."""
         if _definitely_not_applied(exc):
@@ -194,11 +220,7 @@ class JournaledClient:
         self, ref: ObjectRef, *, restore: bool = False, grace_period_seconds: int | None = None
     ) -> Change:
         """Delete exactly `ref`, keeping its snapshot; restore=True recreates it on undo."""
-        current = self.api.get(ref)
-        uid = current["metadata"]["uid"]
-        if ref.uid and ref.uid != uid:
-            raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
-        exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+        current, exact = self._read_exact(ref)
         verb = "recreate" if restore else "nothing to undo: record of deleted"
         entry = self._record(
             {
@@ -222,11 +244,7 @@ class JournaledClient:
     def evict(self, ref: ObjectRef) -> Change:
         """Evict a pod (Eviction API: PodDisruptionBudgets are honoured), keeping its snapshot
         for the record. A budget that forbids it raises errors.ServerError with status 429."""
-        current = self.api.get(ref)
-        uid = current["metadata"]["uid"]
-        if ref.uid and ref.uid != uid:
-            raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
-        exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+        current, exact = self._read_exact(ref)
         entry = self._record(
             {
                 "action": "recreate_deleted",
@@ -250,34 +268,21 @@ class JournaledClient:
 
     def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
         """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
-        for _attempt in range(_ATTEMPTS):
-            current = self.api.get(ref)
-            uid = current["metadata"]["uid"]
-            if ref.uid and ref.uid != uid:
-                raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
-            exact = ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
+        for attempt in range(_ATTEMPTS):
+            current, exact = self._read_exact(ref)
             fields, ops = self._plan_fields(current, changes)
             if not fields:
                 return Change(exact, None)
             paths = ", ".join(f["path"] for f in fields)
-            entry = self._record(
-                {
-                    "action": "restore_fields",
-                    "description": f"restore {paths} of {exact}",
-                    "target": _target(exact),
-                    "fields": fields,
-                }
-            )
-            try:
-                mutate.json_patch(self.api, exact, ops)
-            except errors.KubeError as exc:
-                if exc.status in (409, 422):  # changed since we read it: nothing applied
-                    self.journal.remove(entry)
-                    time.sleep(_RETRY_PAUSE * (_attempt + 1))
-                    continue
-                self._failed(entry, exact, exc)
-                raise
-            return self._keep(Change(exact, entry))
+            data = {
+                "action": "restore_fields",
+                "description": f"restore {paths} of {exact}",
+                "target": _target(exact),
+                "fields": fields,
+            }
+            change = self._patch_journaled(exact, data, ops, attempt)
+            if change is not None:
+                return change
         raise errors.Conflict(f"{ref} kept changing while undertow tried to patch it")
 
     @staticmethod
@@ -323,9 +328,8 @@ class JournaledClient:
         """Add one taint to a node; its undo removes exactly that taint."""
         taint = {"key": key, "effect": effect, **({"value": value} if value else {})}
         ref = ObjectRef.node(node)
-        for _attempt in range(_ATTEMPTS):
-            current = self.api.get(ref)
-            exact = ObjectRef("v1", "Node", node, None, current["metadata"]["uid"])
+        for attempt in range(_ATTEMPTS):
+            current, exact = self._read_exact(ref)
             taints = (current.get("spec") or {}).get("taints")
             same = [t for t in taints or [] if (t.get("key"), t.get("effect")) == (key, effect)]
             if same:
@@ -341,24 +345,15 @@ class JournaledClient:
                 else [{"op": "add", "path": "/spec/taints", "value": [taint]}]
             )
             shown = f"{key}={value or ''}:{effect}"
-            entry = self._record(
-                {
-                    "action": "remove_taint",
-                    "description": f"remove taint {shown} from Node {node}",
-                    "target": _target(exact),
-                    "taint": taint,
-                }
-            )
-            try:
-                mutate.json_patch(self.api, exact, ops)
-            except errors.KubeError as exc:
-                if exc.status in (409, 422):
-                    self.journal.remove(entry)
-                    time.sleep(_RETRY_PAUSE * (_attempt + 1))
-                    continue
-                self._failed(entry, exact, exc)
-                raise
-            return self._keep(Change(exact, entry))
+            data = {
+                "action": "remove_taint",
+                "description": f"remove taint {shown} from Node {node}",
+                "target": _target(exact),
+                "taint": taint,
+            }
+            change = self._patch_journaled(exact, data, ops, attempt)
+            if change is not None:
+                return change
         raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
 
     def external(
