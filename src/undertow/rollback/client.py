@@ -220,8 +220,29 @@ class JournaledClient:
         self, ref: ObjectRef, *, restore: bool = False, grace_period_seconds: int | None = None
     ) -> Change:
         """Delete exactly `ref`, keeping its snapshot; restore=True recreates it on undo."""
-        current, exact = self._read_exact(ref)
         verb = "recreate" if restore else "nothing to undo: record of deleted"
+        return self._remove(
+            ref,
+            restore,
+            verb,
+            lambda exact: mutate.delete(self.api, exact, grace_period_seconds=grace_period_seconds),
+        )
+
+    def evict(self, ref: ObjectRef) -> Change:
+        """Evict a pod (Eviction API: PodDisruptionBudgets are honoured), keeping its snapshot
+        for the record. A budget that forbids it raises errors.ServerError with status 429."""
+        return self._remove(
+            ref,
+            False,
+            "nothing to undo: record of evicted",
+            lambda exact: mutate.evict(self.api, exact),
+        )
+
+    def _remove(
+        self, ref: ObjectRef, restore: bool, verb: str, remove: Callable[[ObjectRef], None]
+    ) -> Change:
+        """Journal the snapshot of exactly `ref`, then `remove` it (delete or evict)."""
+        current, exact = self._read_exact(ref)
         entry = self._record(
             {
                 "action": "recreate_deleted",
@@ -232,32 +253,9 @@ class JournaledClient:
             }
         )
         try:
-            mutate.delete(self.api, exact, grace_period_seconds=grace_period_seconds)
+            remove(exact)
         except errors.NotFound:
-            self.journal.remove(entry)  # gone before we deleted it: we changed nothing
-            return Change(exact, None)
-        except errors.KubeError as exc:
-            self._failed(entry, exact, exc)
-            raise
-        return self._keep(Change(exact, entry))
-
-    def evict(self, ref: ObjectRef) -> Change:
-        """Evict a pod (Eviction API: PodDisruptionBudgets are honoured), keeping its snapshot
-        for the record. A budget that forbids it raises errors.ServerError with status 429."""
-        current, exact = self._read_exact(ref)
-        entry = self._record(
-            {
-                "action": "recreate_deleted",
-                "description": f"nothing to undo: record of evicted {exact}",
-                "target": _target(exact),
-                "restore": False,
-                "snapshot": _snapshot(current),
-            }
-        )
-        try:
-            mutate.evict(self.api, exact)
-        except errors.NotFound:
-            self.journal.remove(entry)
+            self.journal.remove(entry)  # gone before we removed it: we changed nothing
             return Change(exact, None)
         except errors.KubeError as exc:
             self._failed(entry, exact, exc)
