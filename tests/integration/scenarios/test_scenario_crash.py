@@ -5,8 +5,9 @@ with SIGKILL once its change is observed through the API (nothing in the process
 the change is checked to be still there with its version files pending, and `undertow rollback
 execute` must then put back everything undertow touched: no undertow-labelled object left, the
 Service selectors, node taints and cordons as before, deleted objects recreated where the
-scenario asked for restore. Stopped nodes and zones (node_scenarios with a provider action,
-zone_outages_scenarios) are covered the same way in test_scenario_node_crash.py.
+scenario asked for restore (objects, or a whole namespace). Stopped nodes and zones
+(node_scenarios with a provider action, zone_outages_scenarios) are covered the same way in
+test_scenario_node_crash.py.
 """
 
 from __future__ import annotations
@@ -362,17 +363,12 @@ def _release(api: KubeApi, ref: ObjectRef) -> None:
         mutate.json_patch(api, ref, [{"op": "remove", "path": "/metadata/finalizers"}])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="undo's recreate treats a namespace still Terminating as already restored, so "
-    "after a SIGKILL the namespace and its objects are not recreated (fix pending in "
-    "rollback.undo)",
-)
 def test_service_disruption_namespace_with_restore_killed_mid_wait(
     tmp_path: Path, kubeconfig: str, kube_api: KubeApi, api_client: Any, namespace: str
 ) -> None:
     """A ConfigMap with a finalizer keeps the deleted namespace Terminating while the rollback
-    starts (as a real namespace full of objects would be); it is released 3 s later."""
+    starts (as a real namespace full of objects would be); it is released 3 s later. The undo
+    must wait for the old namespace to be gone before recreating it and its objects."""
     apply(api_client, namespace, deployment("web", 2), service("web", {"app": "web"}))
     hold = ObjectRef("v1", "ConfigMap", "hold", namespace)
     apply(
