@@ -10,6 +10,7 @@ instance again, so even a run killed with SIGKILL leaves nothing stopped once
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -75,6 +76,14 @@ def require_sdk(module: str, extra: str) -> ModuleType:
         raise ScenarioError(
             f"the {extra} node provider needs {module!r}: pip install 'undertow[{extra}]'"
         ) from exc
+
+
+def require_env(variable: str, provider: str) -> str:
+    """A setting a provider's SDK needs from the environment (as Krkn reads it), or say which."""
+    value = os.environ.get(variable)
+    if not value:
+        raise ScenarioError(f"the {provider} node provider needs ${variable}")
+    return value
 
 
 def provider_id_tail(node: Obj) -> str:

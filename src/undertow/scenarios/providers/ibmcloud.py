@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from undertow.errors import ScenarioError
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.providers.base import (
     CloudProvider,
     Instance,
     InstanceState,
     provider_id_tail,
+    require_env,
     require_sdk,
 )
 
@@ -22,13 +22,6 @@ _STATES: dict[str, InstanceState] = {
     "stopped": "stopped",
     "deleting": "terminated",
 }
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ScenarioError(f"the ibmcloud node provider needs ${name}")
-    return value
 
 
 class IbmCloudProvider(CloudProvider):
@@ -41,8 +34,10 @@ class IbmCloudProvider(CloudProvider):
     def _service(self) -> Any:
         vpc = require_sdk("ibm_vpc", "ibmcloud")
         core = require_sdk("ibm_cloud_sdk_core.authenticators", "ibmcloud")
-        service = vpc.VpcV1(authenticator=core.IAMAuthenticator(_env("IBMC_APIKEY")))
-        service.set_service_url(_env("IBMC_URL"))
+        service = vpc.VpcV1(
+            authenticator=core.IAMAuthenticator(require_env("IBMC_APIKEY", "ibmcloud"))
+        )
+        service.set_service_url(require_env("IBMC_URL", "ibmcloud"))
         return service
 
     def _stop(self, inst: Instance) -> None:

@@ -10,20 +10,19 @@ from typing import Any
 
 from undertow.errors import ScenarioError
 from undertow.scenarios.common.status import Obj, name_of
-from undertow.scenarios.providers.base import CloudProvider, Instance, InstanceState, require_sdk
+from undertow.scenarios.providers.base import (
+    CloudProvider,
+    Instance,
+    InstanceState,
+    require_env,
+    require_sdk,
+)
 
 _STATES: dict[str, InstanceState] = {
     "poweredOn": "running",
     "poweredOff": "stopped",
     "suspended": "stopped",
 }
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise ScenarioError(f"the vmware node provider needs ${name}")
-    return value
 
 
 class VmwareProvider(CloudProvider):
@@ -43,9 +42,9 @@ class VmwareProvider(CloudProvider):
         connect = require_sdk("pyVim.connect", "vmware")
         vim = require_sdk("pyVmomi", "vmware").vim
         si = connect.SmartConnect(
-            host=_env("VSPHERE_IP"),
-            user=_env("VSPHERE_USERNAME"),
-            pwd=_env("VSPHERE_PASSWORD"),
+            host=require_env("VSPHERE_IP", "vmware"),
+            user=require_env("VSPHERE_USERNAME", "vmware"),
+            pwd=require_env("VSPHERE_PASSWORD", "vmware"),
             disableSslCertValidation=self._insecure,
         )
         try:
