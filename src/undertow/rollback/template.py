@@ -3,7 +3,8 @@
 A version file is, in order:
 
 1. a docstring header for humans (run, scenario, time, what the undo does, to which object);
-2. `UNDO = {...}`: the undo data, rendered with `pprint` (repr), never pasted into a string;
+2. `UNDO = {...}`: the undo data, one key per line, each value rendered with `repr`, never
+   pasted into a string (pprint of a whole object snapshot costs more than the fsync);
 3. a marker line, then the source of `undertow.rollback.undo`, verbatim;
 4. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import pprint
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -69,6 +69,12 @@ def _docstring(text: str) -> str:
     return f'"""{escaped}"""'
 
 
+def _literal(data: Mapping[str, Any]) -> str:
+    """`data` as a dict literal: one top-level key per line, values as their repr."""
+    lines = "".join(f"    {key!r}: {value!r},\n" for key, value in data.items())
+    return "{\n" + lines + "}"
+
+
 def render(data: Mapping[str, Any]) -> str:
     """The full text of the version file for `data`; JournalError if it would not round-trip."""
     header = _HEADER.format(
@@ -78,7 +84,7 @@ def render(data: Mapping[str, Any]) -> str:
         description=_printable(undo.describe(dict(data))),
         target=_printable(_target_line(data.get("target") or {})),
     )
-    literal = pprint.pformat(dict(data), indent=1, width=100, sort_dicts=False)
+    literal = _literal(data)
     head = f"{_docstring(header)}\n\nUNDO = {literal}\n\n\n"
     try:
         round_trip = _parse_head(head)
