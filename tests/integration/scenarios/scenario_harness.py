@@ -9,6 +9,7 @@ can assert that the cluster is back to its pre-run state.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -104,6 +105,22 @@ def wait_for(check: Callable[[], Any], timeout: float = 60, interval: float = 0.
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def cancel_when(
+    token: CancelToken, check: Callable[[], Any], timeout: float, interval: float = 0.3
+) -> Callable[[Any], None]:
+    """An `on_start` hook: a background thread cancels `token` once `check()` holds
+    (waited for as `wait_for` does), to interrupt a scenario at a chosen moment."""
+
+    def start(_ctx: Any) -> None:
+        def later() -> None:
+            wait_for(check, timeout=timeout, interval=interval)
+            token.cancel("test")
+
+        threading.Thread(target=later, daemon=True).start()
+
+    return start
 
 
 def _ready(obj: dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from scenario_harness import ScenarioHarness, cluster_state, ready_pods, wait_for
+from scenario_harness import ScenarioHarness, cancel_when, cluster_state, ready_pods, wait_for
 from scenario_workloads import apply, deployment
 
 from undertow.clock import CancelToken
@@ -64,13 +64,9 @@ def test_cancel_mid_duration_still_removes_the_policy(
     token = CancelToken()
     spec = {"application_outage": {"namespace": namespace, "duration": 120}}
 
-    def cancel_when_policy_exists(_ctx: Any) -> None:
-        def later() -> None:
-            wait_for(lambda: kube_api.list(*POLICY, namespace), timeout=20, interval=0.1)
-            token.cancel("test")
-
-        threading.Thread(target=later, daemon=True).start()
-
+    cancel_when_policy_exists = cancel_when(
+        token, lambda: kube_api.list(*POLICY, namespace), timeout=20, interval=0.1
+    )
     out = harness.run(plugin, spec, cancel=token, on_start=cancel_when_policy_exists)
     assert out.result is not None and not out.result.passed
     assert "cancelled" in out.result.summary

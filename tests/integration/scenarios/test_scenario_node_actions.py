@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from scenario_harness import ScenarioHarness, cluster_state, ready_pods, wait_for
+from scenario_harness import ScenarioHarness, cancel_when, cluster_state, ready_pods, wait_for
 from scenario_nodes import ChaosNodes, NodeWatcher, chaos_nodes, pods_on, workload
 from scenario_workloads import apply
 
@@ -125,17 +124,12 @@ def test_cancel_mid_stop_still_brings_the_node_back(
     target = nodes.names[1]
     token = CancelToken()
 
-    def cancel_once_down(_ctx: Any) -> None:
-        def later() -> None:
-            wait_for(
-                lambda: not node_is_back(kube_api.get(ObjectRef.node(target))),
-                timeout=20,
-                interval=0.1,
-            )
-            token.cancel("test")
-
-        threading.Thread(target=later, daemon=True).start()
-
+    cancel_once_down = cancel_when(
+        token,
+        lambda: not node_is_back(kube_api.get(ObjectRef.node(target))),
+        timeout=20,
+        interval=0.1,
+    )
     spec = entry(nodes, actions=["node_stop_start"], node_name=target, duration=120, timeout=30)
     out = harness.run(plugin, spec, cancel=token, on_start=cancel_once_down)
     assert out.result is not None and not out.result.passed

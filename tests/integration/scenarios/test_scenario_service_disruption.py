@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from scenario_harness import ScenarioHarness, cluster_state, ready_pods, wait_for
+from scenario_harness import ScenarioHarness, cancel_when, cluster_state, ready_pods, wait_for
 from scenario_workloads import apply, deployment, service
 
 from undertow.clock import CancelToken
@@ -167,13 +167,9 @@ def test_cancel_part_way_still_restores(
     before = cluster_state(kube_api, [namespace])
     token = CancelToken()
 
-    def cancel_once_deleted(_ctx: Any) -> None:
-        def later() -> None:
-            wait_for(lambda: not kube_api.list("apps/v1", "Deployment", namespace), timeout=30)
-            token.cancel("test")
-
-        threading.Thread(target=later, daemon=True).start()
-
+    cancel_once_deleted = cancel_when(
+        token, lambda: not kube_api.list("apps/v1", "Deployment", namespace), timeout=30
+    )
     spec = entry(namespace, wait_time=300, restore=True)
     out = harness.run(plugin, spec, cancel=token, on_start=cancel_once_deleted)
     assert out.result is not None and not out.result.passed

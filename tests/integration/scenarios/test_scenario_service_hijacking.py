@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from scenario_harness import ScenarioHarness, cluster_state, ready_pods, wait_for
+from scenario_harness import ScenarioHarness, cancel_when, cluster_state, ready_pods, wait_for
 from scenario_workloads import apply, deployment, service
 
 from undertow.clock import CancelToken
@@ -170,20 +170,12 @@ def test_cancel_mid_duration_restores_the_selector_and_removes_the_hijacker(
         "plan": PLAN,
     }
 
-    def cancel_once_hijacked(_ctx: Any) -> None:
-        def later() -> None:
-            wait_for(
-                lambda: (
-                    HIJACKER_LABEL
-                    in kube_api.list("v1", "Service", namespace)[0]["spec"]["selector"]
-                ),
-                timeout=30,
-                interval=0.1,
-            )
-            token.cancel("test")
-
-        threading.Thread(target=later, daemon=True).start()
-
+    cancel_once_hijacked = cancel_when(
+        token,
+        lambda: HIJACKER_LABEL in kube_api.list("v1", "Service", namespace)[0]["spec"]["selector"],
+        timeout=30,
+        interval=0.1,
+    )
     out = harness.run(plugin, spec, cancel=token, on_start=cancel_once_hijacked)
     assert out.result is not None and not out.result.passed
     assert "cancelled" in out.result.summary
