@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 
-def undertow(*args: str) -> subprocess.CompletedProcess[str]:
+def undertow(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "undertow", *args],
         check=False,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )

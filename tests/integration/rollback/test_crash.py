@@ -7,6 +7,7 @@ before the run.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from clitools import undertow
 from objects import deployment, node_state, undertow_objects
 
 from undertow.kube import KubeApi, ObjectRef, mutate
@@ -23,14 +25,7 @@ from undertow.rollback import directory
 DRIVER = Path(__file__).with_name("crash_driver.py")
 
 
-def _undertow(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "undertow", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+_undertow = functools.partial(undertow, timeout=120)
 
 
 def _wait_equal(read: object, expected: object, timeout: float = 20.0) -> object:
