@@ -62,7 +62,3 @@ def node_is_ready(node: Obj) -> bool:
 
 def node_taints(node: Obj) -> list[Mapping[str, Any]]:
     return list((node.get("spec") or {}).get("taints") or [])
-
-
-def node_is_cordoned(node: Obj) -> bool:
-    return bool((node.get("spec") or {}).get("unschedulable"))
