@@ -48,32 +48,30 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
     return temp
 
 
+def _install(final: Path, text: str) -> None:
+    """Write `text` to a temp file beside `final`, rename it to `final`, fsync the directory."""
+    temp = _write_temp(final.parent, final.name, text)
+    try:
+        os.replace(temp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(final.parent)
+
+
 def publish_new(directory: Path, name: str, text: str) -> Path:
     """Durably create `directory/name` with `text`; FileExistsError if the name is taken."""
     final = directory / name
     if os.path.lexists(final):
         raise FileExistsError(final)
-    temp = _write_temp(directory, name, text)
-    try:
-        os.rename(temp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    fsync_dir(directory)
+    _install(final, text)
     return final
 
 
 def publish_replace(path: Path, text: str) -> None:
     """Durably replace the content of an existing file (atomic: old or new, never half)."""
-    temp = _write_temp(path.parent, path.name, text)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    fsync_dir(path.parent)
+    _install(path, text)
 
 
 def publish_replace_or_new(path: Path, text: str) -> None:
