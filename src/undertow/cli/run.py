@@ -24,7 +24,9 @@ def run(
     ] = False,
     report_dir: Annotated[
         Path | None,
-        typer.Option("--report-dir", help="Write report.json and junit.xml here.", metavar="DIR"),
+        typer.Option(
+            "--report-dir", help="Write report.json, junit.xml and report.html here.", metavar="DIR"
+        ),
     ] = None,
     kubeconfig: Annotated[
         Path | None,

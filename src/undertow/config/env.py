@@ -18,7 +18,7 @@ ENV_VARS: dict[str, str] = {
     "UNDERTOW_CONTEXT": "kubeconfig context (like --context)",
     "UNDERTOW_ROLLBACK_DIR": "rollback versions directory (like --versions-dir)",
     "UNDERTOW_ROLLBACK_AUTO": "true/false: roll back failed or interrupted scenarios",
-    "UNDERTOW_REPORT_DIR": "directory for report.json and junit.xml (like --report-dir)",
+    "UNDERTOW_REPORT_DIR": "directory for report.json, junit.xml, report.html (like --report-dir)",
     "UNDERTOW_ITERATIONS": "passes over the scenario list (tunings.iterations)",
     "UNDERTOW_WAIT_DURATION": "seconds between scenario files (tunings.wait_duration)",
     "UNDERTOW_DAEMON_MODE": "true/false: repeat until interrupted (tunings.daemon_mode)",

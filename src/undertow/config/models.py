@@ -57,7 +57,9 @@ class RollbackSection(BaseModel):
 class ReportSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    directory: str | None = Field(None, description="Write report.json and junit.xml here.")
+    directory: str | None = Field(
+        None, description="Write report.json, junit.xml and report.html here."
+    )
 
 
 class NativeConfig(BaseModel):
