@@ -150,6 +150,16 @@ class RunView:
     def exit_meaning(self) -> str:
         return exit_meaning(self.exit_code)
 
+    @property
+    def verdict(self) -> str:
+        """One word for the page's badge."""
+        code = self.exit_code
+        if code is None:
+            return "unknown"
+        if code > 128:
+            return "interrupted"
+        return {0: "passed", 3: "rollback incomplete"}.get(code, "failed")
+
 
 def build_view(events: Sequence[Event]) -> RunView:
     started = next((e for e in events if e.kind == "run.started"), None)

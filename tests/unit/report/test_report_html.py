@@ -165,6 +165,7 @@ def test_interrupted_run_with_incomplete_rollback() -> None:
     ]
     doc = parse(render_html(events))
     assert "interrupted by SIGINT" in doc.by_id("exit-code").text
+    assert doc.by_id("verdict").text == "interrupted"
     (row,) = _rows(doc, "scenario")
     assert row[3] == "interrupted" and row[5] == "1 restored, 1 pending"
     assert "KeyboardInterrupt" in row[6]
@@ -187,6 +188,7 @@ def test_run_that_did_not_record_its_end() -> None:
 def test_empty_run_and_stopped_before_any_scenario() -> None:
     doc = parse(render_html([]))
     assert "No scenario ran" in doc.by_id("no-scenarios").text
+    assert doc.by_id("verdict").text == "unknown"
     assert not doc.find_all("article")
     assert _rows(doc.by_id("events"), "event") == []
     stale = [

@@ -86,6 +86,7 @@ def test_events_are_grouped_per_scenario_with_offsets_from_its_start() -> None:
         ("rollback.settled", 5.5, "undo"),
     ]
     assert pod.rollback_complete and pod.rollback_text == "nothing left to undo"
+    assert view.verdict == "passed"
     assert [e.offset for e in view.events] == pytest.approx([0, 1, 1.5, 2, 2.1, 6, 6.5, 7])
 
 
@@ -132,6 +133,7 @@ def test_incomplete_rollback_is_a_failure_step() -> None:
     (scenario,) = build_view(events).scenarios
     assert not scenario.rollback_complete
     assert scenario.rollback_text == "1 failed"
+    assert build_view(events).verdict == "rollback incomplete"
     last = scenario.steps[-1]
     assert (last.kind, last.phase) == ("rollback.incomplete", "failure")
     assert last.data == {"errors": ["patch refused"]}
