@@ -136,7 +136,7 @@ def _run_one(
             state.signal = signal.SIGINT
         cancel.cancel(error)
     finally:
-        if cancel.cancelled and status == "passed":
+        if cancel.cancelled:  # cut short by a signal: its own verdict is not the story
             status = "interrupted"
         rollback = _settle(guard, passed=status == "passed", log=log)
     duration = clock.monotonic() - start

@@ -73,9 +73,9 @@ class Plugin:
             raise SystemExit(4)
         if behaviour == "interrupt":
             raise KeyboardInterrupt
-        if behaviour == "cancel":
+        if behaviour.startswith("cancel"):
             ctx.cancel.cancel("received SIGTERM")
-        return ScenarioResult(passed=behaviour != "fail", summary=behaviour)
+        return ScenarioResult(passed=behaviour not in ("fail", "cancel-fail"), summary=behaviour)
 
 
 @dataclass
@@ -205,6 +205,14 @@ def test_cancellation_during_a_scenario_settles_it_as_not_passed() -> None:
     assert outcome.runs[0].status == "interrupted"
     assert backend.settled == [("a", False)]
     assert len(outcome.runs) == 1
+
+
+def test_a_scenario_cut_short_by_a_signal_is_interrupted_whatever_it_reported() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["cancel-fail"])))
+    assert outcome.runs[0].status == "interrupted"
+    assert backend.settled == [("a", False)]
+    interrupted, *_ = run(plan(Plugin("a", ["interrupt"])))
+    assert interrupted.runs[0].status == "interrupted"
 
 
 def test_a_failing_rollback_exits_3_and_stops_injecting() -> None:
