@@ -347,9 +347,16 @@ class ServiceDisruptionPlugin:
                     seconds=seconds,
                 )
             elif not outcome.cancelled:
+                # With restore on, undertow recreates it next: that is not a failed scenario.
+                kind, then = (
+                    ("recovery.not_by_system", "; restoring it from the snapshots")
+                    if cfg.restore
+                    else ("recovery.failed", "")
+                )
                 ctx.emit(
-                    "recovery.failed",
-                    f"{hit.namespace} not back after {cfg.wait_time:g}s: {hit.tracker.shortfall()}",
+                    kind,
+                    f"{hit.namespace} not back after {cfg.wait_time:g}s: "
+                    f"{hit.tracker.shortfall()}{then}",
                     entry=n,
                     namespace=hit.namespace,
                 )
