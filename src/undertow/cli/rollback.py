@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from undertow.kube import KubeApi
     from undertow.rollback.directory import RunInfo
     from undertow.rollback.entry import EntryOutcome, RollbackReport
@@ -70,11 +72,12 @@ def _age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def _print_runs(runs: list[RunInfo], versions_dir: Path) -> None:
-    from rich.console import Console
+def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None = None) -> None:
     from rich.table import Table
 
-    console = Console()
+    from undertow.cli.output import console as wide_console
+
+    console = console or wide_console()
     if not runs:
         console.print(f"No pending rollbacks in {versions_dir}.")
         return
@@ -124,7 +127,7 @@ def list_command(
     if as_json:
         typer.echo(json.dumps(runs_as_json(runs), indent=2))
     else:
-        _print_runs(runs, where)
+        print_runs(runs, where)
 
 
 class _Bar:

@@ -99,10 +99,16 @@ def run(
     outcome = commands.run(validated, log=log, ask=_ask)
     out.print(summary_table(outcome))
     if outcome.rollback.pending:
+        from undertow.cli.rollback import print_runs
+        from undertow.commands.rollback import rollback_list
+
+        versions_directory = validated.settings.rollback.versions_directory
         out.print(
-            f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off):[/] "
-            f"see `undertow rollback list --run {outcome.run_id}`, "
-            f"undo with `undertow rollback execute --run {outcome.run_id}`"
+            f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
+            f"undo them with `undertow rollback execute --run {outcome.run_id}`:"
+        )
+        print_runs(
+            rollback_list(versions_directory, run_id=outcome.run_id), versions_directory, out
         )
     for error in outcome.rollback.errors:
         out.print(f"[red]not restored:[/] {error}")

@@ -150,6 +150,9 @@ def test_with_rollback_off_the_change_stays_pending_then_the_next_run_undoes_it(
     assert len(configmaps(api_client, namespace)) == 1
     assert version_files(tmp_path) == ["sleep"]
     assert "kept pending" in output
+    # ... and the run ends by listing them, as `undertow rollback list` would.
+    (pending,) = (tmp_path / "state" / "undertow" / "rollback").rglob("*.py")
+    assert pending.name in output.replace("\n", "")
     # The next run, with rollback on, rolls the dead run's change back before injecting.
     config = setup(tmp_path, namespace, outcome="pass", auto=True)
     code, output = finish(
