@@ -16,6 +16,14 @@ from undertow.kube.refs import ObjectRef
 from undertow.kube.retry import call
 
 
+def _release(response: Any) -> None:
+    """Read an answer whose body is not needed to its end, which hands its connection back
+    to the pool. Left unread, the connection stays busy and every later call opens a new one
+    (a TLS handshake each, on both sides: the cost of most of a mass pod kill)."""
+    response.drain_conn()
+    response.release_conn()
+
+
 def create(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
     """Create `manifest`; returns the object the server stored (with its uid)."""
     meta = manifest.get("metadata") or {}
@@ -52,12 +60,13 @@ def delete(
     if grace_period_seconds is not None:
         body["gracePeriodSeconds"] = grace_period_seconds
     namespace = ref.namespace if resource.namespaced else None
-    call(
+    response = call(
         lambda: resource.delete(name=ref.name, namespace=namespace, body=body, serialize=False),
         f"delete {ref}",
         policy=api.retry,
         mutation=True,
     )
+    _release(response)
 
 
 def evict(api: KubeApi, ref: ObjectRef) -> None:
@@ -72,12 +81,13 @@ def evict(api: KubeApi, ref: ObjectRef) -> None:
     if ref.uid:
         body["deleteOptions"] = {"preconditions": {"uid": ref.uid}}
     eviction = pods.subresources["eviction"]
-    call(
+    response = call(
         lambda: eviction.create(body=body, name=ref.name, namespace=ref.namespace, serialize=False),
         f"evict {ref}",
         policy=api.retry,
         mutation=True,
     )
+    _release(response)
 
 
 def json_patch(api: KubeApi, ref: ObjectRef, ops: list[dict[str, Any]]) -> dict[str, Any]:
