@@ -18,6 +18,11 @@ from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
 from undertow.kube.retry import RetryPolicy, call
 
+POOL_SIZE = 32
+"""Connections kept open for reuse: as many as the calls scenarios run in parallel (32 pod
+deletions). Under the client's default (5 per CPU), each call beyond it opened, and then
+dropped, a new TLS connection."""
+
 
 def _kubeconfig_path(explicit: str | None) -> str | None:
     if explicit:
@@ -35,11 +40,15 @@ def _api_client(kubeconfig: str | None, context: str | None) -> Any:
     from kubernetes import client, config
 
     path = _kubeconfig_path(kubeconfig)
+    configuration = client.Configuration()
     try:
         if path is not None:
-            return config.new_client_from_config(config_file=path, context=context)  # type: ignore[no-untyped-call]
-        configuration = client.Configuration()
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=path, context=context, client_configuration=configuration
+            )
+        else:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        configuration.connection_pool_maxsize = POOL_SIZE
         return client.ApiClient(configuration)
     except config.ConfigException as exc:
         where = path or "in-cluster service account (no kubeconfig found)"
