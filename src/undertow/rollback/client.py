@@ -141,10 +141,24 @@ class JournaledClient:
     def _record(self, data: dict[str, Any]) -> JournalEntry:
         return self.journal.record(self.scenario_type, data)
 
-    def _read_exact(self, ref: ObjectRef) -> tuple[dict[str, Any], ObjectRef]:
-        """The object as it is now, and a ref pinned to its uid; Conflict if `ref` carries
-        another object's uid (the one meant was replaced)."""
-        current = self.api.get(ref)
+    def _read_exact(
+        self, ref: ObjectRef, known: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], ObjectRef]:
+        """The object as it is now (or as the caller last read it: `known`), and a ref pinned
+        to its uid; Conflict if `ref` carries another object's uid (the one meant was
+        replaced)."""
+        if known is None:
+            current = self.api.get(ref)
+        else:
+            named = ObjectRef.of(known)
+            if (named.api_version, named.kind, named.name, named.namespace) != (
+                ref.api_version,
+                ref.kind,
+                ref.name,
+                ref.namespace,
+            ):
+                raise ValueError(f"the object given for {ref} is {named}")
+            current = dict(known)
         uid = current["metadata"]["uid"]
         if ref.uid and ref.uid != uid:
             raise errors.Conflict(f"{ref} was replaced by another object (uid {uid})")
@@ -217,15 +231,27 @@ class JournaledClient:
     # --- delete -----------------------------------------------------------------------------
 
     def delete(
-        self, ref: ObjectRef, *, restore: bool = False, grace_period_seconds: int | None = None
+        self,
+        ref: ObjectRef,
+        *,
+        restore: bool = False,
+        grace_period_seconds: int | None = None,
+        current: Mapping[str, Any] | None = None,
     ) -> Change:
-        """Delete exactly `ref`, keeping its snapshot; restore=True recreates it on undo."""
+        """Delete exactly `ref`, keeping its snapshot; restore=True recreates it on undo.
+
+        `current` is the object as the caller last read it (e.g. from the listing it chose
+        it from): its snapshot is journaled instead of reading the object again. The delete
+        is still pinned to its uid, so if the object was replaced since, the server refuses
+        it (errors.Conflict) and nothing is deleted.
+        """
         verb = "recreate" if restore else "nothing to undo: record of deleted"
         return self._remove(
             ref,
             restore,
             verb,
             lambda exact: mutate.delete(self.api, exact, grace_period_seconds=grace_period_seconds),
+            current,
         )
 
     def evict(self, ref: ObjectRef) -> Change:
@@ -239,10 +265,16 @@ class JournaledClient:
         )
 
     def _remove(
-        self, ref: ObjectRef, restore: bool, verb: str, remove: Callable[[ObjectRef], None]
+        self,
+        ref: ObjectRef,
+        restore: bool,
+        verb: str,
+        remove: Callable[[ObjectRef], None],
+        known: Mapping[str, Any] | None = None,
     ) -> Change:
-        """Journal the snapshot of exactly `ref`, then `remove` it (delete or evict)."""
-        current, exact = self._read_exact(ref)
+        """Journal the snapshot of exactly `ref` (as `known`, else read now), then `remove`
+        it (delete or evict)."""
+        current, exact = self._read_exact(ref, known)
         entry = self._record(
             {
                 "action": "recreate_deleted",

@@ -151,6 +151,61 @@ def test_delete_keeps_a_snapshot_and_restore_recreates_it(
     assert api.get(keep)["data"] == {"k": "v"} and not exists(api, gone)
 
 
+def test_delete_as_listed_journals_the_given_object_and_deletes_it(
+    client: JournaledClient, api: KubeApi, namespace: str
+) -> None:
+    from undertow.kube import mutate
+
+    listed = mutate.create(api, config_map("listed", namespace, k="v"))
+    listed["metadata"]["annotations"] = {"seen": "in the listing"}  # not on the server
+    client.delete(ObjectRef.of(listed), restore=True, current=listed)
+    assert not exists(api, ObjectRef.of(listed))
+    [entry] = client.pending
+    assert entry.data["target"]["uid"] == listed["metadata"]["uid"]
+    # The snapshot is the object as given, not re-read from the server.
+    assert entry.data["snapshot"]["metadata"]["annotations"] == {"seen": "in the listing"}
+    report = client.settle(passed=False, auto_rollback=True)
+    assert [o.outcome for o in report.outcomes] == ["restored"]
+    assert api.get(ObjectRef("v1", "ConfigMap", "listed", namespace))["data"] == {"k": "v"}
+
+
+def test_delete_as_listed_never_deletes_an_object_that_replaced_it(
+    client: JournaledClient, api: KubeApi, namespace: str, journal: Journal
+) -> None:
+    from undertow.kube import mutate
+
+    listed = mutate.create(api, config_map("reused", namespace, owner="first"))
+    mutate.delete(api, ObjectRef.of(listed))
+    _eventually(lambda: not exists(api, ObjectRef.of(listed)))
+    mutate.create(api, config_map("reused", namespace, owner="second"))
+    by_name = ObjectRef("v1", "ConfigMap", "reused", namespace)
+    replacement = api.get(by_name)
+    # A stale listing: the delete is pinned to the listed uid, so the server refuses it.
+    with pytest.raises(errors.Conflict):
+        client.delete(by_name, current=listed)
+    # A ref pinned to another uid than the object given: refused before anything is sent.
+    with pytest.raises(errors.Conflict, match="replaced"):
+        client.delete(ObjectRef.of(listed), current=replacement)
+    assert api.get(by_name)["data"] == {"owner": "second"}
+    assert client.pending == [] and _files(journal) == []
+
+
+def test_delete_as_listed_with_an_unwritable_journal_deletes_nothing(
+    api: KubeApi, journal: Journal, namespace: str
+) -> None:
+    from undertow.kube import mutate
+
+    client = JournaledClient(api, journal, "test_scenarios")
+    listed = mutate.create(api, config_map("kept", namespace))
+    journal.context.rename(journal.context.with_name("moved-away"))
+    try:
+        with pytest.raises(errors.JournalError, match="the change was not made"):
+            client.delete(ObjectRef.of(listed), current=listed)
+    finally:
+        journal.context.with_name("moved-away").rename(journal.context)
+    assert exists(api, ObjectRef.of(listed))
+
+
 def test_success_removes_record_only_files_and_reverts_leftovers(
     client: JournaledClient, api: KubeApi, namespace: str, journal: Journal
 ) -> None:
