@@ -30,3 +30,24 @@ def test_reads_raise_undertow_errors(api: KubeApi, namespace: str) -> None:
         api.get(ObjectRef("example.com/v1", "Widget", "w", namespace))
     assert api.list_nodes() and api.list_namespaces(label_selector="undertow.io/test=true")
     assert api.server_version().startswith("v1.")
+
+
+def test_deletes_hand_their_connection_back_for_reuse(kubeconfig: str, namespace: str) -> None:
+    """A delete's unread answer kept its connection busy, so each delete opened a new one
+    (a TLS handshake on both sides); the pool is as large as the calls run in parallel."""
+    from undertow.kube import connect
+
+    kube = connect(kubeconfig)
+    try:
+        client = kube.dynamic.client
+        assert client.configuration.connection_pool_maxsize == 32
+        pool = client.rest_client.pool_manager.connection_from_url(client.configuration.host)
+        names = [f"reuse-{i}" for i in range(5)]
+        for name in names:
+            mutate.create(kube, config_map(name, namespace))
+        opened = pool.num_connections
+        for name in names:
+            mutate.delete(kube, ObjectRef("v1", "ConfigMap", name, namespace))
+        assert pool.num_connections == opened
+    finally:
+        kube.close()
