@@ -6,9 +6,11 @@ keeps memory small. Regexes use `re.match`, as Krkn does.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from undertow.scenarios.common.selectors import parse_selector
 from undertow.scenarios.common.status import Obj, name_of
@@ -16,6 +18,8 @@ from undertow.scenarios.common.targets import filter_pods
 
 if TYPE_CHECKING:
     from undertow.kube import KubeApi
+
+T = TypeVar("T")
 
 _POD_META = ("name", "namespace", "uid", "labels", "ownerReferences", "deletionTimestamp")
 _LITERAL = re.compile(r"^\^?([a-z0-9]([-a-z0-9]*[a-z0-9])?)\$$")
@@ -49,10 +53,10 @@ def namespaces_matching(api: KubeApi, pattern: str, label_selector: str = "") ->
     return sorted(name for name in found if regex is None or regex.match(name))
 
 
-def _pod_pages(
+def _listed_pods(
     api: KubeApi, namespace_pattern: str, label_selector: str
 ) -> Iterator[dict[str, Any]]:
-    """Pods that may match, listed with as little data transfer as the pattern allows."""
+    """Whole pods that may match, listed with as little data transfer as the pattern allows."""
     selector = label_selector or None
     literal = _LITERAL.match(namespace_pattern)
     if literal and namespace_pattern.startswith("^"):
@@ -61,9 +65,20 @@ def _pod_pages(
         namespaces = namespaces_matching(api, namespace_pattern)
     if len(namespaces) <= 3:
         for namespace in namespaces:
-            yield from (slim_pod(p) for p in api.iter("v1", "Pod", namespace, selector))
+            yield from api.iter("v1", "Pod", namespace, selector)
     else:
-        yield from (slim_pod(p) for p in api.iter("v1", "Pod", None, selector))
+        yield from api.iter("v1", "Pod", None, selector)
+
+
+def _node_scope(
+    api: KubeApi, node_label_selector: str, node_names: list[str] | None
+) -> set[str] | None:
+    """The nodes the pods must be bound to (None: any node)."""
+    nodes: set[str] | None = set(node_names) if node_names else None
+    if node_label_selector:
+        labelled = {name_of(n) for n in api.iter("v1", "Node", label_selector=node_label_selector)}
+        nodes = labelled if nodes is None else nodes & labelled
+    return nodes
 
 
 def find_pods(
@@ -76,15 +91,84 @@ def find_pods(
     node_label_selector: str = "",
     node_names: list[str] | None = None,
 ) -> list[Obj]:
-    """The pods a pod-disruption entry targets (not terminating), in the API's order."""
-    nodes: set[str] | None = set(node_names) if node_names else None
-    if node_label_selector:
-        labelled = {name_of(n) for n in api.iter("v1", "Node", label_selector=node_label_selector)}
-        nodes = labelled if nodes is None else nodes & labelled
+    """The pods a pod-disruption entry targets (not terminating, slim), in the API's order."""
     return filter_pods(
-        _pod_pages(api, namespace_pattern, label_selector),
+        (slim_pod(p) for p in _listed_pods(api, namespace_pattern, label_selector)),
         namespace_pattern=namespace_pattern,
         name_pattern=name_pattern,
         exclude=parse_selector(exclude_label) if exclude_label else None,
-        node_names=nodes,
+        node_names=_node_scope(api, node_label_selector, node_names),
     )
+
+
+@dataclass(frozen=True)
+class PodSample:
+    """The pods an entry targets (`matching`, slim, in the API's order) and `chosen`: up to
+    `count` of them picked at random, as whole objects as listed (for a snapshot)."""
+
+    matching: list[Obj]
+    chosen: list[Obj]
+
+
+def sample_pods(
+    api: KubeApi,
+    count: int,
+    rng: random.Random,
+    *,
+    namespace_pattern: str,
+    label_selector: str = "",
+    name_pattern: str = "",
+    exclude_label: str = "",
+    node_label_selector: str = "",
+    node_names: list[str] | None = None,
+) -> PodSample:
+    """`find_pods` and a uniform random choice of `count` of its pods, in one listing.
+
+    The choice is made while the pages stream in (reservoir sampling), so only the chosen
+    pods are kept whole: memory is bounded by `count`, not by the number of pods, and the
+    caller needs no second read to snapshot them. Every pod passes the very same
+    `filter_pods` rules as in `find_pods`.
+    """
+    exclude = parse_selector(exclude_label) if exclude_label else None
+    nodes = _node_scope(api, node_label_selector, node_names)
+    matching: list[Obj] = []
+    chosen: Reservoir[Obj] = Reservoir(count, rng)
+    for pod in _listed_pods(api, namespace_pattern, label_selector):
+        slim = slim_pod(pod)
+        kept = filter_pods(
+            [slim],
+            namespace_pattern=namespace_pattern,
+            name_pattern=name_pattern,
+            exclude=exclude,
+            node_names=nodes,
+        )
+        if kept:
+            matching.append(slim)
+            chosen.offer(pod)
+    return PodSample(matching, chosen.items())
+
+
+class Reservoir(Generic[T]):
+    """A uniform random choice of `size` items from a stream of unknown length, keeping only
+    `size` items at a time (reservoir sampling, Algorithm R)."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self._size = size
+        self._rng = rng
+        self._seen = 0
+        self._kept: list[T] = []
+
+    def offer(self, item: T) -> None:
+        self._seen += 1
+        if len(self._kept) < self._size:
+            self._kept.append(item)
+            return
+        slot = self._rng.randrange(self._seen)
+        if slot < self._size:
+            self._kept[slot] = item
+
+    def items(self) -> list[T]:
+        """The chosen items, in random order (all of them if fewer were offered)."""
+        chosen = list(self._kept)
+        self._rng.shuffle(chosen)
+        return chosen
