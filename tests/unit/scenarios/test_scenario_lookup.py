@@ -1,12 +1,16 @@
-"""Reservoir sampling used to choose victims while pod pages stream in."""
+"""Choosing victims while pod pages stream in: reservoir sampling, and the cyclic garbage
+collector paused during the listing."""
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import Counter
 from itertools import combinations
 
-from undertow.scenarios.common.lookup import Reservoir
+import pytest
+
+from undertow.scenarios.common.lookup import Reservoir, _cycle_collection_paused
 
 
 def _sample(items: range, size: int, rng: random.Random) -> list[int]:
@@ -52,3 +56,18 @@ def test_order_of_the_choice_is_shuffled() -> None:
     rng = random.Random(3)
     orders = {tuple(_sample(range(5), 5, rng)) for _ in range(50)}
     assert len(orders) > 10
+
+
+def test_cycle_collection_is_paused_only_while_listing() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _cycle_collection_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a failed listing")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _cycle_collection_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
