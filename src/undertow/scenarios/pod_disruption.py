@@ -22,14 +22,14 @@ from undertow.scenarios.common.fields import (
     Seconds,
     SpecModel,
 )
-from undertow.scenarios.common.lookup import PodSample, find_pods, sample_pods
+from undertow.scenarios.common.lookup import PodQuery, find_pods, sample_pods
 from undertow.scenarios.common.recovery import PodRecovery
 from undertow.scenarios.common.status import Obj
 from undertow.scenarios.common.targets import pod_key
 from undertow.scenarios.common.waiting import wait_until
 
 if TYPE_CHECKING:
-    from undertow.kube import KubeApi
+    pass
 
 
 class KillPodsConfig(SpecModel):
@@ -83,30 +83,14 @@ KILL_RATE = 200.0
 """Deletions started per second at most, so a large kill does not flood the API server."""
 
 
-def _targets(api: KubeApi, cfg: KillPodsConfig) -> list[Obj]:
-    return find_pods(
-        api,
+def _query(cfg: KillPodsConfig) -> PodQuery:
+    return PodQuery(
         namespace_pattern=cfg.namespace_pattern,
         label_selector=cfg.label_selector,
         name_pattern=cfg.name_pattern,
         exclude_label=cfg.exclude_label,
         node_label_selector=cfg.node_label_selector,
-        node_names=list(cfg.node_names),
-    )
-
-
-def _sample(api: KubeApi, cfg: KillPodsConfig, rng: random.Random) -> PodSample:
-    """The targeted pods, and `kill` of them chosen at random (whole, for their snapshot)."""
-    return sample_pods(
-        api,
-        cfg.kill,
-        rng,
-        namespace_pattern=cfg.namespace_pattern,
-        label_selector=cfg.label_selector,
-        name_pattern=cfg.name_pattern,
-        exclude_label=cfg.exclude_label,
-        node_label_selector=cfg.node_label_selector,
-        node_names=list(cfg.node_names),
+        node_names=tuple(cfg.node_names),
     )
 
 
@@ -128,7 +112,7 @@ class PodDisruptionPlugin:
         lines = []
         for n, entry in enumerate(spec.root):
             cfg = entry.config
-            found = _targets(ctx.api, cfg)
+            found = find_pods(ctx.api, _query(cfg))
             force = " with grace period 0" if cfg.force else ""
             lines.append(
                 f"[{n}] delete {min(cfg.kill, len(found))} of {len(found)} pods matching "
@@ -155,7 +139,7 @@ class PodDisruptionPlugin:
 
     def _one(self, ctx: RunContext, cfg: KillPodsConfig, n: int) -> ScenarioResult:
         started = ctx.clock.monotonic()
-        sample = _sample(ctx.kube.api, cfg, self._rng)
+        sample = sample_pods(ctx.kube.api, _query(cfg), cfg.kill, self._rng)
         population, victims = sample.matching, sample.chosen
         selection = ctx.clock.monotonic() - started
         if len(population) < cfg.kill:
@@ -174,7 +158,7 @@ class PodDisruptionPlugin:
         kill_seconds = max(ctx.clock.monotonic() - killed_at, 1e-9)
         ctx.log.info("deleted %d pods in %.2fs", len(tracker.killed), kill_seconds)
         outcome = wait_until(
-            lambda: tracker.observe(_targets(ctx.kube.api, cfg), ctx.clock.monotonic()),
+            lambda: tracker.observe(find_pods(ctx.kube.api, _query(cfg)), ctx.clock.monotonic()),
             timeout=cfg.recovery_deadline,
             interval=min(cfg.duration, 1.0) or 0.5,
             clock=ctx.clock,

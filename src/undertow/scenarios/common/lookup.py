@@ -100,25 +100,39 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def find_pods(
-    api: KubeApi,
-    *,
-    namespace_pattern: str,
-    label_selector: str = "",
-    name_pattern: str = "",
-    exclude_label: str = "",
-    node_label_selector: str = "",
-    node_names: list[str] | None = None,
-) -> list[Obj]:
-    """The pods a pod-disruption entry targets (not terminating, slim), in the API's order."""
-    with _cycle_collection_paused():
-        return filter_pods(
-            (slim_pod(p) for p in _listed_pods(api, namespace_pattern, label_selector)),
-            namespace_pattern=namespace_pattern,
-            name_pattern=name_pattern,
-            exclude=parse_selector(exclude_label) if exclude_label else None,
-            node_names=_node_scope(api, node_label_selector, node_names),
+@dataclass(frozen=True)
+class PodQuery:
+    """Which pods a pod-disruption entry targets, in Krkn's terms."""
+
+    namespace_pattern: str
+    label_selector: str = ""
+    name_pattern: str = ""
+    exclude_label: str = ""
+    node_label_selector: str = ""
+    node_names: tuple[str, ...] = ()
+
+
+def _matching(api: KubeApi, query: PodQuery) -> Iterator[tuple[Obj, Obj]]:
+    """(slim, whole) for each targeted pod (not terminating), in the API's order."""
+    exclude = parse_selector(query.exclude_label) if query.exclude_label else None
+    nodes = _node_scope(api, query.node_label_selector, list(query.node_names))
+    for pod in _listed_pods(api, query.namespace_pattern, query.label_selector):
+        slim = slim_pod(pod)
+        kept = filter_pods(
+            [slim],
+            namespace_pattern=query.namespace_pattern,
+            name_pattern=query.name_pattern,
+            exclude=exclude,
+            node_names=nodes,
         )
+        if kept:
+            yield slim, pod
+
+
+def find_pods(api: KubeApi, query: PodQuery) -> list[Obj]:
+    """The pods `query` targets (not terminating, slim), in the API's order."""
+    with _cycle_collection_paused():
+        return [slim for slim, _ in _matching(api, query)]
 
 
 @dataclass(frozen=True)
@@ -130,42 +144,20 @@ class PodSample:
     chosen: list[Obj]
 
 
-def sample_pods(
-    api: KubeApi,
-    count: int,
-    rng: random.Random,
-    *,
-    namespace_pattern: str,
-    label_selector: str = "",
-    name_pattern: str = "",
-    exclude_label: str = "",
-    node_label_selector: str = "",
-    node_names: list[str] | None = None,
-) -> PodSample:
+def sample_pods(api: KubeApi, query: PodQuery, count: int, rng: random.Random) -> PodSample:
     """`find_pods` and a uniform random choice of `count` of its pods, in one listing.
 
     The choice is made while the pages stream in (reservoir sampling), so only the chosen
     pods are kept whole: memory is bounded by `count`, not by the number of pods, and the
-    caller needs no second read to snapshot them. Every pod passes the very same
-    `filter_pods` rules as in `find_pods`.
+    caller needs no second read to snapshot them. Every pod passes the very same rules as
+    in `find_pods`.
     """
-    exclude = parse_selector(exclude_label) if exclude_label else None
-    nodes = _node_scope(api, node_label_selector, node_names)
     matching: list[Obj] = []
     chosen: Reservoir[Obj] = Reservoir(count, rng)
     with _cycle_collection_paused():
-        for pod in _listed_pods(api, namespace_pattern, label_selector):
-            slim = slim_pod(pod)
-            kept = filter_pods(
-                [slim],
-                namespace_pattern=namespace_pattern,
-                name_pattern=name_pattern,
-                exclude=exclude,
-                node_names=nodes,
-            )
-            if kept:
-                matching.append(slim)
-                chosen.offer(pod)
+        for slim, pod in _matching(api, query):
+            matching.append(slim)
+            chosen.offer(pod)
     return PodSample(matching, chosen.items())
 
 
