@@ -255,6 +255,9 @@ def sweep_command(
         typer.echo(f"{outcome}: {shown} (run {run or '?'})")
     for shown, reason in result.failed:
         typer.echo(f"failed: {shown}: {reason}", err=True)
+    if result.unlisted:
+        shown = ", ".join(result.unlisted)
+        typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
     typer.echo(f"sweep: {len(result.removed)} leftover object(s), {len(result.failed)} failed")
     raise typer.Exit(result.exit_code)
 

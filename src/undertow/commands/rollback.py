@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -150,27 +150,47 @@ class SweepResult:
     removed: list[tuple[str, str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     kept_live: int = 0
+    unlisted: list[str] = field(default_factory=list)
+    """Kinds this identity may not list (HTTP 403): their leftovers, if any, were not seen."""
 
     @property
     def exit_code(self) -> int:
         return 3 if self.failed or self.journal.exit_code else 0
 
 
-def _leftovers(
-    api: KubeApi, live: set[str], dead: set[str], min_age: float, now: float
-) -> list[dict[str, Any]]:
+def _labelled(api: KubeApi, unlisted: list[str]) -> Iterator[dict[str, Any]]:
+    """Objects labelled managed-by=undertow, kind by kind. A kind this identity may not list
+    (403, e.g. a least-privilege ServiceAccount: deploy/rbac.yaml) is noted in `unlisted`
+    and skipped; any other error stops the sweep."""
     selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
-    found = []
     for api_version, kind in api.listable_kinds():
-        for obj in api.iter(api_version, kind, label_selector=selector):
-            meta = obj["metadata"]
-            run = (meta.get("labels") or {}).get(undo.RUN_LABEL, "")
-            if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
-                continue  # a live run's, or owned (garbage-collected with its owner)
-            created = meta.get("creationTimestamp", "")
-            age = now - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
-            if run in dead or age >= min_age:
-                found.append(obj)
+        try:
+            yield from api.iter(api_version, kind, label_selector=selector)
+        except errors.Forbidden as exc:
+            if exc.status != 403:
+                raise
+            unlisted.append(f"{kind}.{api_version}")
+
+
+def _leftovers(
+    api: KubeApi,
+    live: set[str],
+    dead: set[str],
+    min_age: float,
+    now: float,
+    *,
+    unlisted: list[str],
+) -> list[dict[str, Any]]:
+    found = []
+    for obj in _labelled(api, unlisted):
+        meta = obj["metadata"]
+        run = (meta.get("labels") or {}).get(undo.RUN_LABEL, "")
+        if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
+            continue  # a live run's, or owned (garbage-collected with its owner)
+        created = meta.get("creationTimestamp", "")
+        age = now - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+        if run in dead or age >= min_age:
+            found.append(obj)
     return found
 
 
@@ -192,7 +212,9 @@ def rollback_sweep(
     result = SweepResult(journal)
     api = connect()
     try:
-        for obj in _leftovers(api, live, dead, min_age_seconds, time.time()):
+        for obj in _leftovers(
+            api, live, dead, min_age_seconds, time.time(), unlisted=result.unlisted
+        ):
             meta = obj["metadata"]
             target = {
                 "api_version": obj["apiVersion"],
