@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from kwok_nodes import tainted_node
 
 from undertow.rollback import directory
 
@@ -28,7 +29,6 @@ RBAC = REPO / "deploy" / "rbac.yaml"
 WORKLOAD = REPO / "examples" / "workload.yaml"
 DEMO_NAMESPACE = "undertow-demo"
 SA_NAMESPACE = "undertow"
-ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
 def _documents(path: Path) -> list[dict[str, Any]]:
@@ -78,33 +78,6 @@ def _wait(check: Any, timeout: float = 60) -> None:
         time.sleep(0.3)
 
 
-def _node(name: str, group: str, zone: str) -> dict[str, Any]:
-    """A kwok node of this test's own, tainted so that only its workload lands on it."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "annotations": {"kwok.x-k8s.io/node": "fake"},
-            "labels": {
-                "type": "kwok",
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "undertow.io/deploy-test": group,
-                ZONE_LABEL: zone,
-            },
-        },
-        "spec": {
-            "providerID": f"kwok://{name}",
-            "taints": [{"key": "undertow.io/deploy-test", "value": group, "effect": "NoSchedule"}],
-        },
-        "status": {
-            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-            "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-        },
-    }
-
-
 def _node_ready(node: Any) -> bool:
     conditions = node.status.conditions or []
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
@@ -149,7 +122,7 @@ def chaos_nodes(api_client: Any) -> Iterator[tuple[str, list[str]]]:
     zone = f"zone-deploy-{group}"
     names = [f"deploy-{group}-{i}" for i in range(2)]
     for name in names:
-        core.create_node(_node(name, group, zone))
+        core.create_node(tainted_node(name, "undertow.io/deploy-test", group, zone))
     try:
         _wait(lambda: all(_node_ready(core.read_node(n)) for n in names))
         yield zone, names

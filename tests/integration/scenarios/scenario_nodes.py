@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from kwok_nodes import tainted_node
 from scenario_harness import wait_for
 
 from undertow.kube import KubeApi
@@ -21,7 +22,6 @@ from undertow.kube.refs import ObjectRef
 from undertow.scenarios.common.nodes import node_is_back
 
 TEST_LABEL = "undertow.io/test-nodes"
-ZONE_LABEL = "topology.kubernetes.io/zone"
 EVICT_AFTER_S = 2
 """Workload pods tolerate a NotReady node this long (the cluster default is 30 s)."""
 
@@ -38,29 +38,7 @@ class ChaosNodes:
 
 
 def node_manifest(name: str, group: str, zone: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "annotations": {"kwok.x-k8s.io/node": "fake"},
-            "labels": {
-                "type": "kwok",
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                TEST_LABEL: group,
-                ZONE_LABEL: zone,
-            },
-        },
-        "spec": {
-            "providerID": f"kwok://{name}",
-            "taints": [{"key": TEST_LABEL, "value": group, "effect": "NoSchedule"}],
-        },
-        "status": {
-            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-            "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-        },
-    }
+    return tainted_node(name, TEST_LABEL, group, zone)
 
 
 @contextmanager
