@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,17 @@ def zone_name(index: int, zones: int) -> str:
     return f"zone-{string.ascii_lowercase[slot]}" if zones <= 26 else f"zone-{slot}"
 
 
-def node_manifest(index: int, zones: int) -> dict[str, Any]:
-    name = f"kwok-node-{index}"
+def kwok_node(
+    name: str,
+    zone: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    taints: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """A Node that kwok plays (annotated fake, providerID kwok://), in `zone`."""
+    spec: dict[str, Any] = {"providerID": f"kwok://{name}"}
+    if taints:
+        spec["taints"] = [dict(t) for t in taints]
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -40,13 +50,18 @@ def node_manifest(index: int, zones: int) -> dict[str, Any]:
                 "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux",
                 "kubernetes.io/arch": "amd64",
-                ZONE_LABEL: zone_name(index, zones),
-                REGION_LABEL: "local",
+                ZONE_LABEL: zone,
+                **(labels or {}),
             },
         },
-        "spec": {"providerID": f"kwok://{name}"},
-        "status": {"capacity": CAPACITY, "allocatable": CAPACITY},
+        "spec": spec,
+        "status": {"capacity": dict(CAPACITY), "allocatable": dict(CAPACITY)},
     }
+
+
+def node_manifest(index: int, zones: int) -> dict[str, Any]:
+    """The cluster's own node number `index`, spread over `zones` zones."""
+    return kwok_node(f"kwok-node-{index}", zone_name(index, zones), labels={REGION_LABEL: "local"})
 
 
 def node_ready(node: Any) -> bool:
