@@ -7,6 +7,10 @@
   reuses it, since `up` is idempotent).
 - `kubeconfig` (session): the admin kubeconfig path, as a str.
 - `namespace` (per test): a fresh namespace, deleted after the test.
+- `real_node` (session): the same cluster with its real worker node attached (kubelet,
+  containerd, kube-proxy; undertow.cluster.realnode), once per run. Without root or the Debian
+  packages it needs, its tests are skipped with the reason, except with CI=true, where they fail.
+  The host's state before the node was attached is kept for the host-state test.
 
 Everything under tests/integration is marked `integration` automatically.
 """
@@ -102,6 +106,45 @@ def local_cluster(request: pytest.FixtureRequest) -> Iterator[ClusterHandle]:
     finally:
         if os.environ.get("UNDERTOW_TEST_KEEP_CLUSTER") != "1":
             cluster.down(TEST_CLUSTER_NAME, progress=progress)
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass(frozen=True)
+class RealNodeHandle:
+    name: str
+    baseline: Any  # host_state.HostState before the node existed
+
+
+@pytest.fixture(scope="session")
+def real_node(request: pytest.FixtureRequest, local_cluster: ClusterHandle) -> RealNodeHandle:
+    if not local_cluster.owned:
+        _unavailable("the real node is part of the local cluster; UNDERTOW_TEST_KUBECONFIG is set")
+    from host_state import HostState
+
+    from undertow import cluster
+    from undertow.cluster import realnode
+
+    try:
+        realnode.host.preflight()
+    except LocalClusterError as exc:
+        _unavailable(str(exc))
+    # A kept cluster may still have its node from an earlier session: the baseline is the host
+    # without any real node.
+    cluster.detach_real_node(TEST_CLUSTER_NAME)
+    baseline = HostState.read()
+    try:
+        cluster.up(
+            cluster.ClusterSpec(name=TEST_CLUSTER_NAME, real_nodes=1),
+            progress=_progress(request.config),
+        )
+    except LocalClusterError as exc:
+        _unavailable(f"the real node could not start: {exc}")
+    return RealNodeHandle(name=realnode.NODE_NAME, baseline=baseline)
 
 
 @pytest.fixture(scope="session")

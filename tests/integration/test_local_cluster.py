@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from undertow import cluster
 from undertow.cli.cluster import app as cluster_cli
+from undertow.cluster.nodes import kwok_node
 from undertow.cluster.ports import port_in_use
 from undertow.errors import LocalClusterError
 
@@ -158,16 +159,8 @@ def test_service_account_without_rights_is_forbidden(
 def test_node_not_ready_stage_drives_node_conditions(core: Any) -> None:
     """kwok's chaos stage flips Ready to False on a labelled node (a node of our own)."""
     name = f"kwok-probe-{os.getpid()}"
-    capacity = {"cpu": "1", "memory": "1Gi", "pods": "10"}
     core.create_node(
-        {
-            "metadata": {"name": name, "labels": {"type": "kwok-probe"}},
-            "spec": {
-                "providerID": f"kwok://{name}",
-                "taints": [{"key": "undertow.io/probe", "effect": "NoSchedule"}],
-            },
-            "status": {"capacity": capacity, "allocatable": capacity},
-        }
+        kwok_node(name, "zone-probe", taints=[{"key": "undertow.io/probe", "effect": "NoSchedule"}])
     )
 
     def ready_status() -> str:
@@ -189,13 +182,9 @@ def test_status_shows_every_component(local_cluster: Any) -> None:
         pytest.skip("the cluster under test was not started by this session")
     info = cluster.status(local_cluster.info.name)
     assert info is not None
-    assert [c.name for c in info.components] == [
-        "etcd",
-        "kube-apiserver",
-        "kube-controller-manager",
-        "kube-scheduler",
-        "kwok",
-    ]
+    control_plane = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
+    node = ["containerd", "kubelet", "kube-proxy"] if info.real_nodes else []
+    assert [c.name for c in info.components] == control_plane + node
     assert info.healthy
     assert all(c.pid > 0 and port_in_use(c.port) for c in info.components)
     assert all(c.log.is_file() and c.log.stat().st_size > 0 for c in info.components)
@@ -216,7 +205,8 @@ def test_up_reuses_a_running_cluster(local_cluster: Any) -> None:
         pytest.skip("the cluster under test was not started by this session")
     again = cluster.up(cluster.ClusterSpec(name=local_cluster.info.name))
     assert again.reused
-    assert again.pids == local_cluster.info.pids
+    # The same processes (a real node, when attached meanwhile, comes after them).
+    assert again.pids[: len(local_cluster.info.pids)] == local_cluster.info.pids
 
 
 # --- start/stop and bad situations, on small clusters of their own -------------------------

@@ -14,7 +14,7 @@ import typer
 app = typer.Typer(
     add_completion=False,
     help="A real Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, "
-    "scheduler, kwok nodes).",
+    "scheduler, kwok nodes), optionally with one real worker node.",
     no_args_is_help=True,
 )
 
@@ -35,15 +35,29 @@ def up(
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="API server port (0: any free port).")
     ] = 0,
+    real_nodes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Real worker nodes (kubelet, containerd, runc, CNI bridge, kube-proxy) beside "
+            "the kwok ones: 0 or 1. Needs root and Debian's containerd, runc, "
+            "containernetworking-plugins, busybox-static and nftables. Added to a running "
+            "cluster too.",
+        ),
+    ] = 0,
 ) -> None:
     """Start the cluster (building the binaries on first use), or reuse it if it runs."""
     from undertow import cluster
 
     info = cluster.up(
-        cluster.ClusterSpec(name=name, nodes=nodes, zones=zones, api_port=port),
+        cluster.ClusterSpec(
+            name=name, nodes=nodes, zones=zones, api_port=port, real_nodes=real_nodes
+        ),
         progress=_progress,
     )
-    typer.echo(f"cluster {info.name!r} is up at {info.api_url} with {info.nodes} nodes")
+    real = f" and {info.real_nodes} real node" if info.real_nodes else ""
+    typer.echo(f"cluster {info.name!r} is up at {info.api_url} with {info.nodes} kwok nodes{real}")
     typer.echo(f"export KUBECONFIG={info.kubeconfig}")
 
 
@@ -65,7 +79,11 @@ def status(name: NameOption = "undertow") -> None:
     if info is None:
         typer.echo(f"cluster {name!r} is not running")
         raise typer.Exit(1)
-    typer.echo(f"cluster {info.name!r}  {info.api_url}  state: {info.state_dir}")
+    real = f", {info.real_nodes} real node" if info.real_nodes else ""
+    typer.echo(
+        f"cluster {info.name!r}  {info.api_url}  {info.nodes} kwok nodes{real}  "
+        f"state: {info.state_dir}"
+    )
     typer.echo(f"{'COMPONENT':<25} {'PID':>8} {'PORT':>6}  HEALTH")
     for c in info.components:
         health = "healthy" if c.healthy else ("unhealthy" if c.running else "not running")

@@ -2,7 +2,8 @@
 
 etcd, kube-apiserver, kube-controller-manager and kube-scheduler are built from the pinned Go
 modules under `tools/` (cached after the first build), and kwok plays the kubelets of N fake
-nodes. Test and demo infrastructure only: the product core never imports this package.
+nodes; `realnode` adds one real worker node (kubelet, containerd, kube-proxy). Test and demo
+infrastructure only: the product core never imports this package.
 """
 
 from undertow.cluster.build import Binaries, ensure_binaries
@@ -10,6 +11,7 @@ from undertow.cluster.control import (
     ClusterInfo,
     ClusterSpec,
     ComponentStatus,
+    detach_real_node,
     down,
     status,
     up,
@@ -23,6 +25,7 @@ __all__ = [
     "ClusterSpec",
     "ComponentStatus",
     "StateDir",
+    "detach_real_node",
     "down",
     "ensure_binaries",
     "status",

@@ -1,6 +1,6 @@
-"""Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok once; cache them.
+"""Build etcd, the Kubernetes commands (control plane, kubelet, kube-proxy) and kwok; cache them.
 
-The build goes into a temporary sibling directory that is renamed into place only when all five
+The build goes into a temporary sibling directory that is renamed into place only when all
 binaries and kwok's stage files are there, so an interrupted build never looks like a cached one.
 `go build -v` names each package it compiles; those lines drive the progress messages.
 """
@@ -33,8 +33,14 @@ from undertow.errors import LocalClusterError
 
 Progress = Callable[[str], None]
 
-BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
-K8S_COMMANDS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+K8S_COMMANDS = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubelet",
+    "kube-proxy",
+)
+BINARIES = ("etcd", *K8S_COMMANDS, "kwok")
 KWOK_MODULE = "sigs.k8s.io/kwok"
 PROGRESS_EVERY_S = 15.0
 
@@ -109,7 +115,7 @@ def k8s_ldflags(pins: Pins) -> str:
 def _steps(pins: Pins, out: Path) -> list[_Step]:
     return [
         _Step(
-            f"kube-apiserver, kube-controller-manager, kube-scheduler {pins.kubernetes}",
+            f"{', '.join(K8S_COMMANDS)} {pins.kubernetes}",
             "k8s",
             tuple(f"k8s.io/kubernetes/cmd/{name}" for name in K8S_COMMANDS),
             f"{out}/",

@@ -2,13 +2,15 @@
 
 Flags follow kwokctl's binary runtime, with two loopback-only changes: the API server advertises
 127.0.0.1 and runs no endpoint reconciler (a loopback address is invalid in Endpoints), and every
-listener binds 127.0.0.1.
+listener binds 127.0.0.1. The control plane is the same with or without a real node
+(`undertow.cluster.realnode`): the API server always has its kubelet client flags and kwok only
+manages the nodes labelled `type=kwok`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from undertow.cluster.ports import HOST
 from undertow.cluster.state import StateDir
 
 ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
-POD_CIDR = "10.244.0.0/16"
-SERVICE_CIDR = "10.96.0.0/12"
+# Every address the cluster hands out is in 198.18.0.0/15 (RFC 2544 benchmarking, never routed):
+# the real node's pods take 198.18.0.0/24, kwok's fake pods 198.18.128.0/17, Services 198.19/16.
+KWOK_POD_CIDR = "198.18.128.0/17"
+SERVICE_CIDR = "198.19.0.0/16"
 # Enough client throughput for thousands of pods (the defaults are qps 20 for the controllers).
 CLIENT_QPS, CLIENT_BURST = 200, 400
 NODE_LEASE_S = 40
@@ -51,10 +55,11 @@ class Component:
     expect: str
     verify_with_ca: bool = False
     files: Mapping[str, str] = field(default_factory=dict)  # extra files to write before start
+    preexec: Callable[[], None] | None = None  # runs in the child before exec (namespaces)
 
 
-def write_kubeconfig(state: StateDir, pki: Pki, api_port: int) -> Path:
-    """Admin kubeconfig (JSON is valid YAML for every client); shared by all components."""
+def kubeconfig_text(api_port: int, ca: Path, cert: Path, key: Path) -> str:
+    """A kubeconfig with a client certificate (JSON is valid YAML for every client)."""
     config = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -63,20 +68,22 @@ def write_kubeconfig(state: StateDir, pki: Pki, api_port: int) -> Path:
                 "name": "local",
                 "cluster": {
                     "server": f"https://{HOST}:{api_port}",
-                    "certificate-authority": str(pki.ca_cert),
+                    "certificate-authority": str(ca),
                 },
             }
         ],
         "users": [
-            {
-                "name": "admin",
-                "user": {"client-certificate": str(pki.cert), "client-key": str(pki.key)},
-            }
+            {"name": "user", "user": {"client-certificate": str(cert), "client-key": str(key)}}
         ],
-        "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
+        "contexts": [{"name": "local", "context": {"cluster": "local", "user": "user"}}],
         "current-context": "local",
     }
-    state.kubeconfig.write_text(json.dumps(config, indent=2) + "\n")
+    return json.dumps(config, indent=2) + "\n"
+
+
+def write_kubeconfig(state: StateDir, pki: Pki, api_port: int) -> Path:
+    """The admin kubeconfig, shared by all components and the tests."""
+    state.kubeconfig.write_text(kubeconfig_text(api_port, pki.ca_cert, pki.cert, pki.key))
     state.kubeconfig.chmod(0o600)
     return state.kubeconfig
 
@@ -130,6 +137,12 @@ def plan(
             f"--service-account-signing-key-file={pki.sa_key}",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--authorization-mode=Node,RBAC",
+            # exec/logs/port-forward reach a real node's kubelet with the admin cert, and the
+            # kubelet's serving cert is verified against the cluster CA (kwok ignores these).
+            f"--kubelet-client-certificate={pki.cert}",
+            f"--kubelet-client-key={pki.key}",
+            f"--kubelet-certificate-authority={pki.ca_cert}",
+            "--kubelet-preferred-address-types=InternalIP",
             "--allow-privileged=true",
             "--default-not-ready-toleration-seconds=30",
             "--default-unreachable-toleration-seconds=30",
@@ -149,6 +162,8 @@ def plan(
             f"--service-account-private-key-file={pki.sa_key}",
             f"--cluster-signing-cert-file={pki.ca_cert}",
             f"--cluster-signing-key-file={pki.ca_key}",
+            # It creates its FlexVolume plugin dir: keep it in the state dir, not /usr/libexec.
+            f"--flex-volume-plugin-dir={state.path / 'flexvolume'}",
             "--node-monitor-period=5s",
             f"--node-monitor-grace-period={NODE_LEASE_S}s",
             f"--kube-api-qps={CLIENT_QPS}",
@@ -167,10 +182,11 @@ def plan(
         "kwok": [
             str(binaries.path("kwok")),
             f"--kubeconfig={kubeconfig}",
-            "--manage-all-nodes=true",
+            # Only its own nodes: a real node (kubelet) lives beside the fake ones.
+            "--manage-nodes-with-label-selector=type=kwok",
             *(f"--config={binaries.stages_dir / stage}" for stage in KWOK_STAGES),
             f"--node-lease-duration-seconds={NODE_LEASE_S}",
-            f"--cidr={POD_CIDR}",
+            f"--cidr={KWOK_POD_CIDR}",
             f"--node-ip={HOST}",
             "--node-name=localhost",
             f"--server-address={HOST}:{ports.kwok}",

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from undertow.cluster import launch, probes, procs, realnode
 from undertow.cluster import nodes as kwok_nodes
-from undertow.cluster import probes, procs
 from undertow.cluster.build import Binaries, Progress, ensure_binaries
-from undertow.cluster.components import Component, Ports, plan, write_kubeconfig
+from undertow.cluster.components import Ports, plan, write_kubeconfig
 from undertow.cluster.pki import create_pki
 from undertow.cluster.ports import HOST, free_ports, port_in_use, require_free
 from undertow.cluster.state import (
@@ -27,14 +26,11 @@ from undertow.cluster.state import (
     ClusterState,
     ComponentRecord,
     StateDir,
-    tail,
 )
 from undertow.errors import LocalClusterError
 
 # Start in waves: each wave is started together, then waited for.
 WAVES = (("etcd",), ("kube-apiserver",), ("kube-controller-manager", "kube-scheduler", "kwok"))
-DEADLINE_S = {"etcd": 30.0, "kube-apiserver": 120.0}
-DEFAULT_DEADLINE_S = 60.0
 NODES_DEADLINE_S = 180.0
 
 
@@ -43,6 +39,7 @@ class ClusterSpec:
     name: str = DEFAULT_NAME
     nodes: int = 3
     zones: int = 3
+    real_nodes: int = 0  # 0 or 1: a real kubelet + containerd node (undertow.cluster.realnode)
     api_port: int = 0  # 0: any free port
     extra_args: Mapping[str, Sequence[str]] = field(default_factory=dict)
     state_root: Path | None = None
@@ -66,6 +63,7 @@ class ClusterInfo:
     kubeconfig: Path
     api_url: str
     nodes: int
+    real_nodes: int
     components: tuple[ComponentStatus, ...]
     reused: bool = False
     timings: Mapping[str, float] = field(default_factory=dict)
@@ -114,6 +112,7 @@ def _info(
         kubeconfig=state_dir.kubeconfig,
         api_url=f"https://{HOST}:{state.api_port}",
         nodes=state.nodes,
+        real_nodes=0 if state.real_node is None else 1,
         components=tuple(_component_status(state_dir, c) for c in state.components),
         reused=reused,
         timings=dict(timings or {}),
@@ -143,6 +142,11 @@ def _wait_ports_closed(ports: Sequence[int], deadline_s: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+def _api_up(state_dir: StateDir, state: ClusterState) -> bool:
+    record = state.component("kube-apiserver")
+    return record is not None and _component_status(state_dir, record).healthy
+
+
 def down(
     name: str = DEFAULT_NAME,
     *,
@@ -160,9 +164,31 @@ def down(
             state_dir.wipe()
             return False
         progress(f"stopping cluster {name!r}")
-        _stop_all(state)
+        try:
+            realnode.detach(state_dir, state, progress, api_up=_api_up(state_dir, state))
+        finally:
+            _stop_all(state)
         _wait_ports_closed([c.port for c in state.components])
         state_dir.wipe()
+        return True
+
+
+def detach_real_node(
+    name: str = DEFAULT_NAME,
+    *,
+    state_root: Path | None = None,
+    progress: Progress = lambda _m: None,
+) -> bool:
+    """Remove the cluster's real node (the control plane and kwok nodes stay).
+
+    Returns False if the cluster has none.
+    """
+    state_dir = StateDir.for_name(name, state_root)
+    with _locked(state_dir):
+        state = state_dir.load()
+        if state is None or state.real_node is None:
+            return False
+        realnode.detach(state_dir, state, progress, api_up=_api_up(state_dir, state))
         return True
 
 
@@ -170,6 +196,10 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
     """Start the cluster (building the binaries first if needed), or reuse a healthy one."""
     if spec.nodes < 1 or spec.zones < 1:
         raise LocalClusterError("a local cluster needs at least one node and one zone")
+    if spec.real_nodes not in (0, 1):
+        raise LocalClusterError("a local cluster has 0 or 1 real nodes (one per host)")
+    if spec.real_nodes:
+        realnode.host.preflight()
     state_dir = StateDir.for_name(spec.name, spec.state_root)
     with _locked(state_dir):
         existing = state_dir.load()
@@ -182,13 +212,20 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
                         f"  it has {existing.nodes} nodes in {existing.zones} zones; "
                         "run `undertow cluster down` first to change that"
                     )
+                if spec.real_nodes and existing.real_node is None:
+                    binaries = ensure_binaries(progress, root=spec.cache_root)
+                    timings = realnode.attach(state_dir, existing, binaries, progress)
+                    return _info(state_dir, existing, reused=True, timings=timings)
                 return info
             broken = [c.name for c in info.components if not c.healthy] or ["start-up"]
             progress(
                 f"found stale state of cluster {spec.name!r} in {state_dir.path} "
                 f"(unhealthy: {', '.join(broken)}); cleaning it up"
             )
-            _stop_all(existing)
+            try:
+                realnode.detach(state_dir, existing, progress, api_up=False)
+            finally:
+                _stop_all(existing)
         state_dir.wipe()
         binaries = ensure_binaries(progress, root=spec.cache_root)
         try:
@@ -236,9 +273,9 @@ def _start(
     try:
         for wave in WAVES:
             for name in wave:
-                _spawn(components[name], state_dir, state)
+                launch.spawn(components[name], state_dir, state)
             for name in wave:
-                timings[name] = _wait_healthy(components[name], state_dir, state, pki.ca_cert)
+                timings[name] = launch.wait_healthy(components[name], state_dir, state, pki.ca_cert)
                 progress(
                     f"  {name} healthy on port {components[name].port} "
                     f"({time.monotonic() - started:.1f}s)"
@@ -248,8 +285,10 @@ def _start(
             state_dir.kubeconfig, spec.nodes, NODES_DEADLINE_S
         )
         timings["default-serviceaccount"] = kwok_nodes.wait_default_service_account(
-            state_dir.kubeconfig, DEFAULT_DEADLINE_S
+            state_dir.kubeconfig, launch.DEFAULT_DEADLINE_S
         )
+        if spec.real_nodes:
+            timings.update(realnode.attach(state_dir, state, binaries, progress))
     except BaseException:
         progress(f"start-up of cluster {spec.name!r} failed: stopping what was started")
         _stop_all(state)
@@ -259,48 +298,8 @@ def _start(
     state_dir.save(state)
     timings["total"] = time.monotonic() - started
     progress(
-        f"cluster {spec.name!r} ready with {spec.nodes} nodes in {timings['total']:.1f}s; "
+        f"cluster {spec.name!r} ready with {spec.nodes} kwok nodes"
+        f"{' and 1 real node' if spec.real_nodes else ''} in {timings['total']:.1f}s; "
         f"kubeconfig: {state_dir.kubeconfig}"
     )
     return _info(state_dir, state, timings=timings)
-
-
-def _spawn(component: Component, state_dir: StateDir, state: ClusterState) -> None:
-    for path, content in component.files.items():
-        Path(path).write_text(content)
-    log = state_dir.log(component.name)
-    log.write_bytes(b"")
-    pid = procs.spawn(component.argv, log, state_dir.pid_file(component.name))
-    state.components.append(
-        ComponentRecord(
-            name=component.name,
-            pid=pid,
-            port=component.port,
-            exe=os.path.realpath(component.argv[0]),
-            health_url=component.health_url,
-            expect=component.expect,
-            verify_with_ca=component.verify_with_ca,
-        )
-    )
-    state_dir.save(state)
-
-
-def _wait_healthy(
-    component: Component, state_dir: StateDir, state: ClusterState, ca: Path
-) -> float:
-    record = state.component(component.name)
-    assert record is not None
-    log = state_dir.log(component.name)
-
-    def explain(reason: str) -> str:
-        return f"{reason}. Last lines of {log}:\n{tail(log)}"
-
-    return probes.wait_until(
-        f"{component.name} (pid {record.pid}, port {component.port})",
-        lambda: probes.healthy(
-            component.health_url, component.expect, ca=ca if component.verify_with_ca else None
-        ),
-        deadline_s=DEADLINE_S.get(component.name, DEFAULT_DEADLINE_S),
-        alive=lambda: procs.is_running(record.pid, record.exe),
-        on_fail=explain,
-    )

@@ -12,14 +12,24 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 STOP_GRACE_S = 10.0
 
 
-def spawn(argv: Sequence[str], log: Path, pid_file: Path) -> int:
-    """Start `argv` in a new session with stdout+stderr appended to `log`; write its pid file."""
+def spawn(
+    argv: Sequence[str],
+    log: Path,
+    pid_file: Path,
+    *,
+    preexec: Callable[[], None] | None = None,
+) -> int:
+    """Start `argv` in a new session with stdout+stderr appended to `log`; write its pid file.
+
+    `preexec` runs in the child between fork and exec (e.g. to enter a mount namespace); Popen
+    returns only once the exec succeeded, so /proc/<pid>/exe is then the component's binary.
+    """
     with log.open("ab") as out:
         proc = subprocess.Popen(
             list(argv),
@@ -28,6 +38,8 @@ def spawn(argv: Sequence[str], log: Path, pid_file: Path) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            # Only ctypes syscalls run there (host.kubelet_namespace), nothing that locks.
+            preexec_fn=preexec,  # noqa: PLW1509
         )
     pid_file.write_text(f"{proc.pid}\n")
     # The Popen object is dropped on purpose: the component outlives this process.

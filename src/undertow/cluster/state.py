@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,17 @@ class ComponentRecord:
 
 
 @dataclass
+class RealNodeRecord:
+    """A real node attached to the cluster, and the host state it found (to restore exactly)."""
+
+    name: str
+    dir: str  # <state dir>/node: containerd, kubelet, CNI state, certs, configs
+    # Host paths the node's programs create outside its dir (containerd's shim sockets, libcni's
+    # cache...) that did not exist before it started: removed when the node goes.
+    created_paths: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ClusterState:
     name: str
     nodes: int
@@ -43,9 +55,16 @@ class ClusterState:
     binaries: str
     components: list[ComponentRecord] = field(default_factory=list)
     ready: bool = False
+    real_node: RealNodeRecord | None = None
 
     def component(self, name: str) -> ComponentRecord | None:
         return next((c for c in self.components if c.name == name), None)
+
+    def drop_components(self, names: Sequence[str]) -> list[ComponentRecord]:
+        """Remove the named components from the state; returns them."""
+        dropped = [c for c in self.components if c.name in names]
+        self.components = [c for c in self.components if c.name not in names]
+        return dropped
 
 
 def state_root() -> Path:
@@ -98,6 +117,8 @@ class StateDir:
         try:
             raw = json.loads(file.read_text())
             raw["components"] = [ComponentRecord(**c) for c in raw.get("components", [])]
+            if raw.get("real_node") is not None:
+                raw["real_node"] = RealNodeRecord(**raw["real_node"])
             return ClusterState(**raw)
         except (ValueError, TypeError) as exc:
             raise LocalClusterError(f"{file} is unreadable ({exc}); remove {self.path}") from exc
@@ -108,9 +129,18 @@ class StateDir:
         os.replace(tmp, self.path / STATE_FILE)
 
     def wipe(self) -> None:
-        """Remove everything but logs/ (kept for post-mortems; the next start overwrites them)."""
+        """Remove everything but logs/ (kept for post-mortems; the next start overwrites them).
+
+        Refuses while anything is still mounted below the state dir (a real node's volumes):
+        removing files through a bind mount would delete what it points at.
+        """
         if not self.path.exists():
             return
+        mounted = mounts_under(self.path)
+        if mounted:
+            raise LocalClusterError(
+                f"not removing {self.path}: still mounted below it: {', '.join(mounted)}"
+            )
         for entry in self.path.iterdir():
             if entry.name == "logs":
                 continue
@@ -118,6 +148,21 @@ class StateDir:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
+
+
+def mounts_under(path: Path) -> list[str]:
+    """Mount points at or below `path` (from /proc/self/mountinfo), deepest first."""
+    root = os.path.realpath(path)
+    found = []
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        point = line.split()[4].encode().decode("unicode_escape")
+        if point == root or point.startswith(root + "/"):
+            found.append(point)
+    return sorted(set(found), key=len, reverse=True)
 
 
 def tail(path: Path, lines: int = 25) -> str:

@@ -75,6 +75,7 @@ def run(
             context=settings.context,
             ask=ask,
             log=log,
+            images=settings.images,
         )
         outcome = execute(
             validated.plan,

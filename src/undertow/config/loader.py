@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class _FileValues:
     versions_directory: str | None
     report_directory: str | None
     ignored: list[str]
+    images: Mapping[str, str] = field(default_factory=dict)
 
 
 def load_settings(
@@ -172,6 +173,7 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         report_directory=config.report.directory or None,
         ignored=scenarios.ignored,
+        images=config.images,
     ), []
 
 
@@ -224,4 +226,5 @@ def _merge(
             file_path(values.report_directory),
         ),
         ignored=tuple(values.ignored),
+        images=dict(values.images),
     )

@@ -11,7 +11,7 @@ Defaults live here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,6 +74,11 @@ class NativeConfig(BaseModel):
     rollback: RollbackSection = Field(default_factory=RollbackSection)
     tunings: Tunings = Field(default_factory=Tunings)
     report: ReportSection = Field(default_factory=ReportSection)
+    images: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Image substitutions for the pods undertow creates (hijacker, helpers): "
+        "image reference or repository -> image to run instead.",
+    )
 
 
 KRKN_IGNORED_SECTIONS = frozenset(

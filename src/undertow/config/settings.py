@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +55,7 @@ class Settings:
     context: str | None = None
     report_directory: Path | None = None
     ignored: tuple[str, ...] = ()
+    images: Mapping[str, str] = field(default_factory=dict)  # undertow.config.helper_pods
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:

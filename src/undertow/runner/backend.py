@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from undertow.runner.outcome import RollbackTally, StaleReport
 
 if TYPE_CHECKING:
+    from undertow.config.helper_pods import HelperPods
     from undertow.rollback.client import JournaledClient
     from undertow.rollback.journal import Journal
 
@@ -34,6 +35,11 @@ class RunBackend(Protocol):
 
     @property
     def journal(self) -> Journal: ...
+
+    @property
+    def helper_pods(self) -> HelperPods:
+        """Images and placement for the pods scenarios create (config over cluster defaults)."""
+        ...
 
     def recover_stale(self) -> StaleReport:
         """Report pending entries of dead runs; roll them back when rollback.auto is on."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
+from undertow.errors import Forbidden, NotFound
 from undertow.kube import KubeApi, connect
+from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport, undo
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
@@ -68,6 +71,23 @@ class ScenarioJournal:
         return tally(report)
 
 
+def cluster_helper_defaults(api: KubeApi, log: logging.Logger) -> HelperPods:
+    """What the cluster publishes in kube-public/undertow-defaults (nothing when absent)."""
+    ref = ObjectRef("v1", "ConfigMap", DEFAULTS_NAME, DEFAULTS_NAMESPACE)
+    try:
+        data = api.get(ref).get("data") or {}
+    except (NotFound, Forbidden):
+        return HelperPods()
+    try:
+        defaults = HelperPods.from_config_map_data(data)
+    except ValueError as exc:
+        log.warning("ignoring %s/%s: %s", DEFAULTS_NAMESPACE, DEFAULTS_NAME, exc)
+        return HelperPods()
+    if defaults.images:
+        log.info("the cluster maps helper images: %s", dict(defaults.images))
+    return defaults
+
+
 class ClusterBackend:
     def __init__(
         self,
@@ -78,8 +98,10 @@ class ClusterBackend:
         auto_rollback: bool,
         gate: InterruptGate,
         log: logging.Logger,
+        helper_pods: HelperPods | None = None,
     ) -> None:
         self._api = api
+        self._helper_pods = helper_pods or HelperPods()
         self._journal = journal
         self._versions = versions_directory
         self._auto = auto_rollback
@@ -97,11 +119,13 @@ class ClusterBackend:
         ask: Callable[[str], bool],
         log: logging.Logger,
         run_id: str | None = None,
+        images: Mapping[str, str] | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails."""
         journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
         try:
             api = connect(str(kubeconfig) if kubeconfig else None, context)
+            helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
         except BaseException:
             journal.close()
             raise
@@ -112,6 +136,7 @@ class ClusterBackend:
             auto_rollback=auto_rollback,
             gate=InterruptGate(ask),
             log=log,
+            helper_pods=helper_pods,
         )
 
     @property
@@ -121,6 +146,10 @@ class ClusterBackend:
     @property
     def journal(self) -> Journal:
         return self._journal
+
+    @property
+    def helper_pods(self) -> HelperPods:
+        return self._helper_pods
 
     @property
     def gate(self) -> InterruptGate:

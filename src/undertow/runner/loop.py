@@ -122,6 +122,7 @@ def _run_one(
             cancel=cancel,
             events=events,
             log=log.getChild(scenario_type),
+            helpers=backend.helper_pods,
         )
         result = job.plugin.run(ctx, job.spec)
         status = "passed" if result.passed else "failed"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from undertow.clock import CancelToken, Clock
+from undertow.config.helper_pods import HelperPods
 from undertow.events import Event, EventSink
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class RunContext:
     cancel: CancelToken
     events: EventSink
     log: logging.Logger
+    helpers: HelperPods = field(default_factory=HelperPods)  # images + placement of own pods
 
     def emit(self, kind: str, message: str, **data: Any) -> None:
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from undertow.config.helper_pods import HelperPods
 from undertow.errors import NotFound, ScenarioError
 from undertow.hijacker import SCRIPT_NAME, server_source
 from undertow.kube.refs import ObjectRef
@@ -112,11 +113,14 @@ def config_map(spec: ServiceHijackingSpec, name: str) -> dict[str, Any]:
     }
 
 
-def hijacker_pod(spec: ServiceHijackingSpec, name: str, token: str, cm: str) -> dict[str, Any]:
+def hijacker_pod(
+    spec: ServiceHijackingSpec, name: str, token: str, cm: str, helpers: HelperPods
+) -> dict[str, Any]:
+    """The hijacker pod; its image and placement go through the helper-pod settings."""
     port_name, port = _port(spec)
     container: dict[str, Any] = {
         "name": "hijacker",
-        "image": spec.image,
+        "image": helpers.image(spec.image),
         "command": ["python3", f"{MOUNT}/{SCRIPT_NAME}"],
         "env": [
             {"name": "TEST_PLAN_PATH", "value": f"{MOUNT}/{PLAN_FILE}"},
@@ -129,21 +133,23 @@ def hijacker_pod(spec: ServiceHijackingSpec, name: str, token: str, cm: str) -> 
     }
     if spec.privileged:
         container["securityContext"] = {"privileged": True}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": name,
-            "namespace": spec.service_namespace,
-            "labels": {HIJACKER_LABEL: token},
-        },
-        "spec": {
-            "activeDeadlineSeconds": math.ceil(spec.chaos_duration) + EXPIRY_MARGIN,
-            "terminationGracePeriodSeconds": 5,
-            "containers": [container],
-            "volumes": [{"name": "hijacker", "configMap": {"name": cm}}],
-        },
-    }
+    return helpers.place(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": spec.service_namespace,
+                "labels": {HIJACKER_LABEL: token},
+            },
+            "spec": {
+                "activeDeadlineSeconds": math.ceil(spec.chaos_duration) + EXPIRY_MARGIN,
+                "terminationGracePeriodSeconds": 5,
+                "containers": [container],
+                "volumes": [{"name": "hijacker", "configMap": {"name": cm}}],
+            },
+        }
+    )
 
 
 def _service_ref(spec: ServiceHijackingSpec) -> ObjectRef:
@@ -196,7 +202,9 @@ class ServiceHijackingPlugin:
         before = serving_pods(ctx.kube.api, spec.service_namespace, spec.service_name)
         token = secrets.token_hex(4)
         cm = ctx.kube.create(config_map(spec, f"undertow-hijack-{token}"))
-        pod = ctx.kube.create(hijacker_pod(spec, f"undertow-hijacker-{token}", token, name_of(cm)))
+        pod = ctx.kube.create(
+            hijacker_pod(spec, f"undertow-hijacker-{token}", token, name_of(cm), ctx.helpers)
+        )
         pod_name = name_of(pod)
         pod_ref = ObjectRef.of(pod)
         ready = wait_until(

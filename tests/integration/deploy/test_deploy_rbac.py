@@ -94,7 +94,8 @@ def rbac(api_client: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def demo_workload(api_client: Any) -> Iterator[None]:
+def demo_workload(api_client: Any, real_node: Any) -> Iterator[None]:
+    """The sample workload: real pods, on the real node."""
     from kubernetes import client
 
     docs = _documents(WORKLOAD)

@@ -29,7 +29,7 @@ def _sample_workload(api_client: Any, kube_api: KubeApi, namespace: str) -> None
 
 
 def test_examples_run_against_the_sample_workload(
-    harness: ScenarioHarness, kube_api: KubeApi, api_client: Any, namespace: str
+    harness: ScenarioHarness, kube_api: KubeApi, api_client: Any, namespace: str, real_node: Any
 ) -> None:
     _sample_workload(api_client, kube_api, namespace)
     before = cluster_state(kube_api, [namespace])

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from undertow.clock import CancelToken
 from undertow.config import ScenarioFileRef
+from undertow.config.helper_pods import HelperPods
 from undertow.events import EventLog
 from undertow.runner import (
     LoopOptions,
@@ -99,6 +100,7 @@ class FakeBackend:
     closed: bool = False
     run_id: str = "run-1"
     journal: object = None
+    helper_pods: HelperPods = field(default_factory=HelperPods)
 
     def recover_stale(self) -> StaleReport:
         return self.stale

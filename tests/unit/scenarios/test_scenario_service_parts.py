@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from undertow.config.helper_pods import HelperPods
 from undertow.hijacker import server_source
 from undertow.scenarios.common.endpoints import ready_pod_names
 from undertow.scenarios.common.namespace_recovery import NamespaceRecovery
@@ -101,7 +102,7 @@ def test_hijacker_manifests_carry_the_plan_server_port_and_expiry() -> None:
     cm = config_map(spec, "cm")
     assert json.loads(cm["data"]["plan.json"])[0]["steps"]["GET"][0]["status"] == 503
     assert cm["data"]["server.py"] == server_source()
-    manifest = hijacker_pod(spec, "p", "tok", "cm")
+    manifest = hijacker_pod(spec, "p", "tok", "cm", HelperPods())
     container = manifest["spec"]["containers"][0]
     assert manifest["metadata"]["labels"] == {"undertow.io/hijacker": "tok"}
     assert container["ports"] == [{"name": "hijacker", "containerPort": 8080}]
@@ -112,6 +113,22 @@ def test_hijacker_manifests_carry_the_plan_server_port_and_expiry() -> None:
     named = ServiceHijackingSpec.model_validate(
         {**SPEC, "service_target_port": "http", "privileged": True}
     )
-    container = hijacker_pod(named, "p", "tok", "cm")["spec"]["containers"][0]
+    container = hijacker_pod(named, "p", "tok", "cm", HelperPods())["spec"]["containers"][0]
     assert container["ports"] == [{"name": "http", "containerPort": 5000}]
     assert container["securityContext"] == {"privileged": True}
+
+
+def test_the_hijacker_image_and_placement_follow_the_helper_pod_settings() -> None:
+    spec = ServiceHijackingSpec.model_validate(SPEC)
+    helpers = HelperPods(
+        images={"python": "local/python:1"},
+        node_selector={"undertow.io/real-node": "true"},
+        tolerations=({"key": "undertow.io/real-node", "operator": "Exists"},),
+    )
+    manifest = hijacker_pod(spec, "p", "tok", "cm", helpers)
+    assert spec.image == "python:3.12-alpine"
+    assert manifest["spec"]["containers"][0]["image"] == "local/python:1"
+    assert manifest["spec"]["nodeSelector"] == {"undertow.io/real-node": "true"}
+    assert manifest["spec"]["tolerations"] == [
+        {"key": "undertow.io/real-node", "operator": "Exists"}
+    ]

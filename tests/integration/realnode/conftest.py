@@ -1,0 +1,15 @@
+"""Fixtures of the real-node tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def core(api_client: Any, real_node: Any) -> Any:
+    """A CoreV1Api on the cluster, with its real node attached."""
+    from kubernetes import client
+
+    return client.CoreV1Api(api_client)
