@@ -95,7 +95,8 @@ def execute(
 class InterruptGate:
     """What the runner needs for "a second Ctrl-C during rollback asks before aborting".
 
-    The signal handler calls `signal_received()` (it only counts). The executor polls
+    The runner's signal watcher calls `signal_received()` (from its own thread, never from
+    inside the signal handler; it only counts). The executor polls
     `should_abort()` between entries, in the main flow: the first signal of a run stops
     injection (the runner's business); any signal that arrives *during* the rollback makes
     `should_abort` call `ask("Abort the rollback? N entries stay pending")`; a yes aborts.
