@@ -1,7 +1,8 @@
 """`undertow rollback list|execute|sweep`: plain functions, no terminal output.
 
-`rollback_list` needs no cluster. `rollback_execute` connects only when something is
-pending. Runs that are still alive are never touched: their own process rolls them back.
+`rollback_list` needs no cluster. `rollback_execute` connects only when an undo needs the
+cluster (starting a cloud instance or restoring network ACLs does not). Runs that are still
+alive are never touched: their own process rolls them back.
 """
 
 from __future__ import annotations
@@ -132,14 +133,39 @@ def rollback_execute(
         entries = selection.entries
     if not entries:
         return result
-    api = connect()
+    cluster = _FirstUse(connect)
     try:
         result.report = executor.execute(
-            entries, api, dry_run=dry_run, progress=progress, should_abort=should_abort
+            entries, cluster, dry_run=dry_run, progress=progress, should_abort=should_abort
         )
     finally:
-        api.close()
+        cluster.close()
     return result
+
+
+class _FirstUse:
+    """Connects when an undo first needs the cluster; a failed connection is not retried
+    for every entry (each of those entries fails with the same error and stays pending)."""
+
+    def __init__(self, connect: Callable[[], KubeApi]) -> None:
+        self._connect = connect
+        self._api: KubeApi | None = None
+        self._error: Exception | None = None
+
+    def __call__(self) -> KubeApi:
+        if self._error is not None:
+            raise self._error
+        if self._api is None:
+            try:
+                self._api = self._connect()
+            except Exception as exc:
+                self._error = exc
+                raise
+        return self._api
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
 
 
 @dataclass
@@ -226,7 +252,7 @@ def rollback_sweep(
             shown = f"{obj['kind']} {meta.get('namespace') or ''}/{meta['name']}".replace(" /", " ")
             data = {"format": undo.FORMAT, "action": "delete_created", "target": target}
             try:
-                outcome = undo.undo(api.dynamic, data, dry_run=dry_run)
+                outcome = undo.undo(lambda: api.dynamic, data, dry_run=dry_run)
             except Exception as exc:
                 result.failed.append((shown, str(exc)))
                 continue

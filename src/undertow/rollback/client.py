@@ -430,7 +430,7 @@ class JournaledClient:
             target = what if isinstance(what, ObjectRef) else ObjectRef.of(what)
             chosen = self._take(lambda c: c.ref.same_object(target))
         entries = [c.entry for c in chosen if c.entry is not None]
-        report = executor.execute(entries, self.api, resolve="remove", **options)
+        report = executor.execute(entries, lambda: self.api, resolve="remove", **options)
         self._forget(report)
         return report
 
@@ -464,7 +464,11 @@ class JournaledClient:
             return report
         report.extend(
             executor.execute(
-                to_undo, self.api, resolve=resolve, should_abort=should_abort, progress=progress
+                to_undo,
+                lambda: self.api,
+                resolve=resolve,
+                should_abort=should_abort,
+                progress=progress,
             )
         )
         self._forget(report)

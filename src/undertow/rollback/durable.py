@@ -1,11 +1,14 @@
 """Crash-safe file operations for the journal.
 
 A version file is published with the write-ahead recipe: write a temp file (0600, O_EXCL),
-fdatasync it (content and size on disk), rename it to its final name, fsync the directory.
-Only then may the cluster change. Names are unique by construction (strictly increasing
-nanosecond timestamps per run plus eight random letters); an existing final name is still
-never overwritten. Removing or renaming a file afterwards needs no fsync: if a crash loses it, the
-file reappears and its (idempotent) undo simply reports "already restored".
+fdatasync it (content and size on disk), hard-link it to its final name, unlink the temp,
+fsync the directory. Only then may the cluster change. Names are unique by construction
+(strictly increasing nanosecond timestamps per run plus eight random letters); an existing
+final name is still never overwritten: `link` fails with EEXIST atomically, where a check
+followed by a rename would clobber a file that appeared in between. Replacing the content of
+an existing file (`publish_replace`) renames over it on purpose. Removing or renaming a file
+afterwards needs no fsync: if a crash loses it, the file reappears and its (idempotent)
+undo simply reports "already restored".
 """
 
 from __future__ import annotations
@@ -48,30 +51,33 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
     return temp
 
 
-def _install(final: Path, text: str) -> None:
-    """Write `text` to a temp file beside `final`, rename it to `final`, fsync the directory."""
-    temp = _write_temp(final.parent, final.name, text)
+def publish_new(directory: Path, name: str, text: str) -> Path:
+    """Durably create `directory/name` with `text`; FileExistsError if the name is taken.
+
+    The name is claimed by `os.link`, which never replaces an existing entry, so a file that
+    appears while ours is being written is left as it is.
+    """
+    final = directory / name
+    temp = _write_temp(directory, name, text)
     try:
-        os.replace(temp, final)
-    except BaseException:
+        os.link(temp, final, follow_symlinks=False)
+    finally:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise
-    fsync_dir(final.parent)
-
-
-def publish_new(directory: Path, name: str, text: str) -> Path:
-    """Durably create `directory/name` with `text`; FileExistsError if the name is taken."""
-    final = directory / name
-    if os.path.lexists(final):
-        raise FileExistsError(final)
-    _install(final, text)
+    fsync_dir(directory)
     return final
 
 
 def publish_replace(path: Path, text: str) -> None:
     """Durably replace the content of an existing file (atomic: old or new, never half)."""
-    _install(path, text)
+    temp = _write_temp(path.parent, path.name, text)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(path.parent)
 
 
 def publish_replace_or_new(path: Path, text: str) -> None:

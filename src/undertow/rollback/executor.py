@@ -40,9 +40,11 @@ class Progress(Protocol):
     def finished(self, outcome: EntryOutcome) -> None: ...
 
 
-def _run_one(entry: JournalEntry, api: KubeApi, *, dry_run: bool, resolve: Resolve) -> EntryOutcome:
+def _run_one(
+    entry: JournalEntry, cluster: Callable[[], KubeApi], *, dry_run: bool, resolve: Resolve
+) -> EntryOutcome:
     try:
-        result = undo.undo(api.dynamic, dict(entry.data), dry_run=dry_run)
+        result = undo.undo(lambda: cluster().dynamic, dict(entry.data), dry_run=dry_run)
     except Exception as exc:  # the undo raised: record it, keep the file pending
         reason = str(exc) or type(exc).__name__
         return EntryOutcome(entry, FAILED, f"{entry.description}: {reason}", entry.path)
@@ -63,14 +65,18 @@ def _run_one(entry: JournalEntry, api: KubeApi, *, dry_run: bool, resolve: Resol
 
 def execute(
     entries: Sequence[JournalEntry],
-    api: KubeApi,
+    cluster: Callable[[], KubeApi],
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
     resolve: Resolve = "executed",
 ) -> RollbackReport:
-    """Undo `entries` newest first; every entry gets an outcome, failures do not stop the rest."""
+    """Undo `entries` newest first; every entry gets an outcome, failures do not stop the rest.
+
+    `cluster()` is called only by undos that act on Kubernetes objects (see `undo.undo`); if
+    it raises (no cluster), those entries fail and stay pending while the others still run.
+    """
     ordered = newest_first(list(entries))
     report = RollbackReport()
     if progress:
@@ -85,7 +91,7 @@ def execute(
                 if progress:
                     progress.finished(outcome)
             break
-        outcome = _run_one(entry, api, dry_run=dry_run, resolve=resolve)
+        outcome = _run_one(entry, cluster, dry_run=dry_run, resolve=resolve)
         report.outcomes.append(outcome)
         if progress:
             progress.finished(outcome)
@@ -95,7 +101,8 @@ def execute(
 class InterruptGate:
     """What the runner needs for "a second Ctrl-C during rollback asks before aborting".
 
-    The signal handler calls `signal_received()` (it only counts). The executor polls
+    The runner's signal watcher calls `signal_received()` (from its own thread, never from
+    inside the signal handler; it only counts). The executor polls
     `should_abort()` between entries, in the main flow: the first signal of a run stops
     injection (the runner's business); any signal that arrives *during* the rollback makes
     `should_abort` call `ask("Abort the rollback? N entries stay pending")`; a yes aborts.

@@ -2,21 +2,29 @@
 
 A version file is, in order:
 
-1. a docstring header for humans (run, scenario, time, what the undo does, to which object);
-2. `UNDO = {...}`: the undo data, one key per line, each value rendered with `repr`, never
+1. a docstring header for humans (run, scenario, time, what the undo does, to which object,
+   which Python packages it needs);
+2. the same packages as an inline script metadata block (PEP 723 comment lines), so that
+   `uv run <file>` or `pipx run <file>` installs them: an undo that starts a cloud instance
+   needs the cloud's SDK and not `kubernetes`;
+3. `UNDO = {...}`: the undo data, one key per line, each value rendered with `repr`, never
    pasted into a string (pprint of a whole object snapshot costs more than the fsync);
-3. a marker line, then the source of `undertow.rollback.undo`, verbatim;
-4. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
+4. a marker line, then the source of `undertow.rollback.undo`, verbatim;
+5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
 
 `parse()` never imports or executes the file: it checks that everything from the marker on
-is exactly what this undertow renders, that the head is only a docstring and the `UNDO`
-assignment, and reads the data with `ast.literal_eval`.
+is exactly what this undertow renders (or what an earlier undertow rendered, by digest: the
+data format is the same, and undertow runs its own undo verbs on the data, never the
+file's), that the head is only a docstring and the `UNDO` assignment, and reads the data
+with `ast.literal_eval`.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -38,8 +46,22 @@ Object:    {target}
 
 Undo it with undertow:  undertow rollback execute --file <this file>
 Or by hand:             python <this file> [--dry-run] [--kubeconfig PATH] [--context NAME]
-(needs Python 3.10+ and the `kubernetes` package only; safe to run twice)
+(needs Python 3.10+ and {packages}; safe to run twice)
 """
+_SCRIPT_METADATA = """\
+# /// script
+# requires-python = ">=3.10"
+# dependencies = {dependencies}
+# ///
+"""
+
+EARLIER_CODE_SHA256 = frozenset(
+    {
+        # before undos that need no cluster stopped connecting to it first
+        "24a20a16a7c7545f951090f82a99cbd2b33b76b45e590eb0c1cb88189e0c4cec",
+    }
+)
+"""SHA-256 digests of the code parts earlier undertow versions wrote (same data format)."""
 
 
 @functools.cache
@@ -69,6 +91,14 @@ def _docstring(text: str) -> str:
     return f'"""{escaped}"""'
 
 
+def _packages(names: list[str]) -> str:
+    """The header's words for the packages an undo needs."""
+    if not names:
+        return "no package beyond the standard library"
+    quoted = " and ".join(f"`{name}`" for name in names)
+    return f"the {quoted} package{'s' if len(names) > 1 else ''}"
+
+
 def _literal(data: Mapping[str, Any]) -> str:
     """`data` as a dict literal: one top-level key per line, values as their repr."""
     lines = "".join(f"    {key!r}: {value!r},\n" for key, value in data.items())
@@ -77,15 +107,18 @@ def _literal(data: Mapping[str, Any]) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The full text of the version file for `data`; JournalError if it would not round-trip."""
+    needs = undo.requirements(dict(data))
     header = _HEADER.format(
         run_id=_printable(data.get("run_id")),
         scenario_type=_printable(data.get("scenario_type")),
         recorded_at=_printable(data.get("recorded_at")),
         description=_printable(undo.describe(dict(data))),
         target=_printable(_target_line(data.get("target") or {})),
+        packages=_packages(needs),
     )
+    metadata = _SCRIPT_METADATA.format(dependencies=json.dumps(needs))
     literal = _literal(data)
-    head = f"{_docstring(header)}\n\nUNDO = {literal}\n\n\n"
+    head = f"{_docstring(header)}\n\n{metadata}UNDO = {literal}\n\n\n"
     try:
         round_trip = _parse_head(head)
     except errors.TamperedVersionFile as exc:
@@ -140,7 +173,8 @@ def split(text: str) -> tuple[str, str]:
 def parse(text: str) -> dict[str, Any]:
     """The undo data of a version file, after checking its code is exactly undertow's."""
     head, code = split(text)
-    if code != code_part():
+    earlier = hashlib.sha256(code.encode("utf-8")).hexdigest() in EARLIER_CODE_SHA256
+    if code != code_part() and not earlier:
         raise errors.TamperedVersionFile(
             "its code differs from what this undertow writes (edited by hand, or written by "
             "another undertow version); nothing in it was run"

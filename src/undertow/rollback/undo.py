@@ -2,9 +2,11 @@
 
 This module is copied verbatim into every version file, after the file's `UNDO = {...}`
 data literal, so `python <version file>` can restore the cluster on a machine that has
-only Python (3.10+) and the official `kubernetes` package. It therefore imports nothing
-but the standard library and `kubernetes` (lazily, inside functions), never undertow,
-and it must not use `from __future__` imports (they are only legal at the top of a file).
+only Python (3.10+) and the one package the undo needs: the official `kubernetes` client
+for a Kubernetes object, a cloud SDK for a cloud instance (see `requirements`; the file's
+header lists them). It therefore imports nothing but the standard library and those
+packages (lazily, inside functions), never undertow, and it must not use `from __future__`
+imports (they are only legal at the top of a file).
 
 undertow's own executor imports this module normally and calls `undo()` with the data it
 read from a version file with `ast.literal_eval`; it never runs the file itself.
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 FORMAT = 1
@@ -75,22 +78,50 @@ def describe(data: dict[str, Any]) -> str:
     return str(data.get("description") or data.get("action", "?"))
 
 
-def undo(dyn: Any, data: dict[str, Any], dry_run: bool = False) -> Result:
-    """Undo one recorded change with a `kubernetes.dynamic.DynamicClient`."""
+def undo(cluster: Callable[[], Any], data: dict[str, Any], dry_run: bool = False) -> Result:
+    """Undo one recorded change.
+
+    `cluster()` returns a `kubernetes.dynamic.DynamicClient`; it is called only by the undos
+    of Kubernetes objects. Starting a cloud instance or restoring network ACLs never calls
+    it: after an outage that took the API server down, those undos must still work.
+    """
     if data.get("format") != FORMAT:
         raise UndoError(f"unsupported version-file format {data.get('format')!r}")
+    action = str(data.get("action"))
+    outside = {"start_instance": _start_instance, "restore_network_acl": _restore_network_acl}
+    if action in outside:
+        return outside[action](data, dry_run)
     verbs = {
         "delete_created": _delete_created,
         "restore_fields": _restore_fields,
         "remove_taint": _remove_taint,
         "recreate_deleted": _recreate_deleted,
-        "start_instance": _start_instance,
-        "restore_network_acl": _restore_network_acl,
     }
-    verb = verbs.get(str(data.get("action")))
+    verb = verbs.get(action)
     if verb is None:
         raise UndoError(f"unknown undo action {data.get('action')!r}")
-    return verb(dyn, data, dry_run)
+    return verb(cluster(), data, dry_run)
+
+
+INSTANCE_PACKAGES = {
+    "aws": ["boto3"],
+    "gcp": ["google-cloud-compute"],
+    "azure": ["azure-identity", "azure-mgmt-compute"],
+    "openstack": ["openstacksdk"],
+    "ibmcloud": ["ibm-vpc", "ibm-cloud-sdk-core"],
+    "vmware": ["pyvmomi"],
+    "bm": [],
+}
+"""The Python packages each provider's instance start imports (`bm` runs ipmitool)."""
+
+
+def requirements(data: dict[str, Any]) -> list[str]:
+    """The Python packages (beyond the standard library) this undo imports."""
+    if data.get("action") == "start_instance":
+        return list(INSTANCE_PACKAGES.get(str(data["instance"].get("provider")), []))
+    if data.get("action") == "restore_network_acl":
+        return ["boto3"]
+    return ["kubernetes"]
 
 
 # --- reading and writing objects -------------------------------------------------------
@@ -595,7 +626,7 @@ def start_instance(inst: dict[str, Any]) -> bool:
     return starter(inst)
 
 
-def _start_instance(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
+def _start_instance(data: dict[str, Any], dry_run: bool) -> Result:
     """Start again the cloud instance (behind a node) that undertow stopped."""
     inst = data["instance"]
     what = f"{inst['provider']} instance {inst['id']}"
@@ -606,7 +637,7 @@ def _start_instance(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
     return Result(ALREADY_RESTORED, f"{what} is running")
 
 
-def _restore_network_acl(dyn: Any, data: dict[str, Any], dry_run: bool) -> Result:
+def _restore_network_acl(data: dict[str, Any], dry_run: bool) -> Result:
     """Give each subnet its original network ACL back, where undertow's deny ACL is still
     associated, then delete the deny ACLs undertow created (found by their entry tag)."""
     boto3 = _sdk("boto3", "boto3", "aws")
@@ -680,9 +711,12 @@ def main(data: dict[str, Any], argv: list[str] | None = None) -> int:
     parser.add_argument("--context", help="kubeconfig context")
     args = parser.parse_args(argv)
     print(f"undo: {describe(data)}")
+
+    def cluster() -> Any:  # connected only if this undo acts on Kubernetes objects
+        return dynamic_client(api_client_from_environment(args.kubeconfig, args.context))
+
     try:
-        dyn = dynamic_client(api_client_from_environment(args.kubeconfig, args.context))
-        result = undo(dyn, data, dry_run=args.dry_run)
+        result = undo(cluster, data, dry_run=args.dry_run)
     except Exception as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return 1

@@ -175,7 +175,7 @@ class ClusterBackend:
         chosen = [entry for entry in selection.entries if entry.run_id in runs]
         self._gate.rollback_started()
         report = execute_undo(
-            chosen, self._api, resolve="executed", should_abort=self._gate.should_abort
+            chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
         )
         result = tally(report)
         refused = [f"{path}: {why}" for path, why in selection.refused]

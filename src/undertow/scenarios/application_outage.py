@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from undertow.errors import ScenarioError
 from undertow.kube.refs import ObjectRef
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
-from undertow.scenarios.common.fields import Seconds, SpecModel
+from undertow.scenarios.common.fields import NamespaceName, Seconds, SpecModel
 from undertow.scenarios.common.selectors import (
     parse_selector,
     selector_from_map,
@@ -46,7 +46,7 @@ def _exclusions(value: object) -> object:
 
 
 class ApplicationOutage(SpecModel):
-    namespace: Annotated[str, Field(min_length=1)]
+    namespace: NamespaceName
     pod_selector: dict[str, str] = {}
     block: Annotated[list[Literal["Ingress", "Egress"]], Field(min_length=1)] = [
         "Ingress",

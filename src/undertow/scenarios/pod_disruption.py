@@ -17,7 +17,7 @@ from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import (
     Count,
     LabelSelector,
-    OptionalText,
+    NodeName,
     Regex,
     Seconds,
     SpecModel,
@@ -46,7 +46,7 @@ class KillPodsConfig(SpecModel):
     force: bool = False
     exclude_label: LabelSelector = ""
     node_label_selector: LabelSelector = ""
-    node_names: list[OptionalText] = []
+    node_names: list[NodeName] = []
 
     @model_validator(mode="after")
     def _one_pod_filter(self) -> KillPodsConfig:

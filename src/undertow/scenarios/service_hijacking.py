@@ -21,7 +21,7 @@ from undertow.kube.refs import ObjectRef
 from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.endpoints import serving_pods
-from undertow.scenarios.common.fields import Seconds, SpecModel
+from undertow.scenarios.common.fields import NamespaceName, Seconds, ServiceName, SpecModel
 from undertow.scenarios.common.status import Obj, name_of, pod_is_ready
 from undertow.scenarios.common.waiting import wait_until
 
@@ -53,8 +53,8 @@ class HijackResource(SpecModel):
 
 
 class ServiceHijackingSpec(SpecModel):
-    service_name: Annotated[str, Field(min_length=1)]
-    service_namespace: Annotated[str, Field(min_length=1)]
+    service_name: ServiceName
+    service_namespace: NamespaceName
     service_target_port: (
         Annotated[int, Field(ge=1, le=65535, strict=True)]
         | Annotated[str, Field(min_length=1, max_length=15)]

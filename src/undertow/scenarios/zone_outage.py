@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BeforeValidator, model_validator
+from pydantic import BeforeValidator, field_validator, model_validator
 
 from undertow.errors import ScenarioError
 from undertow.scenarios import providers
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 POLL_SECONDS = 5.0
 """How often a cloud instance's state is read while waiting (Krkn's files have no poll_interval
 for zones)."""
+
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
 
 
 def _lower(value: object) -> object:
@@ -48,6 +51,11 @@ class ZoneOutage(SpecModel):
     subnet_name: OptionalText = ""
     location: OptionalText = ""
     nsg_name_prefix: OptionalText = "chaos-zone-deny"
+
+    @field_validator("zone")
+    @classmethod
+    def _zone_label(cls, value: str) -> str:
+        return validate_value(value, ZONE_LABEL)
 
     @model_validator(mode="after")
     def _provider_fields(self) -> ZoneOutage:
@@ -75,14 +83,8 @@ class ZoneOutageSpec(SpecModel):
 
 # --- the plugin ------------------------------------------------------------------------
 
-ZONE_LABEL = "topology.kubernetes.io/zone"
-
 
 def zone_nodes(api: KubeApi, zone: str) -> list[Obj]:
-    try:
-        validate_value(zone, ZONE_LABEL)
-    except ValueError as exc:  # e.g. Krkn's `<zone>` placeholder, never filled in
-        raise ScenarioError(f"zone: {exc}") from exc
     nodes: list[Obj] = sorted(api.list_nodes(f"{ZONE_LABEL}={zone}"), key=name_of)
     if not nodes:
         raise ScenarioError(f"no node is labelled {ZONE_LABEL}={zone}")

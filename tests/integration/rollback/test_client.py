@@ -55,10 +55,10 @@ def test_undo_before_the_uid_was_known_finds_the_object_by_its_labels(
     [entry] = client.pending
     data = dict(entry.data)
     data["target"] = {**data["target"], "uid": None, "name": ""}  # as written before create
-    result = undo.undo(api.dynamic, data)
+    result = undo.undo(lambda: api.dynamic, data)
     assert result.outcome == "restored"
     assert not exists(api, ObjectRef.of(created))
-    assert undo.undo(api.dynamic, data).outcome == "already restored"
+    assert undo.undo(lambda: api.dynamic, data).outcome == "already restored"
 
 
 def test_undo_never_deletes_an_object_that_replaced_ours(
@@ -96,7 +96,7 @@ def test_scale_and_labels_restore_exactly_and_twice_is_harmless(
     assert all(o.final_path and o.final_path.name.endswith(".executed") for o in report.outcomes)
     obj = api.get(ref)
     assert obj["spec"]["replicas"] == 2 and obj["metadata"]["labels"] == {"app": "web"}
-    again = [undo.undo(api.dynamic, dict(e.data)).outcome for e in entries]
+    again = [undo.undo(lambda: api.dynamic, dict(e.data)).outcome for e in entries]
     assert again == ["already restored"] * 3
 
 

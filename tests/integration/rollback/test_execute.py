@@ -122,7 +122,7 @@ def test_an_aborted_rollback_leaves_the_rest_pending(
     for i in range(3):
         client.create(config_map(f"cm-{i}", namespace))
     polls = iter([False, True])
-    report = execute(client.pending, api, should_abort=lambda: next(polls))
+    report = execute(client.pending, lambda: api, should_abort=lambda: next(polls))
     assert [o.outcome for o in report.outcomes] == ["restored", "skipped", "skipped"]
     assert report.outcomes[0].entry.data["target"]["name"] == "cm-2"  # newest first
     assert all(o.entry.path.exists() for o in report.outcomes[1:])

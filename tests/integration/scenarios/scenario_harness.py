@@ -3,7 +3,9 @@
 `ScenarioHarness.run` opens a journal, builds the journaled client and the RunContext,
 runs the plugin, then settles the client (auto rollback on), and returns what happened.
 `cluster_state` captures everything the Kubernetes-level scenarios may touch, so a test
-can assert that the cluster is back to its pre-run state.
+can assert that the cluster is back to its pre-run state. It leaves out what changes on its
+own meanwhile: objects controllers add to a namespace (the root CA ConfigMap), and nodes
+other test processes sharing the cluster add and remove for themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kwok_nodes import another_process_node
 from pydantic import BaseModel
 
 from undertow.clock import CancelToken, SystemClock
@@ -28,6 +31,14 @@ from undertow.rollback.journal import Journal
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 
 MANAGED = "app.kubernetes.io/managed-by=undertow"
+CONTROLLER_MADE = {"ConfigMap": {"kube-root-ca.crt"}, "ServiceAccount": {"default"}}
+"""Objects controllers add to every namespace on their own, at a moment of their choosing."""
+
+
+def _names(api: KubeApi, api_version: str, kind: str, namespace: str) -> list[str]:
+    made = CONTROLLER_MADE.get(kind, set())
+    names = (o["metadata"]["name"] for o in api.list(api_version, kind, namespace))
+    return sorted(name for name in names if name not in made)
 
 
 @dataclass
@@ -153,6 +164,7 @@ def cluster_state(api: KubeApi, namespaces: list[str]) -> dict[str, Any]:
             "ready": _ready(n),
         }
         for n in api.list_nodes()
+        if not another_process_node(n)
     }
     per_ns: dict[str, Any] = {}
     for ns in namespaces:
@@ -161,13 +173,10 @@ def cluster_state(api: KubeApi, namespaces: list[str]) -> dict[str, Any]:
                 s["metadata"]["name"]: (s.get("spec") or {}).get("selector")
                 for s in api.list("v1", "Service", ns)
             },
-            "network_policies": sorted(
-                p["metadata"]["name"] for p in api.list("networking.k8s.io/v1", "NetworkPolicy", ns)
-            ),
-            "config_maps": sorted(c["metadata"]["name"] for c in api.list("v1", "ConfigMap", ns)),
-            "deployments": sorted(
-                d["metadata"]["name"] for d in api.list("apps/v1", "Deployment", ns)
-            ),
+            "network_policies": _names(api, "networking.k8s.io/v1", "NetworkPolicy", ns),
+            "config_maps": _names(api, "v1", "ConfigMap", ns),
+            "service_accounts": _names(api, "v1", "ServiceAccount", ns),
+            "deployments": _names(api, "apps/v1", "Deployment", ns),
         }
     leftovers = sorted(
         f"{p['metadata'].get('namespace')}/{p['metadata']['name']}"

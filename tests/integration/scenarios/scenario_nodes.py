@@ -37,19 +37,33 @@ class ChaosNodes:
         return f"{TEST_LABEL}={self.group}"
 
 
-def node_manifest(name: str, group: str, zone: str) -> dict[str, Any]:
-    return tainted_node(name, TEST_LABEL, group, zone)
+IGNORES_STOPS = {
+    "node-not-ready.stage.kwok.x-k8s.io/delay": "1h",
+    "node-not-ready.stage.kwok.x-k8s.io/jitter-delay": "1h",
+}
+"""Annotations that make kwok wait an hour before a stopped node reports NotReady: a machine
+that ignores the stop (kwok's delay is the smaller of the two, so both are set)."""
+
+
+def node_manifest(
+    name: str, group: str, zone: str, annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
+    manifest = tainted_node(name, TEST_LABEL, group, zone)
+    manifest["metadata"]["annotations"].update(annotations or {})
+    return manifest
 
 
 @contextmanager
-def chaos_nodes(api_client: Any, api: KubeApi, count: int = 2) -> Iterator[ChaosNodes]:
+def chaos_nodes(
+    api_client: Any, api: KubeApi, count: int = 2, annotations: dict[str, str] | None = None
+) -> Iterator[ChaosNodes]:
     from kubernetes import client
 
     core = client.CoreV1Api(api_client)
     group = uuid.uuid4().hex[:6]
     nodes = ChaosNodes(group, f"zone-test-{group}", [f"chaos-{group}-{i}" for i in range(count)])
     for name in nodes.names:
-        core.create_node(node_manifest(name, group, nodes.zone))
+        core.create_node(node_manifest(name, group, nodes.zone, annotations))
     try:
         wait_for(
             lambda: all(node_is_back(api.get(ObjectRef.node(n))) for n in nodes.names), timeout=60

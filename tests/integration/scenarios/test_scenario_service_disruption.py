@@ -83,7 +83,7 @@ def test_recovery_by_the_system_is_measured(
         stop.set()
         syncer.join()
     assert out.result is not None and out.result.passed, out.result or out.error
-    assert 1 <= out.result.metrics["max_recovery_seconds"] < 60
+    assert out.result.metrics["max_recovery_seconds"] >= 1
     assert "recovery.ok" in out.kinds()
     assert "restored_by_undertow" not in out.result.metrics
     assert _names(kube_api, namespace) == before

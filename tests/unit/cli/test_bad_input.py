@@ -34,6 +34,16 @@ def krkn(kraken_extra: str = "", rest: str = "") -> str:
     )
 
 
+def typed(scenario_type: str) -> str:
+    return native(f"  - {scenario_type}: [s.yaml]\n")
+
+
+HIJACK = (
+    "service_name: {name}\nservice_namespace: {namespace}\nservice_target_port: 80\n"
+    "plan:\n  - resource: /\n    steps:\n      GET: [{{status: 503}}]\n"
+)
+
+
 @dataclass
 class Case:
     id: str
@@ -244,6 +254,89 @@ CASES = [
         {"config.yaml": native(), "s.yaml": "- sleep: {}\n"},
         "{tmp}/s.yaml:1: expected a mapping, got a list",
     ),
+    # Names Kubernetes would reject, for every scenario type (undertow's own and Krkn's).
+    Case(
+        "pod-disruption-bad-node-name",
+        {
+            "config.yaml": typed("pod_disruption_scenarios"),
+            "s.yaml": "- id: kill-pods\n  config:\n    namespace_pattern: ^shop$\n"
+            "    label_selector: app=web\n    node_names: [Worker_1]\n",
+        },
+        "{tmp}/s.yaml:5 at [0].config.node_names[0]: invalid node name 'Worker_1': at most 253 characters of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ),
+    Case(
+        "pod-disruption-bad-label-value",
+        {
+            "config.yaml": typed("pod_disruption_scenarios"),
+            "s.yaml": "- id: kill-pods\n  config:\n    namespace_pattern: ^shop$\n"
+            "    label_selector: app=web shop\n",
+        },
+        "{tmp}/s.yaml:4 at [0].config.label_selector: cannot parse 'app=web shop' in label selector 'app=web shop': expected key, !key, key=value, key!=value, 'key in (a,b)' or 'key notin (a,b)'",
+    ),
+    Case(
+        "application-outage-bad-namespace",
+        {
+            "config.yaml": typed("application_outages_scenarios"),
+            "s.yaml": "application_outage:\n  namespace: <namespace-with-application>\n",
+        },
+        "{tmp}/s.yaml:2 at application_outage.namespace: invalid namespace '<namespace-with-application>': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    Case(
+        "application-outage-bad-label-key",
+        {
+            "config.yaml": typed("application_outages_scenarios"),
+            "s.yaml": "application_outage:\n  namespace: shop\n  pod_selector: {'-app': web}\n",
+        },
+        "{tmp}/s.yaml:3 at application_outage.pod_selector: invalid label key '-app': the name part must be 1-63 characters of [A-Za-z0-9-_.], starting and ending with an alphanumeric",
+    ),
+    Case(
+        "service-disruption-bad-selector",
+        {
+            "config.yaml": typed("service_disruption_scenarios"),
+            "s.yaml": "scenarios:\n  - label_selector: 'team=a/b'\n",
+        },
+        "{tmp}/s.yaml:2 at scenarios[0].label_selector: invalid label value 'a/b' for key 'team': at most 63 characters of [A-Za-z0-9-_.], starting and ending with an alphanumeric (or empty)",
+    ),
+    Case(
+        "service-hijacking-bad-namespace",
+        {
+            "config.yaml": typed("service_hijacking_scenarios"),
+            "s.yaml": HIJACK.format(name="web", namespace="Shop"),
+        },
+        "{tmp}/s.yaml:2 at service_namespace: invalid namespace 'Shop': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    Case(
+        "service-hijacking-bad-service-name",
+        {
+            "config.yaml": typed("service_hijacking_scenarios"),
+            "s.yaml": HIJACK.format(name="web_svc", namespace="shop"),
+        },
+        "{tmp}/s.yaml:1 at service_name: invalid Service name 'web_svc': at most 63 characters of lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
+    ),
+    Case(
+        "node-scenarios-bad-node-name",
+        {
+            "config.yaml": typed("node_scenarios"),
+            "s.yaml": "node_scenarios:\n  - actions: [node_cordon_scenario]\n    node_name: worker-1,Worker 2\n",
+        },
+        "{tmp}/s.yaml:3 at node_scenarios[0].node_name: invalid node name 'Worker 2': at most 253 characters of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ),
+    Case(
+        "node-scenarios-bad-taint-key",
+        {
+            "config.yaml": typed("node_scenarios"),
+            "s.yaml": "node_scenarios:\n  - actions: [node_taint_scenario]\n    node_name: worker-1\n    taints: ['bad key=x:NoSchedule']\n",
+        },
+        "{tmp}/s.yaml:4 at node_scenarios[0].taints[0].key: invalid label key 'bad key': the name part must be 1-63 characters of [A-Za-z0-9-_.], starting and ending with an alphanumeric",
+    ),
+    Case(
+        "zone-outage-bad-zone",
+        {
+            "config.yaml": typed("zone_outages_scenarios"),
+            "s.yaml": "zone_outage:\n  cloud_type: gcp\n  zone: <zone>\n",
+        },
+        "{tmp}/s.yaml:3 at zone_outage.zone: invalid label value '<zone>' for key 'topology.kubernetes.io/zone': at most 63 characters of [A-Za-z0-9-_.], starting and ending with an alphanumeric (or empty)",
+    ),
     Case(
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
@@ -321,6 +414,12 @@ RUN_CASES = [
         "scenario-unknown-field",
         "env-rollback-auto",
         "chaos-scenarios-empty",
+        "pod-disruption-bad-node-name",
+        "application-outage-bad-namespace",
+        "service-disruption-bad-selector",
+        "service-hijacking-bad-namespace",
+        "node-scenarios-bad-node-name",
+        "zone-outage-bad-zone",
     }
 ]
 

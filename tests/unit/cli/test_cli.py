@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,18 +27,6 @@ def test_help_lists_every_command_with_examples(cli: Callable[..., object]) -> N
     for command in ("run", "validate", "scenarios", "version"):
         assert f"\n  {command} " in result.out
     assert "Examples:" in result.out
-
-
-def test_help_is_fast() -> None:
-    """A smoke bound for the unit suite; benchmarks/bench_startup.py measures it properly."""
-    best = min(_timed([sys.executable, "-m", "undertow", "--help"]) for _ in range(3))
-    assert best < 0.5
-
-
-def _timed(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, capture_output=True, check=True)
-    return time.perf_counter() - start
 
 
 def test_every_subcommand_has_help_with_an_example(cli: Callable[..., object]) -> None:

@@ -174,7 +174,9 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
             source_dir = DATA / "krkn" / examples[ref.scenario_type]
             same = source_dir / Path(ref.written).name
             source = same if same.exists() else sorted(source_dir.iterdir())[0]
-            shutil.copy(source, write(tmp_path / ref.written, ""))
+            # Filled in as a user would: Kubernetes would reject Krkn's placeholder.
+            text = source.read_text().replace("<namespace-with-application>", "shop")
+            write(tmp_path / ref.written, text)
     monkeypatch.chdir(tmp_path)
     result = validate(Path("config/config.yaml"), env={})
     assert {job.scenario_type for job in result.plan.jobs} == {t for t in examples if t in registry}

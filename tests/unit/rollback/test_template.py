@@ -84,7 +84,7 @@ def _tampered(text: str, old: str, new: str) -> str:
     [
         ("def undo(", "import os\nos.system('touch /tmp/pwned')\n\n\ndef undo("),  # code edited
         ("raise SystemExit(main(UNDO))", "raise SystemExit(0)"),  # main edited
-        ("\n\nUNDO = {", "\nimport os\nUNDO = {"),  # statement added before the data
+        ("# ///\nUNDO = {", "# ///\nimport os\nUNDO = {"),  # statement added before the data
         ("'format': 1", "'format': __import__('os').getpid()"),  # code inside the literal
         (template.MARKER, "# marker removed\n"),
     ],

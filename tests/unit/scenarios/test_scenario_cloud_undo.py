@@ -55,24 +55,28 @@ def ec2(monkeypatch: pytest.MonkeyPatch) -> FakeEc2:
     return fake
 
 
+def no_cluster() -> Any:
+    raise AssertionError("undoing a change outside Kubernetes must not connect to it")
+
+
 def start_record() -> dict[str, Any]:
     instance = {"provider": "aws", "id": "i-1", "region": "r"}
     return {"format": undo.FORMAT, "action": "start_instance", "instance": instance}
 
 
 def test_start_instance_starts_a_stopped_one_and_is_idempotent(ec2: FakeEc2) -> None:
-    first = undo.undo(None, start_record())
+    first = undo.undo(no_cluster, start_record())
     assert first.outcome == undo.RESTORED
     assert ec2.calls == [("start", ["i-1"]), ("wait", "instance_running")]
-    again = undo.undo(None, start_record())
+    again = undo.undo(no_cluster, start_record())
     assert again.outcome == undo.ALREADY_RESTORED and len(ec2.calls) == 2
-    assert undo.undo(None, start_record(), dry_run=True).outcome == undo.WOULD_RESTORE
+    assert undo.undo(no_cluster, start_record(), dry_run=True).outcome == undo.WOULD_RESTORE
 
 
 def test_a_terminated_instance_cannot_be_restored(ec2: FakeEc2) -> None:
     ec2.state = "terminated"
     with pytest.raises(undo.UndoError, match="terminated"):
-        undo.undo(None, start_record())
+        undo.undo(no_cluster, start_record())
 
 
 def test_a_missing_sdk_is_an_undo_error_saying_what_to_install(
@@ -80,7 +84,7 @@ def test_a_missing_sdk_is_an_undo_error_saying_what_to_install(
 ) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(undo.UndoError, match="pip install boto3"):
-        undo.undo(None, start_record())
+        undo.undo(no_cluster, start_record())
 
 
 def acl_record(deny: str | None = None) -> dict[str, Any]:
@@ -97,7 +101,7 @@ def acl_record(deny: str | None = None) -> dict[str, Any]:
 def test_acls_are_restored_only_where_undertows_acl_is_still_there(ec2: FakeEc2) -> None:
     ec2.tagged = ["acl-deny"]
     ec2.acls = {"subnet-a": "acl-deny", "subnet-b": "acl-b", "subnet-c": "acl-someone"}
-    result = undo.undo(None, acl_record())
+    result = undo.undo(no_cluster, acl_record())
     assert result.outcome == undo.CONFLICT and "subnet-c" in result.detail
     assert ec2.calls == [("replace", "assoc-subnet-a", "acl-a"), ("delete", "acl-deny")]
     assert ec2.acls == {"subnet-a": "acl-a", "subnet-b": "acl-b", "subnet-c": "acl-someone"}
@@ -105,7 +109,7 @@ def test_acls_are_restored_only_where_undertows_acl_is_still_there(ec2: FakeEc2)
 
 def test_a_user_supplied_deny_acl_is_swapped_back_but_never_deleted(ec2: FakeEc2) -> None:
     ec2.acls = {"subnet-a": "acl-user", "subnet-b": "acl-user", "subnet-c": "acl-c"}
-    assert undo.undo(None, acl_record("acl-user")).outcome == undo.RESTORED
+    assert undo.undo(no_cluster, acl_record("acl-user")).outcome == undo.RESTORED
     assert ("delete", "acl-user") not in ec2.calls
     assert ec2.acls == {"subnet-a": "acl-a", "subnet-b": "acl-b", "subnet-c": "acl-c"}
-    assert undo.undo(None, acl_record("acl-user")).outcome == undo.ALREADY_RESTORED
+    assert undo.undo(no_cluster, acl_record("acl-user")).outcome == undo.ALREADY_RESTORED

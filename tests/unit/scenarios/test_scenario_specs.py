@@ -23,6 +23,14 @@ MODELS: dict[str, type[BaseModel]] = {
     "zone_outages": ZoneOutageSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
+PLACEHOLDERS = {"<namespace-with-application>": "shop", "<zone>": "us-central1-a"}
+"""What Krkn's example files leave for the user to fill in (Kubernetes would reject them)."""
+
+
+def filled(text: str) -> str:
+    for placeholder, value in PLACEHOLDERS.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def test_every_scenario_type_has_krkn_examples() -> None:
@@ -31,7 +39,17 @@ def test_every_scenario_type_has_krkn_examples() -> None:
 
 @pytest.mark.parametrize("path", KRKN_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_krkn_example_files_validate(path: Path) -> None:
-    MODELS[path.parent.name].model_validate(yaml.safe_load(path.read_text()))
+    MODELS[path.parent.name].model_validate(yaml.safe_load(filled(path.read_text())))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in KRKN_FILES if filled(p.read_text()) != p.read_text()],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_krkn_placeholders_left_in_are_rejected(path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"invalid (namespace|label value) '<"):
+        MODELS[path.parent.name].model_validate(yaml.safe_load(path.read_text()))
 
 
 def errors(model: type[BaseModel], data: object) -> list[tuple[str, str]]:

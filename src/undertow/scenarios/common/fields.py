@@ -11,7 +11,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from undertow.scenarios.common.selectors import parse_selector
+from undertow.scenarios.common.names import (
+    validate_namespace,
+    validate_node_name,
+    validate_service_name,
+)
+from undertow.scenarios.common.selectors import parse_selector, validate_key, validate_value
 
 
 class SpecModel(BaseModel):
@@ -48,6 +53,30 @@ LabelSelector = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(
 """A Kubernetes label selector string; empty means "no selector"."""
 
 OptionalText = Annotated[str, BeforeValidator(_blank_to_empty)]
+
+NamespaceName = Annotated[str, AfterValidator(validate_namespace)]
+ServiceName = Annotated[str, AfterValidator(validate_service_name)]
+NodeName = Annotated[str, AfterValidator(validate_node_name)]
+
+
+def _check_node_names(value: str) -> str:
+    for name in value.split(","):
+        if name.strip():
+            validate_node_name(name.strip())
+    return value
+
+
+NodeNames = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_node_names)]
+"""Node names separated by commas (Krkn's `node_name`); empty means none."""
+
+LabelKey = Annotated[str, AfterValidator(validate_key)]
+
+
+def _label_value(value: str) -> str:
+    return validate_value(value)
+
+
+LabelValue = Annotated[str, AfterValidator(_label_value)]
 
 Seconds = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
 """A duration in seconds, >= 0."""

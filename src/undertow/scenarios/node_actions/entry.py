@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from undertow.errors import ScenarioError
 from undertow.rollback.client import Change
@@ -17,15 +17,12 @@ from undertow.scenarios.common.nodes import NodeGoal, select_nodes
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
 
-if TYPE_CHECKING:
-    from undertow.kube import KubeApi
 
-
-def provider_options(scenario: NodeScenario, api: KubeApi) -> dict[str, Any]:
+def provider_options(scenario: NodeScenario, ctx: RunContext) -> dict[str, Any]:
     """What the provider of `scenario.cloud_type` is built with (from the scenario file)."""
     name = providers.canonical(scenario.cloud_type)
     if name == "local":
-        return {"api": api}
+        return {"api": ctx.kube.api, "reboot_timeout": scenario.timeout, "cancel": ctx.cancel}
     if name == "bm":
         info = {node: bmc.model_dump() for node, bmc in (scenario.bmc_info or {}).items()}
         return {
@@ -98,9 +95,7 @@ class EntryRun:
             "targets.selected", f"nodes {', '.join(names)}", entry=self.index, nodes=names
         )
         if any(a in PROVIDER_ACTIONS for a in self.s.actions):
-            provider = providers.provider_for(
-                self.s.cloud_type, provider_options(self.s, self.ctx.kube.api)
-            )
+            provider = providers.provider_for(self.s.cloud_type, provider_options(self.s, self.ctx))
             self.chaos = NodeChaos(
                 self.ctx, provider, self.s.timeout, self.s.poll_interval, self.s.kube_check
             )

@@ -9,7 +9,10 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from undertow.scenarios.common.fields import (
     Count,
+    LabelKey,
     LabelSelector,
+    LabelValue,
+    NodeNames,
     OptionalText,
     PositiveCount,
     Seconds,
@@ -67,8 +70,8 @@ def _lower(value: object) -> object:
 
 
 class Taint(SpecModel):
-    key: str
-    value: str = ""
+    key: LabelKey
+    value: LabelValue = ""
     effect: TaintEffect = "NoSchedule"
 
 
@@ -93,7 +96,7 @@ class NodeScenario(SpecModel):
     actions: Annotated[
         list[Annotated[NodeAction, BeforeValidator(_with_suffix)]], Field(min_length=1)
     ]
-    node_name: OptionalText = ""
+    node_name: NodeNames = ""
     """One node, or several separated by commas; wins over label_selector."""
     label_selector: LabelSelector = ""
     exclude_label: LabelSelector = ""

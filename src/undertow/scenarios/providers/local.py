@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 
+from undertow.clock import CancelToken
 from undertow.errors import ScenarioError
 from undertow.kube import KubeApi
 from undertow.kube.refs import ObjectRef
@@ -26,14 +27,23 @@ from undertow.scenarios.providers.base import Instance, InstanceState
 
 NOT_READY_LABEL = "node-not-ready.stage.kwok.x-k8s.io"
 REBOOT_DOWN_SECONDS = 30.0
-"""How long a reboot waits to see the node report NotReady before starting it again."""
+"""How long a reboot waits, by default, to see the node report NotReady."""
+POLL_SECONDS = 0.2
 
 
 class LocalProvider:
     name = "local"
 
-    def __init__(self, api: KubeApi) -> None:
+    def __init__(
+        self,
+        api: KubeApi,
+        *,
+        reboot_timeout: float = REBOOT_DOWN_SECONDS,
+        cancel: CancelToken | None = None,
+    ) -> None:
         self._api = api
+        self._reboot_timeout = reboot_timeout
+        self._cancel = cancel or CancelToken()
 
     def instance(self, node: Obj) -> Instance:
         return Instance(self.name, name_of(node), name_of(node))
@@ -55,18 +65,33 @@ class LocalProvider:
             )
 
     def reboot(self, kube: JournaledClient, inst: Instance) -> Change:
-        """Stop, wait until the node reports NotReady, start again (revert the stop)."""
+        """Stop, see the node report NotReady, start again (revert the stop).
+
+        The reboot counts only once the node was seen down: a node still Ready
+        `reboot_timeout` seconds after its stop was not rebooted, so its stop is undone and
+        the reboot fails, saying so (a cancelled run just undoes the stop).
+        """
         change = self.stop(kube, inst)
-        deadline = time.monotonic() + REBOOT_DOWN_SECONDS
         try:
-            while node_is_ready(self._node(inst)) and time.monotonic() < deadline:
-                time.sleep(0.2)
+            went_down = self._seen_not_ready(inst)
         finally:
             report = kube.revert(change)
         if not report.complete:
             why = "; ".join(o.detail for o in report.not_restored)
             raise ScenarioError(f"node {inst.node} could not be started again: {why}")
+        if not went_down and not self._cancel.cancelled:
+            raise ScenarioError(
+                f"node {inst.node} still reported Ready {self._reboot_timeout:g}s after its "
+                "stop: it was not rebooted (the stop was undone)"
+            )
         return change
+
+    def _seen_not_ready(self, inst: Instance) -> bool:
+        deadline = time.monotonic() + self._reboot_timeout
+        while node_is_ready(self._node(inst)):
+            if time.monotonic() >= deadline or self._cancel.wait(POLL_SECONDS):
+                return False
+        return True
 
     def terminate(self, kube: JournaledClient, inst: Instance) -> None:
         raise ScenarioError(

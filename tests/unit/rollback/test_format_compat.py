@@ -1,0 +1,77 @@
+"""Version files written by an earlier undertow (kept verbatim in tests/data/rollback) are
+still listed and executed: their code part differs from today's, but it is a known
+undertow release's, and undertow only reads their data (it never runs their code)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from cloud_fakes import fake_boto3
+
+from undertow.commands.rollback import rollback_execute
+from undertow.kube import KubeApi
+from undertow.rollback import directory, template, undo
+
+OLD = Path(__file__).parents[2] / "data" / "rollback"
+OLD_CONFIGMAP = OLD / "application_outages_scenarios_1755488221668750000_legacycm.py"
+OLD_INSTANCE = OLD / "node_scenarios_1755488222000000000_legacyec.py"
+
+
+def dead_context(versions_dir: Path, *files: Path) -> Path:
+    """A dead run's context holding copies of `files` (0600, like undertow writes them)."""
+    context = versions_dir / "1755488221000000000-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    context.mkdir(mode=0o700, parents=True)
+    versions_dir.chmod(0o700)
+    for file in files:
+        shutil.copyfile(file, context / file.name)
+        (context / file.name).chmod(0o600)
+    return context
+
+
+def _api_server_is_down() -> KubeApi:
+    raise AssertionError("this undo needs no cluster, yet it connected")
+
+
+def test_the_old_files_are_really_from_another_template() -> None:
+    for file in (OLD_CONFIGMAP, OLD_INSTANCE):
+        _, code = template.split(file.read_text())
+        assert code != template.code_part()
+
+
+def test_old_files_are_listed(tmp_path: Path) -> None:
+    dead_context(tmp_path / "v", OLD_CONFIGMAP, OLD_INSTANCE)
+    [run] = directory.list_runs(tmp_path / "v")
+    assert not run.live
+    assert [(f.undo, f.problem) for f in run.pending] == [
+        ("start aws instance i-0legacy (node worker-1) stopped by undertow", None),
+        ("delete ConfigMap undertow-compat-format1/legacy created by undertow", None),
+    ]
+
+
+def test_old_files_pass_the_checks_before_execution(tmp_path: Path) -> None:
+    context = dead_context(tmp_path / "v", OLD_CONFIGMAP)
+    entry = directory.load_for_execution(context / OLD_CONFIGMAP.name)
+    assert entry.data["action"] == "delete_created"
+
+
+def test_an_old_cloud_file_executes_without_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", fake_boto3())
+    context = dead_context(tmp_path / "v", OLD_INSTANCE)
+    result = rollback_execute(tmp_path / "v", _api_server_is_down)
+    assert result.exit_code == 0, result.refused
+    assert [o.outcome for o in result.report.outcomes] == [undo.RESTORED]
+    assert (context / (OLD_INSTANCE.name + ".executed")).exists()
+
+
+def test_an_edited_old_file_is_still_refused(tmp_path: Path) -> None:
+    context = dead_context(tmp_path / "v", OLD_CONFIGMAP)
+    copy = context / OLD_CONFIGMAP.name
+    copy.write_text(copy.read_text().replace("def undo(", "print('x')\n\n\ndef undo("))
+    result = rollback_execute(tmp_path / "v", _api_server_is_down)
+    assert result.exit_code == 3
+    assert "code differs" in result.refused[0][1]
