@@ -10,7 +10,7 @@ names, and pods use them with `imagePullPolicy: IfNotPresent` (nothing is ever p
   `httpd`, /tmp. The base of the sample workload and of tests.
 - `tools`: busybox plus what the fault families run inside pods and on the node: `tc` and the
   full `ip` (iproute2), `nft` (nftables), `stress-ng`, `fallocate` (util-linux), each with the
-  shared libraries `ldd` names.
+  shared libraries `ldd` names; /bin/sh is dash, so PATH finds the full tools first.
 - `python`: busybox plus Debian's python3.11 and its standard library (no test suite, no
   tkinter/idle): runs undertow's stdlib-only service hijacker.
 """
@@ -54,6 +54,7 @@ TOOLS_BINARIES = (
     "/usr/bin/fallocate",
 )
 PYTHON_BINARY = "/usr/bin/python3.11"
+DASH = "/usr/bin/dash"
 PYTHON_LIB = "/usr/lib/python3.11"
 PYTHON_SKIP = frozenset(
     {
@@ -188,14 +189,22 @@ def _merge(*groups: Iterable[Entry]) -> tuple[Entry, ...]:
     return tuple(merged.values())
 
 
+def _dash_as_sh() -> list[Entry]:
+    """Debian's dash as /bin/sh: busybox's sh runs its own applets before PATH (`tc` would be
+    busybox's, not iproute2's), dash follows PATH like any shell."""
+    return [*host_files([DASH]), Entry("bin/sh", 0o755, _read(DASH))]
+
+
 def default_images() -> list[Image]:
     base = tuple(_busybox_entries())
     env = {"PATH": SEARCH_PATH}
+    tools = _merge(base, host_files(TOOLS_BINARIES), _dash_as_sh())
+    python = _merge(base, python_entries(), _dash_as_sh())
     return [
         Image(PAUSE, base, entrypoint=("/bin/sleep", "2147483647")),
         Image(BUSYBOX, base, cmd=("sh",)),
-        Image(TOOLS, _merge(base, host_files(TOOLS_BINARIES)), cmd=("sh",), env=env),
-        Image(PYTHON, _merge(base, python_entries()), cmd=("python3",), env=env),
+        Image(TOOLS, tools, cmd=("sh",), env=env),
+        Image(PYTHON, python, cmd=("python3",), env=env),
     ]
 
 

@@ -116,7 +116,7 @@ def test_the_hijacker_answers_real_requests_through_the_cluster_ip(
             if post is not None:
                 posts.add(post)
         time.sleep(0.2)
-    output = run.stdout.read() if run.stdout else ""
+    output, _ = run.communicate()
     assert run.returncode == 0, output
 
     hijacked = [a for a in seen if a != original]
@@ -135,5 +135,10 @@ def test_the_hijacker_answers_real_requests_through_the_cluster_ip(
     # Before and after: the real pods' answer.
     assert seen[0] == original
     wait_for("the real pods answer again", lambda: _request(url) == original)
-    assert core.list_namespaced_pod(namespace, label_selector="undertow.io/hijacker").items == []
+    wait_for(  # deleted at the end of the run; a real pod terminates in its grace period
+        "the hijacker pod gone",
+        lambda: (
+            not core.list_namespaced_pod(namespace, label_selector="undertow.io/hijacker").items
+        ),
+    )
     assert core.read_namespaced_service("web", namespace).spec.selector == {"app": "web"}
