@@ -77,16 +77,74 @@ def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., ob
     (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
     (workdir / "config.yaml").write_text(
         "kraken:\n  port: 8081\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-        "    - time_scenarios: [t.yaml]\ncerberus: {cerberus_enabled: false}\n"
+        "cerberus: {cerberus_enabled: false}\n"
     )
     result = cli("validate", "-c", "config.yaml")
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert lines[0] == (
-        "ignored: cerberus; kraken.port; time_scenarios: t.yaml (a Krkn scenario type "
-        "undertow does not implement)"
-    )
+    assert lines[0] == "ignored: cerberus; kraken.port"
     assert lines[-1] == "config.yaml: valid, 1 scenario file"
+
+
+MIXED = (
+    "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+    "    - container_scenarios:\n        - c.yaml\n    - time_scenarios: [t.yaml]\n"
+)
+
+
+def test_an_unimplemented_type_is_bad_input_naming_the_config_entry(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED)
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 2, result
+    lines = result.err.splitlines()
+    assert lines[0] == "error: invalid input (2 problems):"
+    assert lines[1].startswith(
+        "  config.yaml:5 at kraken.chaos_scenarios[1].container_scenarios[0]: "
+        "container_scenarios is a Krkn scenario type undertow does not implement"
+    )
+    assert lines[2].startswith("  config.yaml:6 at kraken.chaos_scenarios[2].time_scenarios[0]: ")
+    assert all("pass --skip-unsupported" in line for line in lines[1:])
+    assert result.out == ""
+
+
+def test_skip_unsupported_names_each_skipped_file(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED)
+    result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
+    assert result.code == 0, result
+    assert result.out.splitlines()[1:] == [
+        "skip  container_scenarios: c.yaml (a Krkn scenario type undertow does not "
+        "implement; config.yaml:5)",
+        "skip  time_scenarios: t.yaml (a Krkn scenario type undertow does not "
+        "implement; config.yaml:6)",
+        "config.yaml: valid, 1 scenario file (2 skipped)",
+    ]
+
+
+def test_an_unknown_type_stays_an_error_with_skip_unsupported(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED.replace("time_scenarios", "tme_scenarios"))
+    result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
+    assert result.code == 2, result
+    assert "unknown scenario type 'tme_scenarios' (did you mean 'time_scenarios'?" in result.err
+
+
+def test_run_with_only_unimplemented_types_skipped_has_nothing_to_run(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "config.yaml").write_text("kraken:\n  chaos_scenarios:\n    - time_scenarios: [t]\n")
+    result = cli("run", "-c", "config.yaml", "--skip-unsupported", "--kubeconfig", "missing")
+    assert result.code == 2, result
+    assert "skip  time_scenarios: t" in result.out
+    assert "nothing to run" in result.out
+    assert not (workdir / "state").exists()
 
 
 def test_unreachable_cluster_is_a_clean_error(workdir: Path, cli: Callable[..., object]) -> None:

@@ -176,8 +176,15 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
             source = same if same.exists() else sorted(source_dir.iterdir())[0]
             shutil.copy(source, write(tmp_path / ref.written, ""))
     monkeypatch.chdir(tmp_path)
-    result = validate(Path("config/config.yaml"), env={})
+    unimplemented = [ref for ref in settings.scenarios if ref.scenario_type not in registry]
+    with pytest.raises(ConfigError) as caught:
+        validate(Path("config/config.yaml"), env={})
+    assert [(issue.line, issue.field) for issue in caught.value.issues] == [
+        (ref.line, ref.field) for ref in unimplemented
+    ]
+    assert all("--skip-unsupported" in issue.message for issue in caught.value.issues)
+    result = validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
     assert {job.scenario_type for job in result.plan.jobs} == {t for t in examples if t in registry}
-    assert any(
-        "arcaflow_scenarios" in note and "does not implement" in note for note in result.ignored
-    )
+    assert [(s.ref.line, s.ref.field) for s in result.plan.skipped] == [
+        (ref.line, ref.field) for ref in unimplemented
+    ]
