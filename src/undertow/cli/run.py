@@ -33,7 +33,10 @@ def run(
         Path | None,
         typer.Option(
             "--kubeconfig",
-            help="Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster).",
+            help=(
+                "Kubeconfig file (default: UNDERTOW_KUBECONFIG, the config's kubeconfig_path, "
+                "KUBECONFIG, ~/.kube/config, in-cluster)."
+            ),
             metavar="FILE",
         ),
     ] = None,

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from undertow.config import KubeconfigChoice
 from undertow.kube import KubeApi, connect
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport, undo
 from undertow.rollback import directory as versions
@@ -92,7 +93,7 @@ class ClusterBackend:
         *,
         versions_directory: Path,
         auto_rollback: bool,
-        kubeconfig: Path | None,
+        kubeconfig: KubeconfigChoice,
         context: str | None,
         ask: Callable[[str], bool],
         log: logging.Logger,
@@ -101,7 +102,7 @@ class ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails."""
         journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
         try:
-            api = connect(str(kubeconfig) if kubeconfig else None, context)
+            api = connect(kubeconfig, context)
         except BaseException:
             journal.close()
             raise

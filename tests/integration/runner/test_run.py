@@ -259,3 +259,44 @@ def test_skip_unsupported_runs_the_rest_and_names_what_it_skipped(
     junit = (report_dir / "junit.xml").read_text()
     assert 'tests="2" failures="0" errors="0" skipped="1"' in junit
     assert "<skipped message=" in junit
+
+
+def run_with_env(config: Path, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    """`undertow run` without the fixture's --kubeconfig, HOME in tmp_path (no ~/.kube)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "UNDERTOW_KUBECONFIG")}
+    base.update(XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path / "home"), **env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "undertow", "run", "-c", str(config), *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_a_missing_kubeconfig_exits_2_and_touches_nothing(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass")
+    code, output = run_with_env(
+        config, tmp_path, "--kubeconfig", "/nonexistent", KUBECONFIG=kubeconfig
+    )
+    assert code == 2, output
+    assert "command line at --kubeconfig: kubeconfig /nonexistent does not exist" in output
+    assert configmaps(api_client, namespace) == []
+    assert not (tmp_path / "state").exists()
+
+
+def test_krkns_sample_kubeconfig_path_falls_through_to_kubeconfig(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass")
+    text = config.read_text().replace("kraken:\n", "kraken:\n  kubeconfig_path: ~/.kube/config\n")
+    config.write_text(text)
+    code, output = run_with_env(config, tmp_path, KUBECONFIG=kubeconfig)
+    assert code == 0, output
+    notice = " ".join(output.split())  # logged, so wrapped at the terminal's width
+    assert "is Krkn's sample default ~/.kube/config, which does not exist here; using " in notice
+    assert configmaps(api_client, namespace) == []

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("kubernetes", "pydantic", "undertow.config", "undertow.scenarios.registry")
 
 
@@ -164,4 +166,68 @@ def test_unreachable_cluster_is_a_clean_error(workdir: Path, cli: Callable[..., 
         line.startswith("error: cannot reach the API server at https://127.0.0.1:9")
         for line in result.err.splitlines()
     ), result.err
-    assert "hint: pass --kubeconfig/--context" in result.err
+    assert "hint: the kubeconfig (kc) came from --kubeconfig; to use another, pass another " in (
+        result.err
+    )
+
+
+CLOSED_PORT_KUBECONFIG = (
+    "apiVersion: v1\nkind: Config\n"
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+    "users: [{name: u, user: {token: t}}]\n"
+    "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+    "current-context: x\n"
+)
+
+
+def test_a_missing_kubeconfig_is_bad_input_before_anything_is_opened(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 0\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  kubeconfig_path: kc/admin.conf\n  chaos_scenarios:\n"
+        "    - sleep_scenarios: [s.yaml]\n"
+    )
+    for extra in ([], ["--dry-run"]):
+        result = cli("run", "-c", "config.yaml", "--kubeconfig", "/nonexistent", *extra)
+        assert (result.code, result.err.splitlines()) == (
+            2,
+            [
+                "error: invalid input (1 problem):",
+                "  command line at --kubeconfig: kubeconfig /nonexistent does not exist; "
+                "pass another --kubeconfig FILE",
+            ],
+        )
+        result = cli("run", "-c", "config.yaml", *extra)
+        assert result.code == 2
+        assert result.err.splitlines()[1] == (
+            f"  config.yaml:2 at kraken.kubeconfig_path: kubeconfig {workdir}/kc/admin.conf does "
+            "not exist; pass --kubeconfig FILE (or set UNDERTOW_KUBECONFIG), or change "
+            "kraken.kubeconfig_path"
+        )
+    assert not (workdir / "state").exists()  # no journal opened
+
+
+def test_krkns_sample_kubeconfig_path_falls_through_to_kubeconfig(
+    workdir: Path, cli: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(workdir / "home"))  # no ~/.kube/config there
+    monkeypatch.setenv("KUBECONFIG", str(workdir / "kc"))
+    (workdir / "kc").write_text(CLOSED_PORT_KUBECONFIG)
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 0\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  kubeconfig_path: ~/.kube/config\n  chaos_scenarios:\n"
+        "    - sleep_scenarios: [s.yaml]\n"
+    )
+    result = cli("run", "-c", "config.yaml", "--dry-run")
+    assert result.code == 1  # the kubeconfig was found; its server is down
+    err = " ".join(result.err.split())  # the notice is logged, wrapped to the terminal width
+    assert (
+        "kraken.kubeconfig_path in config.yaml:2 is Krkn's sample default ~/.kube/config, which "
+        f"does not exist here; using KUBECONFIG ({workdir}/kc)"
+    ) in err
+    assert (
+        f"hint: the kubeconfig ({workdir}/kc) came from KUBECONFIG; to use another, pass "
+        "--kubeconfig FILE (or set UNDERTOW_KUBECONFIG), or change kraken.kubeconfig_path, or "
+        "change KUBECONFIG"
+    ) in err

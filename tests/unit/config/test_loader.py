@@ -27,7 +27,10 @@ def test_krkn_example_config_loads_with_ignored_parts_listed(tmp_path: Path) -> 
     assert settings.tunings.wait_duration == 60
     assert settings.tunings.daemon_mode is False
     assert settings.exit_on_failure is False
-    assert settings.kubeconfig == Path("~/.kube/config").expanduser()
+    assert settings.kubeconfig is not None
+    assert settings.kubeconfig.path == Path("~/.kube/config").expanduser()
+    assert (settings.kubeconfig.source, settings.kubeconfig.line) == ("kraken.kubeconfig_path", 10)
+    assert settings.kubeconfig.written == "~/.kube/config"
     # Krkn's code defaults auto_rollback to false when the key is missing; undertow does not.
     assert settings.rollback.auto is True
     types = [ref.scenario_type for ref in settings.scenarios]
@@ -109,7 +112,9 @@ def test_precedence_flag_over_environment_over_file(tmp_path: Path) -> None:
         "UNDERTOW_REPORT_DIR": "/env/rep",
     }
     from_env = load_settings(config, env=env, cwd=tmp_path)
-    assert from_env.kubeconfig == Path("/env/kc")
+    assert from_env.kubeconfig is not None
+    assert from_env.kubeconfig.path == Path("/env/kc")
+    assert from_env.kubeconfig.source == "UNDERTOW_KUBECONFIG"
     assert from_env.context == "file-ctx"
     assert from_env.rollback.versions_directory == Path("/env/vers")
     assert from_env.rollback.auto is False
@@ -125,13 +130,17 @@ def test_precedence_flag_over_environment_over_file(tmp_path: Path) -> None:
         auto_rollback=True,
     )
     from_flags = load_settings(config, env=env, cwd=tmp_path, overrides=flags)
-    assert from_flags.kubeconfig == Path("/flag/kc")
+    assert from_flags.kubeconfig is not None
+    assert from_flags.kubeconfig.path == Path("/flag/kc")
+    assert from_flags.kubeconfig.source == "--kubeconfig"
     assert from_flags.context == "flag-ctx"
     assert from_flags.rollback.versions_directory == Path("/flag/vers")
     assert from_flags.rollback.auto is True
     assert from_flags.report_directory == Path("/flag/rep")
     from_file = load_settings(config, env={}, cwd=tmp_path)
-    assert from_file.kubeconfig == tmp_path / "file-kc"
+    assert from_file.kubeconfig is not None
+    assert from_file.kubeconfig.path == tmp_path / "file-kc"
+    assert (from_file.kubeconfig.source, from_file.kubeconfig.line) == ("kubeconfig", 1)
     assert from_file.rollback.versions_directory == tmp_path / "file-vers"
     assert from_file.report_directory == tmp_path / "file-rep"
 
