@@ -21,7 +21,7 @@ from undertow.config import ScenarioFileRef, Settings, load_yaml
 from undertow.config.issues import issues_from_validation
 from undertow.config.krkn_types import KRKN_SCENARIO_TYPES, canonical_type
 from undertow.errors import ConfigError, ConfigIssue, ScenarioError
-from undertow.scenarios.base import ScenarioPlugin
+from undertow.scenarios.base import Preflight, ScenarioPlugin
 from undertow.scenarios.registry import Registry
 
 
@@ -154,4 +154,6 @@ def _validate_file(
         spec = plugin.spec_model.model_validate(doc.data)
     except ValidationError as exc:
         return None, issues_from_validation(doc, exc, model=plugin.spec_model)
+    if isinstance(plugin, Preflight) and (problems := plugin.preflight(spec)):
+        return None, [doc.issue(problem.loc, problem.message) for problem in problems]
     return ScenarioJob(ref=ref, plugin=plugin, spec=spec), []

@@ -167,6 +167,7 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
     """Krkn's example config from a Krkn-like checkout: every implemented type's file is
     one of Krkn's own example files (copied under tests/data/krkn/<type>/)."""
     from undertow.commands.validate import validate
+    from undertow.scenarios import providers
     from undertow.scenarios.registry import build_registry
 
     shutil.copy(KRKN_CONFIG, write(tmp_path / "config" / "config.yaml", ""))
@@ -186,12 +187,34 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
             shutil.copy(source, write(tmp_path / ref.written, ""))
     monkeypatch.chdir(tmp_path)
     unimplemented = [ref for ref in settings.scenarios if ref.scenario_type not in registry]
+    monkeypatch.setattr(providers, "missing_sdk", lambda cloud_type: None)  # every extra installed
     with pytest.raises(ConfigError) as caught:
         validate(Path("config/config.yaml"), env={})
-    assert [(issue.line, issue.field) for issue in caught.value.issues] == [
+    in_config = [i for i in caught.value.issues if i.file == str(Path("config/config.yaml"))]
+    assert [(issue.line, issue.field) for issue in in_config] == [
         (ref.line, ref.field) for ref in unimplemented
     ]
-    assert all("--skip-unsupported" in issue.message for issue in caught.value.issues)
+    assert all("--skip-unsupported" in issue.message for issue in in_config)
+    # Krkn's node example names two actions undertow does not run: refused in that file.
+    with pytest.raises(ConfigError) as caught:
+        validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
+    (issue,) = caught.value.issues
+    node_file = tmp_path / "scenarios" / "openshift" / "node_scenarios_example.yml"
+    lines = node_file.read_text().splitlines()
+    actions_line = next(n for n, line in enumerate(lines, 1) if "- actions:" in line)
+    assert (issue.file, issue.line, issue.field) == (
+        str(node_file),
+        actions_line,
+        "node_scenarios[0].actions",
+    )
+    assert issue.message.startswith(
+        "stop_start_kubelet_scenario, node_crash_scenario: not supported by undertow"
+    )
+    node_file.write_text(
+        node_file.read_text().replace(
+            "    - stop_start_kubelet_scenario\n    - node_crash_scenario\n", ""
+        )
+    )
     result = validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
     assert {job.scenario_type for job in result.plan.jobs} == {t for t in examples if t in registry}
     assert [(s.ref.line, s.ref.field) for s in result.plan.skipped] == [
