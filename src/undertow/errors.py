@@ -7,7 +7,7 @@
     │   ├── Conflict                   409 / failed precondition / failed JSON-patch test
     │   ├── Forbidden                  401 / 403
     │   ├── ServerError                5xx, timeouts, dropped connections (retryable)
-    │   └── ClusterUnreachable         no kubeconfig, or the API server cannot be reached
+    │   └── ClusterUnreachable         credentials unusable, or the API server cannot be reached
     ├── JournalError                   the rollback journal cannot be written or read (fail closed)
     │   └── TamperedVersionFile        a version file failed the ownership/mode/content checks
     ├── ScenarioError                  a scenario could not run as specified
@@ -83,7 +83,11 @@ class ServerError(KubeError):
 
 
 class ClusterUnreachable(KubeError):
-    pass
+    """`hint` says where the kubeconfig came from and how to choose another."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class JournalError(UndertowError):

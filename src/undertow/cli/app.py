@@ -144,11 +144,8 @@ def render_error(exc: UndertowError) -> str:
         head = f"error: invalid input ({count} problem{'s' if count != 1 else ''}):"
         return "\n".join([head, *(f"  {issue}" for issue in exc.issues)])
     text = f"error: {exc}"
-    if isinstance(exc, ClusterUnreachable):
-        text += (
-            "\nhint: pass --kubeconfig/--context, set KUBECONFIG, or start the local cluster "
-            "with `undertow cluster up`"
-        )
+    if isinstance(exc, ClusterUnreachable) and exc.hint:
+        text += f"\nhint: {exc.hint}"
     return text
 
 

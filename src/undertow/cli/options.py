@@ -28,6 +28,17 @@ Scenarios = Annotated[
     ),
 ]
 
+SkipUnsupported = Annotated[
+    bool,
+    typer.Option(
+        "--skip-unsupported",
+        help=(
+            "Skip the files of scenario types undertow does not implement, naming each in the "
+            "output and the reports (default: they are bad input, exit 2)."
+        ),
+    ),
+]
+
 
 def to_path(value: Path | None) -> Path | None:
     return value.expanduser() if value is not None else None

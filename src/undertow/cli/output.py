@@ -1,4 +1,5 @@
-"""Terminal output shared by the commands: consoles, the ignored list, the summary table."""
+"""Terminal output shared by the commands: consoles, the ignored and skipped lists, the
+summary table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from undertow.runner import RunOutcome
+    from undertow.runner import RunOutcome, SkippedFile
 
 
 _PIPED_WIDTH = 160
@@ -37,6 +38,15 @@ def print_ignored(out: Console, ignored: Sequence[str]) -> None:
     """Said once per run: everything in the input undertow will not act on."""
     if ignored:
         out.print(f"[yellow]ignored:[/] {'; '.join(ignored)}", markup=True)
+
+
+def print_skipped(out: Console, skipped: Sequence[SkippedFile]) -> None:
+    """One line per file skipped on request (--skip-unsupported), with the config entry."""
+    for item in skipped:
+        ref = item.ref
+        out.print(
+            f"skip  {ref.declared_type}: {ref.written} ({item.reason}; {item.where})", markup=False
+        )
 
 
 def summary_table(outcome: RunOutcome) -> object:

@@ -57,11 +57,15 @@ def _connector(kubeconfig: str | None, context: str | None, config: Path | None)
     from undertow.kube import connect
 
     if kubeconfig is None and config is not None:
-        from undertow.config import load_settings
+        import os
+
+        from undertow.config import choose_kubeconfig, load_settings
 
         settings = load_settings(config)
-        kubeconfig = str(settings.kubeconfig) if settings.kubeconfig else None
-        context = context or settings.context
+        choice = choose_kubeconfig(settings.kubeconfig, os.environ)
+        if choice.notice:
+            typer.echo(f"notice: {choice.notice}", err=True)
+        return connect(choice, context or settings.context)
     return connect(kubeconfig, context)
 
 

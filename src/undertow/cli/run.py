@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from undertow.cli.options import Config, Scenarios, to_path
+from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -19,6 +19,7 @@ def run(
     *,
     config: Config,
     scenario: Scenarios = None,
+    skip_unsupported: SkipUnsupported = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Resolve targets and print the plan; change nothing.")
     ] = False,
@@ -32,7 +33,10 @@ def run(
         Path | None,
         typer.Option(
             "--kubeconfig",
-            help="Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster).",
+            help=(
+                "Kubeconfig file (default: UNDERTOW_KUBECONFIG, the config's kubeconfig_path, "
+                "KUBECONFIG, ~/.kube/config, in-cluster)."
+            ),
             metavar="FILE",
         ),
     ] = None,
@@ -55,7 +59,8 @@ def run(
 ) -> int:
     """Run the chaos scenarios of a config: inject, measure recovery, roll back.
 
-    Everything is validated first (exit 2, nothing touched). Each change is journaled
+    Everything is validated first (exit 2, nothing touched); a scenario type undertow
+    does not implement is bad input unless --skip-unsupported. Each change is journaled
     before it is made; a failed, crashed or interrupted scenario is rolled back (unless
     rollback.auto is off). Pending rollbacks of dead earlier runs are reported, and
     rolled back before anything new is injected.
@@ -70,7 +75,7 @@ def run(
     Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
     130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback.
     """
-    from undertow.cli.output import console, print_ignored, summary_table
+    from undertow.cli.output import console, print_ignored, print_skipped, summary_table
     from undertow.commands import run as commands
     from undertow.commands.validate import validate
     from undertow.config import Overrides
@@ -83,9 +88,13 @@ def run(
         report_directory=to_path(report_dir),
         auto_rollback=auto_rollback,
     )
-    validated = validate(config, only=scenario or (), overrides=overrides)
+    validated = validate(
+        config, only=scenario or (), skip_unsupported=skip_unsupported, overrides=overrides
+    )
     out = console()
     print_ignored(out, validated.ignored)
+    if not validated.plan.jobs or dry_run:
+        print_skipped(out, validated.plan.skipped)
     if not validated.plan.jobs:
         out.print("nothing to run: no scenario file of an implemented type is selected")
         return 2
@@ -98,6 +107,7 @@ def run(
         return 0
     outcome = commands.run(validated, log=log, ask=_ask)
     out.print(summary_table(outcome))
+    print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:
         from undertow.cli.rollback import print_runs
         from undertow.commands.rollback import rollback_list

@@ -1,7 +1,8 @@
 """`undertow run`: validate everything, then run (or only plan) the scenarios.
 
 Order: config and every scenario file are validated (exit 2, no cluster contact) → the
-journal is opened (fail closed) → the cluster is connected → stale runs are reported and,
+kubeconfig is chosen (a missing one is bad input, exit 2) → the journal is opened (fail
+closed) → the cluster is connected → stale runs are reported and,
 with rollback.auto, rolled back → the loop runs, each scenario settling its own journal
 entries in a `finally` → reports are written.
 """
@@ -9,15 +10,26 @@ entries in a `finally` → reports are written.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from undertow.clock import CancelToken, SystemClock
 from undertow.commands.validate import Validated
+from undertow.config import KubeconfigChoice, Settings, choose_kubeconfig
 from undertow.events import EventLog
 from undertow.report import write_reports
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.scenarios.base import PlanContext
+
+
+def kubeconfig_for(settings: Settings, *, log: logging.Logger) -> KubeconfigChoice:
+    """The kubeconfig to connect with; ConfigError (exit 2) before anything is opened."""
+    choice = choose_kubeconfig(settings.kubeconfig, os.environ)
+    if choice.notice:
+        log.warning("%s", choice.notice)
+    log.debug("kubeconfig: %s", choice.hint)
+    return choice
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,7 @@ def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
     from undertow.kube import connect
 
     settings = validated.settings
-    kubeconfig = str(settings.kubeconfig) if settings.kubeconfig else None
-    api = connect(kubeconfig, settings.context)
+    api = connect(kubeconfig_for(settings, log=log), settings.context)
     try:
         planned = []
         for job in validated.plan.jobs:
@@ -59,6 +70,7 @@ def run(
     from undertow.runner.cluster import ClusterBackend
 
     settings = validated.settings
+    kubeconfig = kubeconfig_for(settings, log=log)
     events = events if events is not None else EventLog()
     cancel = CancelToken()
     backend: ClusterBackend | None = None
@@ -71,7 +83,7 @@ def run(
         backend = ClusterBackend.open(
             versions_directory=settings.rollback.versions_directory,
             auto_rollback=settings.rollback.auto,
-            kubeconfig=settings.kubeconfig,
+            kubeconfig=kubeconfig,
             context=settings.context,
             ask=ask,
             log=log,

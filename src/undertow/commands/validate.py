@@ -19,18 +19,25 @@ class Validated:
     @property
     def ignored(self) -> tuple[str, ...]:
         """Everything in the input undertow will not act on, each said once."""
-        return self.settings.ignored + self.plan.skipped
+        return self.settings.ignored + self.plan.deselected
 
 
 def validate(
     config: Path,
     *,
     only: Sequence[str] = (),
+    skip_unsupported: bool = False,
     overrides: Overrides | None = None,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
 ) -> Validated:
-    """Raise ConfigError (exit 2) with every problem, or return what would run."""
+    """Raise ConfigError (exit 2) with every problem, or return what would run.
+
+    A scenario type undertow does not implement is a problem too, unless `skip_unsupported`:
+    then its files are in `plan.skipped`.
+    """
     settings = load_settings(config, overrides=overrides, env=env)
-    plan = build_plan(settings, registry or build_registry(), only=only)
+    plan = build_plan(
+        settings, registry or build_registry(), only=only, skip_unsupported=skip_unsupported
+    )
     return Validated(settings=settings, plan=plan)

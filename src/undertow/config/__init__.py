@@ -5,18 +5,22 @@ the line and the field path (`undertow.errors.ConfigIssue`).
 """
 
 from undertow.config.env import ENV_VARS
+from undertow.config.kubeconfig import KubeconfigChoice, KubeconfigSetting, choose_kubeconfig
 from undertow.config.loader import Overrides, load_settings
 from undertow.config.settings import RollbackSettings, ScenarioFileRef, Settings, TuningSettings
 from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
 
 __all__ = [
     "ENV_VARS",
+    "KubeconfigChoice",
+    "KubeconfigSetting",
     "Overrides",
     "RollbackSettings",
     "ScenarioFileRef",
     "Settings",
     "TuningSettings",
     "YamlDocument",
+    "choose_kubeconfig",
     "format_loc",
     "load_settings",
     "load_yaml",

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
+from undertow.config.kubeconfig import ENV_VAR, FLAG, KubeconfigSetting
 from undertow.config.models import (
     KRKN_IGNORED_KRAKEN_KEYS,
     KRKN_IGNORED_SECTIONS,
@@ -31,7 +32,7 @@ from undertow.config.settings import (
     TuningSettings,
     default_versions_directory,
 )
-from undertow.config.yamlfile import YamlDocument, load_yaml
+from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
 from undertow.errors import ConfigError, ConfigIssue
 
 KRKN_SECTIONS = frozenset({"kraken", "tunings"} | KRKN_IGNORED_SECTIONS)
@@ -218,7 +219,14 @@ def _merge(
         ),
         tunings=tunings,
         exit_on_failure=first(env_values.exit_on_failure, values.exit_on_failure),
-        kubeconfig=first(overrides.kubeconfig, env_values.kubeconfig, file_path(values.kubeconfig)),
+        kubeconfig=_kubeconfig(
+            doc,
+            fmt,
+            flag=overrides.kubeconfig,
+            env=env_values.kubeconfig,
+            written=values.kubeconfig,
+            path=file_path(values.kubeconfig),
+        ),
         context=first(overrides.context, env_values.context, values.context),
         report_directory=first(
             overrides.report_directory,
@@ -227,4 +235,26 @@ def _merge(
         ),
         ignored=tuple(values.ignored),
         images=dict(values.images),
+    )
+
+
+def _kubeconfig(
+    doc: YamlDocument,
+    fmt: Any,
+    *,
+    flag: Path | None,
+    env: Path | None,
+    written: str | None,
+    path: Path | None,
+) -> KubeconfigSetting | None:
+    """The kubeconfig named explicitly, with who named it (flag > environment > file)."""
+    if flag is not None:
+        return KubeconfigSetting(flag, FLAG)
+    if env is not None:
+        return KubeconfigSetting(env, ENV_VAR, file="environment")
+    if written is None or path is None:
+        return None
+    loc = ("kraken", "kubeconfig_path") if fmt == "krkn" else ("kubeconfig",)
+    return KubeconfigSetting(
+        path, format_loc(loc), file=str(doc.path), line=doc.line_of(loc), written=written.strip()
     )

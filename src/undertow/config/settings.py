@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.errors import ConfigIssue
 
 
@@ -51,7 +52,8 @@ class Settings:
     rollback: RollbackSettings
     tunings: TuningSettings
     exit_on_failure: bool = False
-    kubeconfig: Path | None = None
+    kubeconfig: KubeconfigSetting | None = None
+    """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
     report_directory: Path | None = None
     ignored: tuple[str, ...] = ()

@@ -1,8 +1,8 @@
-"""`connect()`: find the cluster's credentials and open a `KubeApi`.
+"""`connect()`: open a `KubeApi` with the kubeconfig `undertow.config.kubeconfig` chose.
 
-Discovery order: an explicit kubeconfig path, then $KUBECONFIG, then ~/.kube/config,
-then the in-cluster service account. `kubernetes` is imported here, lazily, so that
-commands that never touch a cluster stay fast.
+Which kubeconfig (flag, config file, KUBECONFIG, ~/.kube/config, in-cluster) is decided in
+one place, `choose_kubeconfig`; every error here names that choice and how to override it.
+`kubernetes` is imported here, lazily, so that commands that never touch a cluster stay fast.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from undertow import errors
+from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, explicit
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
 from undertow.kube.retry import RetryPolicy, call
@@ -24,36 +24,23 @@ deletions). Under the client's default (5 per CPU), each call beyond it opened, 
 dropped, a new TLS connection."""
 
 
-def _kubeconfig_path(explicit: str | None) -> str | None:
-    if explicit:
-        if not Path(explicit).expanduser().is_file():
-            raise errors.ClusterUnreachable(f"kubeconfig {explicit} does not exist")
-        return str(Path(explicit).expanduser())
-    env = os.environ.get("KUBECONFIG")
-    if env:
-        return env  # may list several files separated by os.pathsep; the client merges them
-    home = Path("~/.kube/config").expanduser()
-    return str(home) if home.is_file() else None
-
-
-def _api_client(kubeconfig: str | None, context: str | None) -> Any:
+def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
     from kubernetes import client, config
 
-    path = _kubeconfig_path(kubeconfig)
     configuration = client.Configuration()
     try:
-        if path is not None:
+        if choice.path is not None:
             config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=path, context=context, client_configuration=configuration
+                config_file=choice.path, context=context, client_configuration=configuration
             )
         else:
             config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         configuration.connection_pool_maxsize = POOL_SIZE
         return client.ApiClient(configuration)
     except config.ConfigException as exc:
-        where = path or "in-cluster service account (no kubeconfig found)"
+        where = choice.path or "the in-cluster service account"
         raise errors.ClusterUnreachable(
-            f"cannot load cluster credentials from {where}: {exc}"
+            f"cannot load cluster credentials from {where}: {exc}", hint=choice.hint
         ) from exc
 
 
@@ -75,21 +62,35 @@ def dynamic_client(api_client: Any) -> Any:
 
 
 def connect(
-    kubeconfig: str | None = None,
+    kubeconfig: str | KubeconfigChoice | None = None,
     context: str | None = None,
     *,
     retry: RetryPolicy | None = None,
 ) -> KubeApi:
-    """Open the cluster; raises errors.ClusterUnreachable if it cannot be reached."""
+    """Open the cluster. A str is a kubeconfig file given directly; None discovers one.
+
+    Raises ConfigError (exit 2) if the kubeconfig does not exist, and
+    errors.ClusterUnreachable if the cluster cannot be reached with it.
+    """
+    if isinstance(kubeconfig, KubeconfigChoice):
+        choice = kubeconfig
+    elif kubeconfig is not None:
+        choice = explicit(kubeconfig)
+    else:
+        choice = choose_kubeconfig(None, os.environ)
     policy = retry or RetryPolicy()
-    api_client = _api_client(kubeconfig, context)
+    api_client = _api_client(choice, context)
     host = api_client.configuration.host
     try:
         dynamic = call(lambda: dynamic_client(api_client), f"connect to {host}", policy=policy)
     except errors.KubeError as exc:
         api_client.close()
-        raise errors.ClusterUnreachable(f"cannot reach the API server at {host}: {exc}") from exc
+        raise errors.ClusterUnreachable(
+            f"cannot reach the API server at {host}: {exc}", hint=choice.hint
+        ) from exc
     except Exception as exc:
         api_client.close()
-        raise errors.ClusterUnreachable(str(wrap(exc, f"connect to {host}"))) from exc
+        raise errors.ClusterUnreachable(
+            str(wrap(exc, f"connect to {host}")), hint=choice.hint
+        ) from exc
     return KubeApi(dynamic, retry=policy)

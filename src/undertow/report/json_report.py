@@ -1,4 +1,8 @@
-"""The run as JSON: scenarios with results and timings, and every event in order."""
+"""The run as JSON: scenarios with results and timings, and every event in order.
+
+Files skipped on request (`--skip-unsupported`) are listed among the scenarios with
+`status: skipped` and the reason; they count neither as passed nor as failed.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,11 @@ def build_report(events: Sequence[Event]) -> dict[str, Any]:
         for e in events
         if e.kind == "scenario.finished"
     ]
+    skipped = [
+        {"scenario_type": e.scenario, "status": "skipped", **dict(e.data)}
+        for e in events
+        if e.kind == "scenario.skipped"
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": started.data.get("run_id") if started is not None else None,
@@ -38,7 +47,8 @@ def build_report(events: Sequence[Event]) -> dict[str, Any]:
         "exit_code": finished.data.get("exit_code") if finished is not None else None,
         "passed": sum(1 for s in scenarios if s.get("status") == "passed"),
         "failed": sum(1 for s in scenarios if s.get("status") != "passed"),
-        "scenarios": scenarios,
+        "skipped": len(skipped),
+        "scenarios": scenarios + skipped,
         "events": [event_dict(e) for e in events],
     }
 

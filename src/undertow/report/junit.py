@@ -1,4 +1,8 @@
-"""The run as JUnit XML: one test case per scenario file per iteration, for CI dashboards."""
+"""The run as JUnit XML: one test case per scenario file per iteration, for CI dashboards.
+
+A file skipped on request (`--skip-unsupported`) is one test case with a `<skipped>` element
+giving the reason and the config entry that names it.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ def render_junit(events: Sequence[Event], *, suite: str = "undertow") -> str:
             out = ET.SubElement(case, "system-out")
             out.text = "rollback: " + ", ".join(f"{k}={v}" for k, v in rollback.items() if v)
         cases.append(case)
+    skipped = [_skipped_case(e) for e in events if e.kind == "scenario.skipped"]
+    cases += skipped
     suites = ET.Element("testsuites")
     testsuite = ET.SubElement(
         suites,
@@ -45,6 +51,7 @@ def render_junit(events: Sequence[Event], *, suite: str = "undertow") -> str:
         tests=str(len(cases)),
         failures=str(failures),
         errors=str(errors),
+        skipped=str(len(skipped)),
         time=f"{total:.3f}",
     )
     testsuite.extend(cases)
@@ -52,3 +59,13 @@ def render_junit(events: Sequence[Event], *, suite: str = "undertow") -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
     )
+
+
+def _skipped_case(event: Event) -> ET.Element:
+    data = event.data
+    case = ET.Element(
+        "testcase", classname=event.scenario, name=str(data.get("file", "")), time="0.000"
+    )
+    reason = f"{data.get('reason', 'skipped')} (named at {data.get('config', '?')})"
+    ET.SubElement(case, "skipped", message=reason).text = reason
+    return case

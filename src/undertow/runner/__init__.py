@@ -18,7 +18,7 @@ from undertow.runner.outcome import (
     ScenarioRun,
     StaleReport,
 )
-from undertow.runner.plan import RunPlan, ScenarioJob, build_plan
+from undertow.runner.plan import RunPlan, ScenarioJob, SkippedFile, build_plan
 from undertow.runner.signals import SignalWatch
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "ScenarioJob",
     "ScenarioRun",
     "SignalWatch",
+    "SkippedFile",
     "StaleReport",
     "build_plan",
     "execute",

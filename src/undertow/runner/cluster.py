@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from undertow.config import KubeconfigChoice
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
 from undertow.errors import Forbidden, NotFound
 from undertow.kube import KubeApi, connect
@@ -114,7 +115,7 @@ class ClusterBackend:
         *,
         versions_directory: Path,
         auto_rollback: bool,
-        kubeconfig: Path | None,
+        kubeconfig: KubeconfigChoice,
         context: str | None,
         ask: Callable[[str], bool],
         log: logging.Logger,
@@ -124,7 +125,7 @@ class ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails."""
         journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
         try:
-            api = connect(str(kubeconfig) if kubeconfig else None, context)
+            api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
         except BaseException:
             journal.close()

@@ -13,7 +13,7 @@ from undertow.events import Event, EventSink
 from undertow.runner.backend import RunBackend
 from undertow.runner.loop import LoopOptions, LoopState, run_loop
 from undertow.runner.outcome import RunOutcome, ScenarioRun
-from undertow.runner.plan import RunPlan
+from undertow.runner.plan import RunPlan, SkippedFile
 from undertow.runner.signals import SignalWatch
 
 
@@ -32,6 +32,8 @@ def execute(
     state = LoopState()
     runs: list[ScenarioRun] = []
     events.emit(Event("run.started", f"run {backend.run_id}", data={"run_id": backend.run_id}))
+    for skipped in plan.skipped:
+        events.emit(_skipped_event(skipped))
     try:
         stale = backend.recover_stale()
         if stale.runs:
@@ -73,3 +75,19 @@ def execute(
         )
     )
     return outcome
+
+
+def _skipped_event(skipped: SkippedFile) -> Event:
+    """A file the user chose to skip (--skip-unsupported), named in every report."""
+    ref = skipped.ref
+    return Event(
+        "scenario.skipped",
+        f"{ref.declared_type}: {ref.written} skipped ({skipped.reason})",
+        ref.scenario_type,
+        data={
+            "file": str(ref.path),
+            "written": ref.written,
+            "reason": skipped.reason,
+            "config": skipped.where,
+        },
+    )

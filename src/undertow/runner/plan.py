@@ -2,6 +2,10 @@
 
 Nothing here talks to a cluster. All problems are collected and raised together as one
 `ConfigError` (exit 2), each naming the file, the line and the field path.
+
+Nothing listed is dropped silently: a scenario type undertow does not implement is bad
+input, unless the caller opts in with `skip_unsupported` (`--skip-unsupported`); then each
+of its files is kept in `RunPlan.skipped`, for the summary and the reports to name.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from undertow.config import ScenarioFileRef, Settings, load_yaml
 from undertow.config.issues import issues_from_validation
 from undertow.config.krkn_types import KRKN_SCENARIO_TYPES, canonical_type
 from undertow.errors import ConfigError, ConfigIssue, ScenarioError
-from undertow.scenarios.base import ScenarioPlugin
+from undertow.scenarios.base import Preflight, ScenarioPlugin
 from undertow.scenarios.registry import Registry
 
 
@@ -38,32 +42,57 @@ class ScenarioJob:
         return str(self.ref.path)
 
 
+UNSUPPORTED = "a Krkn scenario type undertow does not implement"
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A scenario file of a type undertow does not implement, skipped on request."""
+
+    ref: ScenarioFileRef
+    reason: str
+
+    @property
+    def where(self) -> str:
+        """The config entry naming the file, `config.yaml:24`."""
+        ref = self.ref
+        return f"{ref.config_file}:{ref.line}" if ref.line else str(ref.config_file)
+
+
 @dataclass(frozen=True)
 class RunPlan:
     jobs: tuple[ScenarioJob, ...]
-    skipped: tuple[str, ...] = ()
-    """Entries of the config that will not run, each with the reason (shown as ignored)."""
+    skipped: tuple[SkippedFile, ...] = ()
+    """Files of unimplemented types, skipped because the user asked (--skip-unsupported)."""
+    deselected: tuple[str, ...] = ()
+    """Files left out by --scenario, each with the reason (shown as ignored)."""
 
 
-def build_plan(settings: Settings, registry: Registry, *, only: Sequence[str] = ()) -> RunPlan:
+def build_plan(
+    settings: Settings,
+    registry: Registry,
+    *,
+    only: Sequence[str] = (),
+    skip_unsupported: bool = False,
+) -> RunPlan:
     """Check every entry; return the jobs to run or raise ConfigError with every issue."""
     issues: list[ConfigIssue] = []
     wanted = {canonical_type(name) for name in only}
     issues += _check_only(wanted, settings, registry)
     jobs: list[ScenarioJob] = []
-    skipped: list[str] = []
+    skipped: list[SkippedFile] = []
+    deselected: list[str] = []
     for ref in settings.scenarios:
         if wanted and ref.scenario_type not in wanted:
-            skipped.append(f"{ref.declared_type}: {ref.written} (not selected by --scenario)")
+            deselected.append(f"{ref.declared_type}: {ref.written} (not selected by --scenario)")
             continue
         if ref.scenario_type not in registry:
-            if ref.scenario_type in KRKN_SCENARIO_TYPES:
-                skipped.append(
-                    f"{ref.declared_type}: {ref.written} "
-                    "(a Krkn scenario type undertow does not implement)"
-                )
-            else:
+            if ref.scenario_type not in KRKN_SCENARIO_TYPES:
                 issues.append(ref.issue(_unknown_type(ref.declared_type, registry)))
+            elif skip_unsupported:
+                skipped.append(SkippedFile(ref, UNSUPPORTED))
+            else:
+                issues.append(ref.issue(_unsupported_type(ref.declared_type)))
             continue
         job, job_issues = _validate_file(ref, registry)
         issues += job_issues
@@ -71,7 +100,14 @@ def build_plan(settings: Settings, registry: Registry, *, only: Sequence[str] = 
             jobs.append(job)
     if issues:
         raise ConfigError(issues)
-    return RunPlan(jobs=tuple(jobs), skipped=tuple(skipped))
+    return RunPlan(jobs=tuple(jobs), skipped=tuple(skipped), deselected=tuple(deselected))
+
+
+def _unsupported_type(name: str) -> str:
+    return (
+        f"{name} is {UNSUPPORTED}; remove the entry, or pass --skip-unsupported to run "
+        "the rest and report this file as skipped"
+    )
 
 
 def _check_only(wanted: set[str], settings: Settings, registry: Registry) -> list[ConfigIssue]:
@@ -118,4 +154,6 @@ def _validate_file(
         spec = plugin.spec_model.model_validate(doc.data)
     except ValidationError as exc:
         return None, issues_from_validation(doc, exc, model=plugin.spec_model)
+    if isinstance(plugin, Preflight) and (problems := plugin.preflight(spec)):
+        return None, [doc.issue(problem.loc, problem.message) for problem in problems]
     return ScenarioJob(ref=ref, plugin=plugin, spec=spec), []

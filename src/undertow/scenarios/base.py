@@ -4,6 +4,10 @@ A plugin is a pydantic model of one scenario file (`spec_model`) plus `plan` (re
 resolve targets and describe what would happen, used by `--dry-run`) and `run` (inject,
 wait, check recovery). Every cluster mutation goes through `ctx.kube`, the journaled
 client; a plugin never writes its own undo code path.
+
+A plugin may also be `Preflight`: `preflight(spec)` says, without a cluster, why a
+well-formed file cannot run with this install (a provider with no SDK, an action undertow
+does not implement); `validate` and `run` report those as bad input (exit 2).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -84,3 +88,18 @@ class ScenarioPlugin(Protocol[SpecT_contra]):
     def plan(self, ctx: PlanContext, spec: SpecT_contra) -> list[str]: ...
 
     def run(self, ctx: RunContext, spec: SpecT_contra) -> ScenarioResult: ...
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """Why a well-formed scenario file cannot run here; `loc` is the field path in the file."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+
+@runtime_checkable
+class Preflight(Protocol):
+    """Optional for a plugin: problems found before any cluster contact (none: it can run)."""
+
+    def preflight(self, spec: Any) -> list[SpecProblem]: ...

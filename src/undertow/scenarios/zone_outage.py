@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, field_validator, model_validator
 
 from undertow.errors import ScenarioError
 from undertow.scenarios import providers
-from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import OptionalText, Seconds, SpecModel
 from undertow.scenarios.common.node_chaos import NodeChaos
@@ -91,20 +91,32 @@ def zone_nodes(api: KubeApi, zone: str) -> list[Obj]:
     return nodes
 
 
-def check_runnable(outage: ZoneOutage) -> None:
+def problems(outage: ZoneOutage) -> list[str]:
+    """Why this outage's cloud_type cannot run with this install; no cluster needed."""
     if outage.cloud_type in ("azure", "az"):
-        raise ScenarioError(
+        return [
             "zone_outage with cloud_type azure (subnet NSG swap) is not implemented in "
             "undertow; use cloud_type aws, gcp or local"
-        )
+        ]
     if missing := providers.missing_sdk(outage.cloud_type):
-        raise ScenarioError(f"cloud_type {outage.cloud_type} needs {missing}")
+        return [f"cloud_type {outage.cloud_type} needs {missing}"]
+    return []
+
+
+def check_runnable(outage: ZoneOutage) -> None:
+    if found := problems(outage):
+        raise ScenarioError("; ".join(found))
 
 
 class ZoneOutagePlugin:
     scenario_type = "zone_outages_scenarios"
     summary = "Take every node of a zone out for a duration (local/gcp), or cut its subnets (aws)"
     spec_model = ZoneOutageSpec
+
+    def preflight(self, spec: ZoneOutageSpec) -> list[SpecProblem]:
+        return [
+            SpecProblem(("zone_outage", "cloud_type"), why) for why in problems(spec.zone_outage)
+        ]
 
     def plan(self, ctx: PlanContext, spec: ZoneOutageSpec) -> list[str]:
         outage = spec.zone_outage

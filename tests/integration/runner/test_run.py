@@ -27,17 +27,25 @@ def configmaps(api_client: Any, namespace: str) -> list[str]:
 
 
 def setup(
-    tmp_path: Path, namespace: str, *, outcome: str, duration: float = 0, auto: bool = True
+    tmp_path: Path,
+    namespace: str,
+    *,
+    outcome: str,
+    duration: float = 0,
+    auto: bool = True,
+    unimplemented: str = "",
 ) -> Path:
+    """A Krkn config running the test plugin; `unimplemented` adds a Krkn type entry after it."""
     (tmp_path / "s.yaml").write_text(
         f"sleep:\n  duration: {duration}\n  outcome: {outcome}\n"
         f"  configmap_namespace: {namespace}\n"
     )
+    extra = f"    - {unimplemented}:\n        - c.yaml\n" if unimplemented else ""
     config = tmp_path / "config.yaml"
     config.write_text(
         "kraken:\n"
         f"  auto_rollback: {str(auto).lower()}\n"
-        "  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+        f"  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n{extra}"
         "tunings: {wait_duration: 0}\n"
     )
     return config
@@ -198,3 +206,97 @@ def test_dry_run_changes_nothing(
     assert "dry run: nothing was changed" in output
     assert configmaps(api_client, namespace) == []
     assert not (tmp_path / "state").exists()
+
+
+def test_a_config_with_an_unimplemented_type_exits_2_and_touches_nothing(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass", unimplemented="container_scenarios")
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    assert code == 2, output
+    assert (
+        f"{config}:6 at kraken.chaos_scenarios[1].container_scenarios[0]: container_scenarios "
+        "is a Krkn scenario type undertow does not implement" in output
+    )
+    assert "--skip-unsupported" in output
+    assert configmaps(api_client, namespace) == []
+    assert not (tmp_path / "state").exists()  # not even a journal was opened
+
+
+def test_skip_unsupported_runs_the_rest_and_names_what_it_skipped(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass", unimplemented="container_scenarios")
+    report_dir = tmp_path / "rep"
+    code, output = finish(
+        undertow(
+            "run",
+            "-c",
+            str(config),
+            "--skip-unsupported",
+            "--report-dir",
+            str(report_dir),
+            kubeconfig=kubeconfig,
+            tmp_path=tmp_path,
+        )
+    )
+    assert code == 0, output
+    assert (
+        "skip  container_scenarios: c.yaml (a Krkn scenario type undertow does not implement; "
+        f"{config}:6)" in output.splitlines()
+    )
+    assert configmaps(api_client, namespace) == []
+    assert version_files(tmp_path) == []
+    report = json.loads((report_dir / "report.json").read_text())
+    assert [(s["scenario_type"], s["status"]) for s in report["scenarios"]] == [
+        ("sleep_scenarios", "passed"),
+        ("container_scenarios", "skipped"),
+    ]
+    assert report["scenarios"][1]["config"] == f"{config}:6"
+    assert (report["passed"], report["failed"], report["skipped"]) == (1, 0, 1)
+    junit = (report_dir / "junit.xml").read_text()
+    assert 'tests="2" failures="0" errors="0" skipped="1"' in junit
+    assert "<skipped message=" in junit
+
+
+def run_with_env(config: Path, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    """`undertow run` without the fixture's --kubeconfig, HOME in tmp_path (no ~/.kube)."""
+    base = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "UNDERTOW_KUBECONFIG")}
+    base.update(XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path / "home"), **env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "undertow", "run", "-c", str(config), *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_a_missing_kubeconfig_exits_2_and_touches_nothing(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass")
+    code, output = run_with_env(
+        config, tmp_path, "--kubeconfig", "/nonexistent", KUBECONFIG=kubeconfig
+    )
+    assert code == 2, output
+    assert "command line at --kubeconfig: kubeconfig /nonexistent does not exist" in output
+    assert configmaps(api_client, namespace) == []
+    assert not (tmp_path / "state").exists()
+
+
+def test_krkns_sample_kubeconfig_path_falls_through_to_kubeconfig(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="pass")
+    text = config.read_text().replace("kraken:\n", "kraken:\n  kubeconfig_path: ~/.kube/config\n")
+    config.write_text(text)
+    code, output = run_with_env(config, tmp_path, KUBECONFIG=kubeconfig)
+    assert code == 0, output
+    notice = " ".join(output.split())  # logged, so wrapped at the terminal's width
+    assert "is Krkn's sample default ~/.kube/config, which does not exist here; using " in notice
+    assert configmaps(api_client, namespace) == []

@@ -170,7 +170,7 @@ def test_unsupported_actions_and_providers_fail_before_any_change(
     for spec in (kubelet, generic):
         out = harness.run(plugin, spec)
         assert out.result is None and out.error is not None
-    assert "cloud_type 'generic' has none" in str(out.error)
+    assert "cloud_type 'generic' has no node provider" in str(out.error)
     assert cluster_state(kube_api, [namespace]) == before
 
 

@@ -355,6 +355,31 @@ CASES = [
         args=["--scenario", "pod_disruption_scenarios"],
     ),
     Case(
+        "node-cloud-type-without-provider",
+        {
+            "config.yaml": native("  - sleep_scenarios: [s.yaml]\n  - node_scenarios: [n.yaml]\n"),
+            "s.yaml": GOOD_SLEEP,
+            "n.yaml": "node_scenarios:\n  - actions: [node_reboot_scenario]\n    node_name: w1\n    cloud_type: docker\n",
+        },
+        "{tmp}/n.yaml:4 at node_scenarios[0].cloud_type: cloud_type 'docker' has no node provider in undertow, which node_reboot_scenario needs (providers: aws, azure (az), bm, gcp, ibmcloud (ibm), local, openstack, vmware (vsphere)); cordon, drain and taint work with any cloud_type",
+    ),
+    Case(
+        "node-action-undertow-does-not-run",
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions: [node_crash_scenario]\n    node_name: w1\n",
+        },
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_crash_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
+    ),
+    Case(
+        "zone-azure-not-implemented",
+        {
+            "config.yaml": native("  - zone_outages_scenarios: [z.yaml]\n"),
+            "z.yaml": "zone_outage:\n  cloud_type: azure\n  resource_group: rg\n  vnet_name: v\n  subnet_name: s\n",
+        },
+        "{tmp}/z.yaml:2 at zone_outage.cloud_type: zone_outage with cloud_type azure (subnet NSG swap) is not implemented in undertow; use cloud_type aws, gcp or local",
+    ),
+    Case(
         "env-iterations",
         {"config.yaml": native(), "s.yaml": GOOD_SLEEP},
         "environment at UNDERTOW_ITERATIONS: expected an integer >= 1, got 'zero'",
@@ -420,6 +445,7 @@ RUN_CASES = [
         "service-hijacking-bad-namespace",
         "node-scenarios-bad-node-name",
         "zone-outage-bad-zone",
+        "node-cloud-type-without-provider",
     }
 ]
 
@@ -454,3 +480,47 @@ def test_every_problem_is_reported_in_one_pass(workdir: Path, cli: Callable[...,
     result = cli("validate", "-c", "config.yaml")
     assert result.code == 2
     assert result.err.splitlines()[0] == "error: invalid input (2 problems):"
+
+
+def test_an_unknown_node_action_is_refused_though_krkn_would_skip_it(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    _write(
+        workdir,
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions:\n      - node_reboot_scenaro\n    node_name: w1\n",
+        },
+    )
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 2, result
+    (problem,) = result.err.splitlines()[1:]
+    assert problem.startswith(
+        f"  {workdir}/n.yaml:3 at node_scenarios[0].actions[0]: unknown node action "
+        "'node_reboot_scenaro' (did you mean 'node_reboot_scenario'? known: node_start_scenario, "
+    )
+    assert problem.endswith(
+        "Krkn would skip it, undertow refuses it on purpose: a misspelt action would make the "
+        "run change nothing and pass"
+    )
+
+
+def test_a_cloud_provider_without_its_sdk_names_the_extra_to_install(
+    workdir: Path, cli: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from undertow.scenarios import providers
+
+    monkeypatch.setitem(providers.NEEDS, "aws", ("no_such_sdk", "pip install 'undertow[aws]'"))
+    _write(
+        workdir,
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions: [node_stop_start_scenario]\n    cloud_type: aws\n",
+        },
+    )
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 2, result
+    assert result.err.splitlines()[1] == (
+        f"  {workdir}/n.yaml:3 at node_scenarios[0].cloud_type: cloud_type aws needs "
+        "no_such_sdk (pip install 'undertow[aws]')"
+    )

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("kubernetes", "pydantic", "undertow.config", "undertow.scenarios.registry")
 
 
@@ -64,16 +66,74 @@ def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., ob
     (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
     (workdir / "config.yaml").write_text(
         "kraken:\n  port: 8081\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-        "    - time_scenarios: [t.yaml]\ncerberus: {cerberus_enabled: false}\n"
+        "cerberus: {cerberus_enabled: false}\n"
     )
     result = cli("validate", "-c", "config.yaml")
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert lines[0] == (
-        "ignored: cerberus; kraken.port; time_scenarios: t.yaml (a Krkn scenario type "
-        "undertow does not implement)"
-    )
+    assert lines[0] == "ignored: cerberus; kraken.port"
     assert lines[-1] == "config.yaml: valid, 1 scenario file"
+
+
+MIXED = (
+    "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+    "    - container_scenarios:\n        - c.yaml\n    - time_scenarios: [t.yaml]\n"
+)
+
+
+def test_an_unimplemented_type_is_bad_input_naming_the_config_entry(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED)
+    result = cli("validate", "-c", "config.yaml")
+    assert result.code == 2, result
+    lines = result.err.splitlines()
+    assert lines[0] == "error: invalid input (2 problems):"
+    assert lines[1].startswith(
+        "  config.yaml:5 at kraken.chaos_scenarios[1].container_scenarios[0]: "
+        "container_scenarios is a Krkn scenario type undertow does not implement"
+    )
+    assert lines[2].startswith("  config.yaml:6 at kraken.chaos_scenarios[2].time_scenarios[0]: ")
+    assert all("pass --skip-unsupported" in line for line in lines[1:])
+    assert result.out == ""
+
+
+def test_skip_unsupported_names_each_skipped_file(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED)
+    result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
+    assert result.code == 0, result
+    assert result.out.splitlines()[1:] == [
+        "skip  container_scenarios: c.yaml (a Krkn scenario type undertow does not "
+        "implement; config.yaml:5)",
+        "skip  time_scenarios: t.yaml (a Krkn scenario type undertow does not "
+        "implement; config.yaml:6)",
+        "config.yaml: valid, 1 scenario file (2 skipped)",
+    ]
+
+
+def test_an_unknown_type_stays_an_error_with_skip_unsupported(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    (workdir / "config.yaml").write_text(MIXED.replace("time_scenarios", "tme_scenarios"))
+    result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
+    assert result.code == 2, result
+    assert "unknown scenario type 'tme_scenarios' (did you mean 'time_scenarios'?" in result.err
+
+
+def test_run_with_only_unimplemented_types_skipped_has_nothing_to_run(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "config.yaml").write_text("kraken:\n  chaos_scenarios:\n    - time_scenarios: [t]\n")
+    result = cli("run", "-c", "config.yaml", "--skip-unsupported", "--kubeconfig", "missing")
+    assert result.code == 2, result
+    assert "skip  time_scenarios: t" in result.out
+    assert "nothing to run" in result.out
+    assert not (workdir / "state").exists()
 
 
 def test_unreachable_cluster_is_a_clean_error(workdir: Path, cli: Callable[..., object]) -> None:
@@ -93,4 +153,68 @@ def test_unreachable_cluster_is_a_clean_error(workdir: Path, cli: Callable[..., 
         line.startswith("error: cannot reach the API server at https://127.0.0.1:9")
         for line in result.err.splitlines()
     ), result.err
-    assert "hint: pass --kubeconfig/--context" in result.err
+    assert "hint: the kubeconfig (kc) came from --kubeconfig; to use another, pass another " in (
+        result.err
+    )
+
+
+CLOSED_PORT_KUBECONFIG = (
+    "apiVersion: v1\nkind: Config\n"
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+    "users: [{name: u, user: {token: t}}]\n"
+    "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+    "current-context: x\n"
+)
+
+
+def test_a_missing_kubeconfig_is_bad_input_before_anything_is_opened(
+    workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 0\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  kubeconfig_path: kc/admin.conf\n  chaos_scenarios:\n"
+        "    - sleep_scenarios: [s.yaml]\n"
+    )
+    for extra in ([], ["--dry-run"]):
+        result = cli("run", "-c", "config.yaml", "--kubeconfig", "/nonexistent", *extra)
+        assert (result.code, result.err.splitlines()) == (
+            2,
+            [
+                "error: invalid input (1 problem):",
+                "  command line at --kubeconfig: kubeconfig /nonexistent does not exist; "
+                "pass another --kubeconfig FILE",
+            ],
+        )
+        result = cli("run", "-c", "config.yaml", *extra)
+        assert result.code == 2
+        assert result.err.splitlines()[1] == (
+            f"  config.yaml:2 at kraken.kubeconfig_path: kubeconfig {workdir}/kc/admin.conf does "
+            "not exist; pass --kubeconfig FILE (or set UNDERTOW_KUBECONFIG), or change "
+            "kraken.kubeconfig_path"
+        )
+    assert not (workdir / "state").exists()  # no journal opened
+
+
+def test_krkns_sample_kubeconfig_path_falls_through_to_kubeconfig(
+    workdir: Path, cli: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(workdir / "home"))  # no ~/.kube/config there
+    monkeypatch.setenv("KUBECONFIG", str(workdir / "kc"))
+    (workdir / "kc").write_text(CLOSED_PORT_KUBECONFIG)
+    (workdir / "s.yaml").write_text("sleep:\n  duration: 0\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  kubeconfig_path: ~/.kube/config\n  chaos_scenarios:\n"
+        "    - sleep_scenarios: [s.yaml]\n"
+    )
+    result = cli("run", "-c", "config.yaml", "--dry-run")
+    assert result.code == 1  # the kubeconfig was found; its server is down
+    err = " ".join(result.err.split())  # the notice is logged, wrapped to the terminal width
+    assert (
+        "kraken.kubeconfig_path in config.yaml:2 is Krkn's sample default ~/.kube/config, which "
+        f"does not exist here; using KUBECONFIG ({workdir}/kc)"
+    ) in err
+    assert (
+        f"hint: the kubeconfig ({workdir}/kc) came from KUBECONFIG; to use another, pass "
+        "--kubeconfig FILE (or set UNDERTOW_KUBECONFIG), or change kraken.kubeconfig_path, or "
+        "change KUBECONFIG"
+    ) in err

@@ -27,7 +27,10 @@ def test_krkn_example_config_loads_with_ignored_parts_listed(tmp_path: Path) -> 
     assert settings.tunings.wait_duration == 60
     assert settings.tunings.daemon_mode is False
     assert settings.exit_on_failure is False
-    assert settings.kubeconfig == Path("~/.kube/config").expanduser()
+    assert settings.kubeconfig is not None
+    assert settings.kubeconfig.path == Path("~/.kube/config").expanduser()
+    assert (settings.kubeconfig.source, settings.kubeconfig.line) == ("kraken.kubeconfig_path", 10)
+    assert settings.kubeconfig.written == "~/.kube/config"
     # Krkn's code defaults auto_rollback to false when the key is missing; undertow does not.
     assert settings.rollback.auto is True
     types = [ref.scenario_type for ref in settings.scenarios]
@@ -109,7 +112,9 @@ def test_precedence_flag_over_environment_over_file(tmp_path: Path) -> None:
         "UNDERTOW_REPORT_DIR": "/env/rep",
     }
     from_env = load_settings(config, env=env, cwd=tmp_path)
-    assert from_env.kubeconfig == Path("/env/kc")
+    assert from_env.kubeconfig is not None
+    assert from_env.kubeconfig.path == Path("/env/kc")
+    assert from_env.kubeconfig.source == "UNDERTOW_KUBECONFIG"
     assert from_env.context == "file-ctx"
     assert from_env.rollback.versions_directory == Path("/env/vers")
     assert from_env.rollback.auto is False
@@ -125,13 +130,17 @@ def test_precedence_flag_over_environment_over_file(tmp_path: Path) -> None:
         auto_rollback=True,
     )
     from_flags = load_settings(config, env=env, cwd=tmp_path, overrides=flags)
-    assert from_flags.kubeconfig == Path("/flag/kc")
+    assert from_flags.kubeconfig is not None
+    assert from_flags.kubeconfig.path == Path("/flag/kc")
+    assert from_flags.kubeconfig.source == "--kubeconfig"
     assert from_flags.context == "flag-ctx"
     assert from_flags.rollback.versions_directory == Path("/flag/vers")
     assert from_flags.rollback.auto is True
     assert from_flags.report_directory == Path("/flag/rep")
     from_file = load_settings(config, env={}, cwd=tmp_path)
-    assert from_file.kubeconfig == tmp_path / "file-kc"
+    assert from_file.kubeconfig is not None
+    assert from_file.kubeconfig.path == tmp_path / "file-kc"
+    assert (from_file.kubeconfig.source, from_file.kubeconfig.line) == ("kubeconfig", 1)
     assert from_file.rollback.versions_directory == tmp_path / "file-vers"
     assert from_file.report_directory == tmp_path / "file-rep"
 
@@ -158,6 +167,7 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
     """Krkn's example config from a Krkn-like checkout: every implemented type's file is
     one of Krkn's own example files (copied under tests/data/krkn/<type>/)."""
     from undertow.commands.validate import validate
+    from undertow.scenarios import providers
     from undertow.scenarios.registry import build_registry
 
     shutil.copy(KRKN_CONFIG, write(tmp_path / "config" / "config.yaml", ""))
@@ -178,8 +188,37 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
             text = source.read_text().replace("<namespace-with-application>", "shop")
             write(tmp_path / ref.written, text)
     monkeypatch.chdir(tmp_path)
-    result = validate(Path("config/config.yaml"), env={})
-    assert {job.scenario_type for job in result.plan.jobs} == {t for t in examples if t in registry}
-    assert any(
-        "arcaflow_scenarios" in note and "does not implement" in note for note in result.ignored
+    unimplemented = [ref for ref in settings.scenarios if ref.scenario_type not in registry]
+    monkeypatch.setattr(providers, "missing_sdk", lambda cloud_type: None)  # every extra installed
+    with pytest.raises(ConfigError) as caught:
+        validate(Path("config/config.yaml"), env={})
+    in_config = [i for i in caught.value.issues if i.file == str(Path("config/config.yaml"))]
+    assert [(issue.line, issue.field) for issue in in_config] == [
+        (ref.line, ref.field) for ref in unimplemented
+    ]
+    assert all("--skip-unsupported" in issue.message for issue in in_config)
+    # Krkn's node example names two actions undertow does not run: refused in that file.
+    with pytest.raises(ConfigError) as caught:
+        validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
+    (issue,) = caught.value.issues
+    node_file = tmp_path / "scenarios" / "openshift" / "node_scenarios_example.yml"
+    lines = node_file.read_text().splitlines()
+    actions_line = next(n for n, line in enumerate(lines, 1) if "- actions:" in line)
+    assert (issue.file, issue.line, issue.field) == (
+        str(node_file),
+        actions_line,
+        "node_scenarios[0].actions",
     )
+    assert issue.message.startswith(
+        "stop_start_kubelet_scenario, node_crash_scenario: not supported by undertow"
+    )
+    node_file.write_text(
+        node_file.read_text().replace(
+            "    - stop_start_kubelet_scenario\n    - node_crash_scenario\n", ""
+        )
+    )
+    result = validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
+    assert {job.scenario_type for job in result.plan.jobs} == {t for t in examples if t in registry}
+    assert [(s.ref.line, s.ref.field) for s in result.plan.skipped] == [
+        (ref.line, ref.field) for ref in unimplemented
+    ]

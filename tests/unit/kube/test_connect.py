@@ -8,18 +8,19 @@ from undertow import errors
 from undertow.kube import ObjectRef, connect
 
 
-def test_missing_explicit_kubeconfig_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(errors.ClusterUnreachable, match="does not exist"):
+def test_missing_explicit_kubeconfig_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(errors.ConfigError, match="does not exist") as caught:
         connect(str(tmp_path / "nope"))
+    assert caught.value.exit_code == 2
 
 
-def test_no_kubeconfig_and_not_in_a_cluster(
+def test_no_kubeconfig_and_not_in_a_cluster_is_bad_input(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(errors.ClusterUnreachable, match="in-cluster"):
+    with pytest.raises(errors.ConfigError, match="no in-cluster service account"):
         connect()
 
 
@@ -33,8 +34,12 @@ def test_unreachable_server_is_reported_with_its_address(tmp_path: Path) -> None
     )
     from undertow.kube.retry import RetryPolicy
 
-    with pytest.raises(errors.ClusterUnreachable, match=r"127\.0\.0\.1:1"):
+    with pytest.raises(errors.ClusterUnreachable, match=r"127\.0\.0\.1:1") as caught:
         connect(str(config), retry=RetryPolicy(attempts=1))
+    assert caught.value.hint == (
+        f"the kubeconfig ({config}) came from --kubeconfig; to use another, "
+        "pass another --kubeconfig FILE"
+    )
 
 
 def test_object_refs_match_with_or_without_uid() -> None:

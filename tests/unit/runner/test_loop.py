@@ -274,3 +274,35 @@ def test_exit_code_after_a_signal(signum: int, code: int) -> None:
     from undertow.runner.outcome import RunOutcome
 
     assert RunOutcome(run_id="r", runs=(), signal=signum).exit_code == code
+
+
+def test_skipped_files_are_named_in_the_events_and_the_reports() -> None:
+    from undertow.report import build_report, render_junit
+    from undertow.runner import SkippedFile
+
+    ref = ScenarioFileRef(
+        "time_scenarios",
+        Path("/s/t.yaml"),
+        "t.yaml",
+        Path("/c.yaml"),
+        "kraken.chaos_scenarios[1].time_scenarios[0]",
+        line=7,
+        declared_type="time_scenarios",
+    )
+    the_plan = RunPlan(
+        jobs=plan(Plugin("a", ["pass"])).jobs, skipped=(SkippedFile(ref, "not implemented"),)
+    )
+    outcome, _, _, events = run(the_plan)
+    assert outcome.exit_code == 0
+    skipped = [e for e in events.events if e.kind == "scenario.skipped"]
+    assert [(e.scenario, e.data["file"], e.data["config"]) for e in skipped] == [
+        ("time_scenarios", "/s/t.yaml", "/c.yaml:7")
+    ]
+    report = build_report(events.events)
+    assert (report["passed"], report["failed"], report["skipped"]) == (1, 0, 1)
+    assert [s["status"] for s in report["scenarios"]] == ["passed", "skipped"]
+    assert report["scenarios"][1]["reason"] == "not implemented"
+    junit = render_junit(events.events)
+    assert 'tests="2" failures="0" errors="0" skipped="1"' in junit
+    assert '<testcase classname="time_scenarios" name="/s/t.yaml" time="0.000">' in junit
+    assert '<skipped message="not implemented (named at /c.yaml:7)">' in junit

@@ -23,8 +23,11 @@ def test_cluster_api_actions_need_no_provider() -> None:
     ("fields", "message"),
     [
         ({"actions": ["stop_kubelet", "node_crash"]}, "stop_kubelet_scenario, node_crash_scenario"),
-        ({"actions": ["node_stop_start"], "cloud_type": "generic"}, "'generic' has none"),
-        ({"actions": ["node_reboot"], "cloud_type": "docker"}, "'docker' has none"),
+        (
+            {"actions": ["node_stop_start"], "cloud_type": "generic"},
+            "'generic' has no node provider",
+        ),
+        ({"actions": ["node_reboot"], "cloud_type": "docker"}, "'docker' has no node provider"),
         ({"actions": ["node_termination"], "cloud_type": "local"}, "needs a cloud provider"),
     ],
 )

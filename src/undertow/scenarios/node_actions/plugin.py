@@ -6,7 +6,7 @@ import random
 
 from undertow.errors import ScenarioError
 from undertow.scenarios import providers
-from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
+from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.nodes import select_nodes
 from undertow.scenarios.common.status import name_of
 from undertow.scenarios.node_actions.entry import EntryRun
@@ -18,30 +18,41 @@ from undertow.scenarios.node_actions.spec import (
 )
 
 
-def unsupported(scenario: NodeScenario) -> list[str]:
-    """Krkn actions undertow does not run (they need a shell on the node or an
-    OpenShift-only helper); a file naming them validates but does not run."""
-    return [a for a in scenario.actions if a not in PROVIDER_ACTIONS | API_ACTIONS]
+def problems(scenario: NodeScenario) -> list[tuple[str, str]]:
+    """(field, why) for each reason this entry cannot run with this install; no cluster needed."""
+    found = []
+    supported = ", ".join(sorted(PROVIDER_ACTIONS | API_ACTIONS))
+    if skipped := [a for a in scenario.actions if a not in PROVIDER_ACTIONS | API_ACTIONS]:
+        found.append(
+            (
+                "actions",
+                f"{', '.join(skipped)}: not supported by undertow (needs a shell on the node or "
+                f"an OpenShift helper); supported: {supported}",
+            )
+        )
+    needs_provider = [a for a in scenario.actions if a in PROVIDER_ACTIONS]
+    cloud_type = scenario.cloud_type
+    if needs_provider and not providers.supported(cloud_type):
+        found.append(
+            (
+                "cloud_type",
+                f"cloud_type {cloud_type!r} has no node provider in undertow, which "
+                f"{', '.join(needs_provider)} need{'s' if len(needs_provider) == 1 else ''} "
+                f"(providers: {providers.described()}); "
+                "cordon, drain and taint work with any cloud_type",
+            )
+        )
+    elif needs_provider and (missing := providers.missing_sdk(cloud_type)):
+        found.append(("cloud_type", f"cloud_type {cloud_type} needs {missing}"))
+    if "node_termination_scenario" in scenario.actions and cloud_type == "local":
+        found.append(("actions", "node_termination needs a cloud provider, not local kwok nodes"))
+    return found
 
 
 def check_runnable(scenario: NodeScenario) -> None:
     """Raise ScenarioError, before any change, if this entry cannot run here."""
-    if skipped := unsupported(scenario):
-        raise ScenarioError(
-            f"{', '.join(skipped)}: not supported by undertow (needs a shell on the node); "
-            "supported: " + ", ".join(sorted(PROVIDER_ACTIONS | API_ACTIONS))
-        )
-    needs_provider = [a for a in scenario.actions if a in PROVIDER_ACTIONS]
-    if needs_provider and not providers.supported(scenario.cloud_type):
-        raise ScenarioError(
-            f"{', '.join(needs_provider)} need a node provider; cloud_type "
-            f"{scenario.cloud_type!r} has none in undertow (use one of "
-            f"{', '.join(sorted(providers.PROVIDERS))})"
-        )
-    if needs_provider and (missing := providers.missing_sdk(scenario.cloud_type)):
-        raise ScenarioError(f"cloud_type {scenario.cloud_type} needs {missing}")
-    if "node_termination_scenario" in scenario.actions and scenario.cloud_type == "local":
-        raise ScenarioError("node_termination needs a cloud provider, not local kwok nodes")
+    if found := problems(scenario):
+        raise ScenarioError("; ".join(why for _, why in found))
 
 
 def _describe(scenario: NodeScenario) -> str:
@@ -79,6 +90,13 @@ class NodeActionsPlugin:
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng or random.Random()
+
+    def preflight(self, spec: NodeScenariosSpec) -> list[SpecProblem]:
+        return [
+            SpecProblem(("node_scenarios", n, field), why)
+            for n, scenario in enumerate(spec.node_scenarios)
+            for field, why in problems(scenario)
+        ]
 
     def plan(self, ctx: PlanContext, spec: NodeScenariosSpec) -> list[str]:
         lines = []

@@ -3,6 +3,8 @@ names are Krkn's, with or without their `_scenario` suffix."""
 
 from __future__ import annotations
 
+import difflib
+import typing
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -59,10 +61,27 @@ CloudType = Literal[
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
-def _with_suffix(value: object) -> object:
-    if isinstance(value, str) and not value.endswith("_scenario"):
-        return f"{value}_scenario"
-    return value
+KNOWN_ACTIONS = typing.get_args(NodeAction)
+
+
+def _action(value: object) -> object:
+    """Krkn's action name, with the `_scenario` suffix; an unknown one is refused.
+
+    Krkn logs an unknown action and skips it, so a typo turns a chaos run into one that
+    changes nothing and passes; undertow refuses the file instead.
+    """
+    if not isinstance(value, str):
+        return value
+    name = value if value.endswith("_scenario") else f"{value}_scenario"
+    if name not in KNOWN_ACTIONS:
+        close = difflib.get_close_matches(name, KNOWN_ACTIONS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(
+            f"unknown node action {value!r} ({hint}known: {', '.join(KNOWN_ACTIONS)}); Krkn "
+            "would skip it, undertow refuses it on purpose: a misspelt action would make the "
+            "run change nothing and pass"
+        )
+    return name
 
 
 def _lower(value: object) -> object:
@@ -93,9 +112,7 @@ class BmcInfo(SpecModel):
 
 
 class NodeScenario(SpecModel):
-    actions: Annotated[
-        list[Annotated[NodeAction, BeforeValidator(_with_suffix)]], Field(min_length=1)
-    ]
+    actions: Annotated[list[Annotated[NodeAction, BeforeValidator(_action)]], Field(min_length=1)]
     node_name: NodeNames = ""
     """One node, or several separated by commas; wins over label_selector."""
     label_selector: LabelSelector = ""

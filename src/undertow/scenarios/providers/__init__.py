@@ -48,6 +48,17 @@ def canonical(cloud_type: str) -> str:
     return ALIASES.get(cloud_type, cloud_type)
 
 
+def described() -> str:
+    """The provider names with their aliases, for messages: `aws, azure (az), bm, ...`."""
+    aliases: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        aliases.setdefault(name, []).append(alias)
+    return ", ".join(
+        f"{name} ({', '.join(aliases[name])})" if name in aliases else name
+        for name in sorted(PROVIDERS)
+    )
+
+
 def supported(cloud_type: str) -> bool:
     return canonical(cloud_type) in PROVIDERS
 
