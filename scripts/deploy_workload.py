@@ -1,14 +1,17 @@
-"""Deploy the demo's sample workload and wait until its Deployments are fully available.
+"""Deploy the demo's sample workload, wait until its Deployments are fully available, and show
+what each Service answers on its ClusterIP (the pods are real, on the local cluster's real node).
 
     python scripts/deploy_workload.py KUBECONFIG examples/workload.yaml
 
-Objects that already exist are left as they are, so the demo can be run again.
+Objects that already exist are left as they are, so the demo can be run again (it runs this
+again after the chaos run, to show the workload serving as before).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+import urllib.request
 
 import yaml
 from kubernetes import client, config, utils
@@ -34,6 +37,10 @@ def deploy(kubeconfig: str, manifest: str) -> None:
     for doc in documents:
         if doc["kind"] == "Deployment":
             wait_available(apps, doc["metadata"]["namespace"], doc["metadata"]["name"])
+    core = client.CoreV1Api(api)
+    for doc in documents:
+        if doc["kind"] == "Service":
+            show_answer(core, doc["metadata"]["namespace"], doc["metadata"]["name"])
 
 
 def wait_available(apps: client.AppsV1Api, namespace: str, name: str) -> None:
@@ -46,6 +53,23 @@ def wait_available(apps: client.AppsV1Api, namespace: str, name: str) -> None:
             return
         time.sleep(0.5)
     sys.exit(f"Deployment {namespace}/{name} not available after {TIMEOUT_SECONDS}s")
+
+
+def show_answer(core: client.CoreV1Api, namespace: str, name: str) -> None:
+    """GET / on the Service's ClusterIP from this host (kube-proxy routes it to a real pod)."""
+    service = core.read_namespaced_service(name, namespace)
+    url = f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/"
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as resp:
+                body = resp.read().decode(errors="replace").strip()
+                print(f"  Service {namespace}/{name}: GET {url} -> {resp.status} {body!r}")
+                return
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                sys.exit(f"Service {namespace}/{name} did not answer on {url}: {exc}")
+            time.sleep(0.5)
 
 
 if __name__ == "__main__":
