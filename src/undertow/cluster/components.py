@@ -164,6 +164,9 @@ def plan(
             f"--cluster-signing-key-file={pki.ca_key}",
             # It creates its FlexVolume plugin dir: keep it in the state dir, not /usr/libexec.
             f"--flex-volume-plugin-dir={state.path / 'flexvolume'}",
+            # Dynamic hostPath volumes (/tmp/hostpath_pv/<uuid>) for the real node's default
+            # StorageClass; it only acts for classes naming kubernetes.io/host-path.
+            "--enable-hostpath-provisioner=true",
             "--node-monitor-period=5s",
             f"--node-monitor-grace-period={NODE_LEASE_S}s",
             f"--kube-api-qps={CLIENT_QPS}",

@@ -165,3 +165,34 @@ def test_the_python_image_serves_http(core: Any, namespace: str) -> None:
         ["python3", "-c", "import ssl, json, sys; print(sys.version_info[:2])"],
     )
     assert version.strip() == "(3, 11)"
+
+
+def test_a_claim_of_the_default_class_binds_and_mounts_on_the_real_node(
+    core: Any, namespace: str
+) -> None:
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "64Mi"}},
+            },
+        },
+    )
+    pod = real_pod("writer", ["sleep", "3600"])
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+    pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    create_ready(core, pod, namespace)
+    claim = core.read_namespaced_persistent_volume_claim("data", namespace)
+    assert claim.status.phase == "Bound" and claim.spec.storage_class_name == "standard"
+    out = exec_in(
+        core,
+        "writer",
+        namespace,
+        ["sh", "-c", "echo kept > /data/file && cat /data/file && df -k /data | tail -1"],
+    )
+    lines = out.splitlines()
+    assert lines[0] == "kept"
+    # The volume has a size of its own (the node's tmpfs), not the host disk's.
+    assert int(lines[1].split()[1]) == 1024 * 1024

@@ -94,6 +94,7 @@ def _start(
 
     host.setup_network()
     host.make_shared_mount(paths.kubelet_root)
+    host.mount_volumes_tmpfs()
     progress(f"  real node: bridge {host.BRIDGE} {host.GATEWAY}/24, guards in place")
 
     containerd = Component(
@@ -153,6 +154,7 @@ def _start(
     )
     timings["kube-proxy"] = _launch(proxy, state_dir, state, pki)
     _publish_defaults(state_dir)
+    _create_storage_class(state_dir)
     timings["real-node"] = time.monotonic() - started
     return timings
 
@@ -189,6 +191,36 @@ def _publish_defaults(state_dir: StateDir) -> None:
             if exc.status != 409:
                 raise LocalClusterError(f"publishing {DEFAULTS_NAME}: {exc.reason}") from exc
             core.replace_namespaced_config_map(DEFAULTS_NAME, DEFAULTS_NAMESPACE, body)
+
+
+STORAGE_CLASS = "standard"
+
+
+def _create_storage_class(state_dir: StateDir) -> None:
+    """The default StorageClass (kind's name): hostPath volumes on the node's tmpfs."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    body = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": STORAGE_CLASS,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "kubernetes.io/host-path",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "Immediate",
+    }
+    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
+        try:
+            storage: Any = client.StorageV1Api(api)
+            storage.create_storage_class(body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise LocalClusterError(
+                    f"creating StorageClass {STORAGE_CLASS}: {exc.reason}"
+                ) from exc
 
 
 def _launch(component: Component, state_dir: StateDir, state: ClusterState, pki: Pki) -> float:
@@ -255,6 +287,7 @@ def detach(state_dir: StateDir, state: ClusterState, progress: Progress, *, api_
         procs.stop(containerd.pid, containerd.exe)
     _kill_shims(paths)
     host.unmount_under(paths.root)
+    host.unmount_volumes_tmpfs()
     host.teardown_network()
     left = host.remove_cgroups()
     if left:
@@ -292,7 +325,7 @@ def _drain(state_dir: StateDir, node: str, progress: Progress) -> None:
 
 
 def _unregister(state_dir: StateDir, node: str) -> None:
-    """Delete the Node object and the helper defaults that point at it."""
+    """Delete the Node object, the helper defaults that point at it and its StorageClass."""
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
@@ -302,6 +335,8 @@ def _unregister(state_dir: StateDir, node: str) -> None:
             core.delete_node(node)
         with contextlib.suppress(ApiException, OSError):
             core.delete_namespaced_config_map(DEFAULTS_NAME, DEFAULTS_NAMESPACE)
+        with contextlib.suppress(ApiException, OSError):
+            client.StorageV1Api(api).delete_storage_class(STORAGE_CLASS)
 
 
 def _remove_containers(paths: NodePaths) -> None:

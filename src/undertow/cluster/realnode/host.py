@@ -71,10 +71,17 @@ KUBELET_SYSCTLS = {
     "kernel/panic": "10",
     "kernel/panic_on_oops": "1",
 }
+# kube-controller-manager's hostPath provisioner creates every volume below this fixed path.
+# The node mounts a tmpfs of its own there, so volumes have a size (Krkn's PVC fill reads `df`)
+# and filling one never fills the host's disk.
+VOLUMES_DIR = Path("/tmp/hostpath_pv")  # noqa: S108 - fixed in kube-controller-manager
+VOLUMES_SIZE = "1g"
+
 # Paths outside the node's dir that its programs create and that no setting moves
-# (containerd 1.6's shim sockets, libcni's cache, kubelet's log symlinks and its device-plugin
-# socket, whose path is fixed in kubelet).
+# (the volumes' tmpfs, containerd 1.6's shim sockets, libcni's cache, kubelet's log symlinks
+# and its device-plugin socket, whose path is fixed in kubelet).
 HOST_PATHS = (
+    str(VOLUMES_DIR),
     "/run/containerd",
     "/var/lib/cni",
     "/var/log/containers",
@@ -152,6 +159,19 @@ def teardown_network() -> None:
         run(["ip", "link", "del", BRIDGE])
     for family, table in (("inet", GUARD_TABLE), ("ip", "kube-proxy"), ("ip6", "kube-proxy")):
         run(["nft", "delete", "table", family, table], check=False)
+
+
+def mount_volumes_tmpfs() -> None:
+    VOLUMES_DIR.mkdir(mode=0o755, exist_ok=True)
+    if mounts_under(VOLUMES_DIR):
+        raise LocalClusterError(f"{VOLUMES_DIR} is already a mount point: another node uses it")
+    run(["mount", "-t", "tmpfs", "-o", f"size={VOLUMES_SIZE},mode=0755", "tmpfs", str(VOLUMES_DIR)])
+
+
+def unmount_volumes_tmpfs() -> None:
+    """The tmpfs is the node's (one real node per host): unmount it even if the dir stays."""
+    if mounts_under(VOLUMES_DIR):
+        unmount_under(VOLUMES_DIR)
 
 
 def make_shared_mount(path: Path) -> None:
