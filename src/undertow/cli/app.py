@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from undertow import __version__
+from undertow.cli.exit_codes import ExitCodes
 from undertow.errors import ClusterUnreachable, ConfigError, UndertowError
 
 ROOT_HELP = """Chaos and resiliency testing for Kubernetes that always puts the cluster back.
@@ -153,13 +154,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console script entry point: parse, run, map errors to exit codes, exit."""
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
+    codes = ExitCodes()  # `run --exit-codes krkn` switches it to Krkn's scheme
     try:
-        result = command.main(args=args, prog_name="undertow", standalone_mode=False)
+        result = command.main(args=args, prog_name="undertow", standalone_mode=False, obj=codes)
     except UndertowError as exc:
         sys.stderr.write(render_error(exc) + "\n")
-        sys.exit(exc.exit_code)
+        sys.exit(codes(exc.exit_code))
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        sys.exit(codes(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("interrupted\n")
         sys.exit(130)
@@ -170,4 +172,4 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             sys.stderr.write(f"error: {exc}\n")
         sys.exit(int(getattr(exc, "exit_code", 2)))
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(codes(result) if isinstance(result, int) else 0)

@@ -49,6 +49,19 @@ def print_skipped(out: Console, skipped: Sequence[SkippedFile]) -> None:
         )
 
 
+def print_findings(out: Console, outcome: RunOutcome, *, strict: bool) -> None:
+    """One line per finding (a problem Krkn never checks), and what it did to the verdict."""
+    for run in outcome.runs:
+        for finding in run.findings:
+            out.print(f"finding  {run.scenario_type}: {run.file}: {finding}", markup=False)
+    if any(run.findings for run in outcome.runs):
+        out.print(
+            "findings failed their scenarios (strict)"
+            if strict
+            else "findings are reported only, as Krkn does not check them; --strict fails on them"
+        )
+
+
 def summary_table(outcome: RunOutcome) -> object:
     from rich.table import Table
 

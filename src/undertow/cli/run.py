@@ -9,13 +9,16 @@ from typing import Annotated
 
 import typer
 
+from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
+from undertow.config import Overrides
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 @app.command()
 def run(
+    ctx: typer.Context,
     *,
     config: Config,
     scenario: Scenarios = None,
@@ -55,7 +58,60 @@ def run(
             show_default=False,
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", "--debug", "-d", help="Debug logging.")
+    ] = False,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help=(
+                "Findings (problems Krkn never checks) fail their scenario (default: the "
+                "config's `strict`: on in undertow's format, off for Krkn's)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    exit_codes: Annotated[
+        ExitScheme,
+        typer.Option("--exit-codes", help="Exit code scheme: undertow's, or Krkn's."),
+    ] = ExitScheme.undertow,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Also write the run's log here (Krkn's -o).", metavar="FILE"
+        ),
+    ] = None,
+    junit_testcase: Annotated[
+        str | None,
+        typer.Option(
+            "--junit-testcase",
+            help="Krkn's one-test-case JUnit file: its test case name.",
+            metavar="NAME",
+        ),
+    ] = None,
+    junit_testcase_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit-testcase-path", help="Directory for junit_krkn_<epoch>.xml.", metavar="DIR"
+        ),
+    ] = None,
+    junit_testcase_version: Annotated[
+        str | None,
+        typer.Option(
+            "--junit-testcase-version", help="TestVersion property of that file.", metavar="VERSION"
+        ),
+    ] = None,
+    run_uuid: Annotated[
+        str | None,
+        typer.Option(
+            "--run-id",
+            "--run_uuid",
+            "-r",
+            help="The run's id (names its rollback context; default: a new UUID).",
+            metavar="ID",
+        ),
+    ] = None,
 ) -> int:
     """Run the chaos scenarios of a config: inject, measure recovery, roll back.
 
@@ -73,21 +129,59 @@ def run(
 
     \b
     Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
-    130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback.
+    130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
+    --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
-    from undertow.cli.output import console, print_ignored, print_skipped, summary_table
+    from undertow.cli.krkn_flags import check_flags, krkn_outputs
+
+    ctx.ensure_object(ExitCodes).scheme = exit_codes
+    junit = check_flags(
+        name=junit_testcase,
+        path=to_path(junit_testcase_path),
+        version=junit_testcase_version,
+        run_id=run_uuid,
+    )
+    log = _logging(verbose)
+    with krkn_outputs(to_path(output), junit) as verdict:
+        verdict.code = _run(
+            config,
+            scenario=scenario,
+            skip_unsupported=skip_unsupported,
+            dry_run=dry_run,
+            run_id=run_uuid,
+            log=log,
+            overrides=Overrides(
+                kubeconfig=to_path(kubeconfig),
+                context=context,
+                versions_directory=to_path(versions_dir),
+                report_directory=to_path(report_dir),
+                auto_rollback=auto_rollback,
+                strict=strict,
+            ),
+        )
+    return verdict.code
+
+
+def _run(
+    config: Path,
+    *,
+    scenario: list[str] | None,
+    skip_unsupported: bool,
+    dry_run: bool,
+    run_id: str | None,
+    log: logging.Logger,
+    overrides: Overrides,
+) -> int:
+    from undertow.cli.output import (
+        console,
+        print_findings,
+        print_ignored,
+        print_skipped,
+        summary_table,
+    )
     from undertow.commands import run as commands
     from undertow.commands.validate import validate
-    from undertow.config import Overrides
 
-    log = _logging(verbose)
-    overrides = Overrides(
-        kubeconfig=to_path(kubeconfig),
-        context=context,
-        versions_directory=to_path(versions_dir),
-        report_directory=to_path(report_dir),
-        auto_rollback=auto_rollback,
-    )
     validated = validate(
         config, only=scenario or (), skip_unsupported=skip_unsupported, overrides=overrides
     )
@@ -105,8 +199,9 @@ def run(
                 out.print(f"  - {line}", markup=False)  # plan text is data, e.g. undertow[aws]
         out.print("dry run: nothing was changed")
         return 0
-    outcome = commands.run(validated, log=log, ask=_ask)
+    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id)
     out.print(summary_table(outcome))
+    print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:
         from undertow.cli.rollback import print_runs

@@ -65,6 +65,7 @@ def run(
     log: logging.Logger,
     ask: Callable[[str], bool],
     events: EventLog | None = None,
+    run_id: str | None = None,
 ) -> RunOutcome:
     """Run the validated plan against the cluster; the outcome carries the exit code."""
     from undertow.runner.cluster import ClusterBackend
@@ -88,6 +89,7 @@ def run(
             ask=ask,
             log=log,
             images=settings.images,
+            run_id=run_id,
         )
         outcome = execute(
             validated.plan,
@@ -97,6 +99,7 @@ def run(
                 wait_duration=settings.tunings.wait_duration,
                 daemon_mode=settings.tunings.daemon_mode,
                 exit_on_failure=settings.exit_on_failure,
+                strict=settings.strict,
             ),
             clock=SystemClock(),
             cancel=cancel,

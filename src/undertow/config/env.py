@@ -23,6 +23,7 @@ ENV_VARS: dict[str, str] = {
     "UNDERTOW_WAIT_DURATION": "seconds between scenario files (tunings.wait_duration)",
     "UNDERTOW_DAEMON_MODE": "true/false: repeat until interrupted (tunings.daemon_mode)",
     "UNDERTOW_EXIT_ON_FAILURE": "true/false: stop at the first failed scenario",
+    "UNDERTOW_STRICT": "true/false: findings (problems Krkn never checks) fail their scenario",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -40,6 +41,7 @@ class EnvOverrides:
     wait_duration: float | None = None
     daemon_mode: bool | None = None
     exit_on_failure: bool | None = None
+    strict: bool | None = None
 
 
 def _path(raw: str) -> Path:
@@ -85,6 +87,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UNDERTOW_WAIT_DURATION": ("wait_duration", _seconds),
     "UNDERTOW_DAEMON_MODE": ("daemon_mode", _bool),
     "UNDERTOW_EXIT_ON_FAILURE": ("exit_on_failure", _bool),
+    "UNDERTOW_STRICT": ("strict", _bool),
 }
 
 

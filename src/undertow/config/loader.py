@@ -47,6 +47,7 @@ class Overrides:
     versions_directory: Path | None = None
     report_directory: Path | None = None
     auto_rollback: bool | None = None
+    strict: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class _FileValues:
     versions_directory: str | None
     report_directory: str | None
     ignored: list[str]
+    strict: bool = False
     images: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -174,6 +176,7 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         report_directory=config.report.directory or None,
         ignored=scenarios.ignored,
+        strict=config.strict,
         images=config.images,
     ), []
 
@@ -219,6 +222,7 @@ def _merge(
         ),
         tunings=tunings,
         exit_on_failure=first(env_values.exit_on_failure, values.exit_on_failure),
+        strict=first(overrides.strict, env_values.strict, values.strict),
         kubeconfig=_kubeconfig(
             doc,
             fmt,

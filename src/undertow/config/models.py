@@ -71,6 +71,11 @@ class NativeConfig(BaseModel):
     kubeconfig: str | None = None
     context: str | None = None
     exit_on_failure: bool = Field(False, description="Stop the run at the first failed scenario.")
+    strict: bool = Field(
+        True,
+        description="Findings (problems Krkn never checks, e.g. a namespace not back within "
+        "wait_time) fail their scenario; false reports them and keeps Krkn's verdict.",
+    )
     rollback: RollbackSection = Field(default_factory=RollbackSection)
     tunings: Tunings = Field(default_factory=Tunings)
     report: ReportSection = Field(default_factory=ReportSection)

@@ -52,6 +52,8 @@ class Settings:
     rollback: RollbackSettings
     tunings: TuningSettings
     exit_on_failure: bool = False
+    strict: bool = False
+    """Findings (problems Krkn never checks) fail their scenario; else they are reported."""
     kubeconfig: KubeconfigSetting | None = None
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None

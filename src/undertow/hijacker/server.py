@@ -10,10 +10,17 @@ undertow installed. It reads the same settings as Krkn's hijacking image:
 - `STATS_ROUTE` (default `/stats`): GET returns request counts as JSON.
 
 A plan is a list of `{resource: <path>, steps: {<METHOD>: [{duration, status, mime_type,
-payload, headers}]}}`. For each method and path the steps follow each other in time, each
-lasting its `duration` seconds from the server's start; the last step (or one without a
-duration) lasts until the server stops. The query string is ignored when matching paths.
-Requests with no plan get 404.
+payload, headers}]}}`. For each method and path the steps follow each other in time: step
+n is served while the time since the server started is at most the sum of the durations
+of steps 1..n; the last step (or one without a duration) lasts until the server stops.
+
+It answers as Krkn's server (Flask) does, byte for byte on status, Content-Type and body:
+a resource also matches `<resource>/<one segment>` and the query string is ignored;
+`text/*` and XML types get `; charset=utf-8` appended, other types are sent as given;
+a path outside the plan gets Flask's 404 page, a planned path asked with a method it has
+no steps for gets the 405 page with an `Allow` header, and OPTIONS lists the methods.
+Where Krkn's server answers 500 (HEAD on a GET route: it looks up steps for HEAD), HEAD
+is answered as GET without the body.
 """
 
 from __future__ import annotations
@@ -21,16 +28,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+Clock = Callable[[], float]
+"""Seconds from an arbitrary origin (time.monotonic); tests pass a clock they move."""
 
 
 @dataclass(frozen=True)
@@ -42,45 +55,59 @@ class Step:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Steps per (METHOD, path), and the clock they are measured against."""
+    """Steps per resource path, then per method, in the plan's order."""
 
-    routes: dict[tuple[str, str], list[Step]]
-    started: float = field(default_factory=time.monotonic)
+    routes: dict[str, dict[str, list[Step]]]
 
-    def step_at(self, method: str, path: str, now: float) -> tuple[int, Step] | None:
-        steps = self.routes.get((method, path))
-        if not steps:
-            return None
-        elapsed = now - self.started
-        for index, step in enumerate(steps):
-            if step.duration is None or index == len(steps) - 1:
-                return index, step
-            if elapsed < step.duration:
-                return index, step
-            elapsed -= step.duration
-        return len(steps) - 1, steps[-1]
+    def resource_for(self, path: str) -> str | None:
+        """The planned resource answering `path`: itself, or itself plus one segment."""
+        if path in self.routes:
+            return path
+        head, _, segment = path.rpartition("/")
+        for resource in self.routes:
+            if segment and head == resource.rstrip("/"):
+                return resource
+        return None
+
+
+def step_at(steps: Sequence[Step], elapsed: float) -> tuple[int, Step]:
+    """The step serving at `elapsed` seconds, and its index."""
+    end = 0.0
+    for index, step in enumerate(steps):
+        if step.duration is None:
+            return index, step
+        end += step.duration
+        if elapsed <= end:
+            return index, step
+    return len(steps) - 1, steps[-1]
 
 
 def parse_plan(document: Any) -> Plan:
     """Build a Plan from the decoded plan document; raise ValueError on a bad shape."""
     if not isinstance(document, Sequence) or isinstance(document, (str, bytes)):
         raise ValueError("the plan must be a list of {resource, steps}")
-    routes: dict[tuple[str, str], list[Step]] = {}
+    routes: dict[str, dict[str, list[Step]]] = {}
     for n, entry in enumerate(document):
         if not isinstance(entry, Mapping) or not isinstance(entry.get("resource"), str):
             raise ValueError(f"plan[{n}] needs a 'resource' path")
         steps_by_method = entry.get("steps")
         if not isinstance(steps_by_method, Mapping) or not steps_by_method:
             raise ValueError(f"plan[{n}] needs 'steps' by HTTP method")
-        path = urlsplit(entry["resource"]).path or "/"
+        methods = routes.setdefault(_normalise(entry["resource"]), {})
         for method, steps in steps_by_method.items():
             if not isinstance(steps, Sequence) or not steps:
                 raise ValueError(f"plan[{n}].steps.{method} must be a non-empty list")
-            routes[(str(method).upper(), path)] = [
-                _step(s, f"plan[{n}].steps.{method}") for s in steps
-            ]
+            methods[str(method).upper()] = [_step(s, f"plan[{n}].steps.{method}") for s in steps]
     return Plan(routes)
 
 
@@ -88,15 +115,26 @@ def _step(raw: Any, where: str) -> Step:
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where}: each step must be a mapping")
     duration = raw.get("duration")
-    payload = raw.get("payload", "")
+    payload = raw.get("payload")
     headers = raw.get("headers") or {}
+    if payload is None:
+        body = b""
+    elif isinstance(payload, str):
+        body = payload.encode()
+    else:
+        body = json.dumps(payload).encode()
     return Step(
         status=int(raw.get("status", 200)),
         mime_type=str(raw.get("mime_type", "text/plain")),
-        payload=payload.encode() if isinstance(payload, str) else json.dumps(payload).encode(),
+        payload=body,
         duration=None if duration is None else float(duration),
         headers=tuple((str(k), str(v)) for k, v in dict(headers).items()),
     )
+
+
+def _normalise(path: str) -> str:
+    """The request path as Flask matches it: decoded, repeated slashes merged."""
+    return re.sub("/{2,}", "/", unquote(urlsplit(path).path)) or "/"
 
 
 def load_plan_text(text: str) -> Any:
@@ -109,6 +147,44 @@ def load_plan_text(text: str) -> Any:
         except ImportError:
             raise ValueError("the plan is not JSON (and PyYAML is not installed)") from None
         return yaml.safe_load(text)
+
+
+# --- answers as Flask gives them --------------------------------------------------------
+
+_CHARSET_TYPES = frozenset(
+    {
+        "application/ecmascript",
+        "application/javascript",
+        "application/sql",
+        "application/xml",
+        "application/xml-dtd",
+        "application/xml-external-parsed-entity",
+    }
+)
+HTML = "text/html; charset=utf-8"
+NOT_FOUND = (
+    b"<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    b"<p>The requested URL was not found on the server. If you entered the URL manually "
+    b"please check your spelling and try again.</p>\n"
+)
+NOT_ALLOWED = (
+    b"<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n"
+    b"<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n"
+)
+
+
+def content_type(mime_type: str) -> str:
+    """The Content-Type Flask sends for a step's `mime_type`."""
+    if mime_type.startswith("text/") or mime_type in _CHARSET_TYPES or mime_type.endswith("+xml"):
+        return f"{mime_type}; charset=utf-8"
+    return mime_type
+
+
+def _allow(methods: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    listed = ["OPTIONS", *(m for m in methods if m != "OPTIONS")]
+    if "GET" in listed and "HEAD" not in listed:
+        listed.append("HEAD")
+    return (("Allow", ", ".join(listed)),)
 
 
 class Stats:
@@ -129,7 +205,46 @@ class Stats:
         return json.dumps(rows).encode()
 
 
-def make_handler(plan: Plan, stats: Stats, stats_route: str) -> type[BaseHTTPRequestHandler]:
+class Hijacker:
+    """Turns (method, request target) into a Reply; the clock decides the step."""
+
+    def __init__(self, plan: Plan, stats_route: str = "/stats", clock: Clock = time.monotonic):
+        self.plan, self.stats, self.stats_route, self.clock = plan, Stats(), stats_route, clock
+        self.started = clock()
+
+    def restart(self) -> None:
+        """Measure the steps from now (when the server starts serving)."""
+        self.started = self.clock()
+
+    def answer(self, method: str, target: str) -> Reply:
+        path = _normalise(target)
+        methods = self._methods(path)
+        if methods is None:
+            self.stats.record(method, path, 404, -1)
+            return Reply(404, HTML, NOT_FOUND)
+        serve = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+        if serve is None:
+            status, body = (200, b"") if method == "OPTIONS" else (405, NOT_ALLOWED)
+            self.stats.record(method, path, status, -1)
+            return Reply(status, HTML, body, _allow(list(methods)))
+        return serve(method, path)
+
+    def _methods(self, path: str) -> dict[str, Callable[[str, str], Reply]] | None:
+        """What answers each method on `path`; None when nothing is planned there."""
+        if path == self.stats_route:
+            return {"GET": lambda _m, _p: Reply(200, "application/json", self.stats.as_json())}
+        resource = self.plan.resource_for(path)
+        if resource is None:
+            return None
+        return {m: partial(self._step, s) for m, s in self.plan.routes[resource].items()}
+
+    def _step(self, steps: Sequence[Step], method: str, path: str) -> Reply:
+        index, step = step_at(steps, self.clock() - self.started)
+        self.stats.record(method, path, step.status, index)
+        return Reply(step.status, content_type(step.mime_type), step.payload, step.headers)
+
+
+def make_handler(hijacker: Hijacker) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "undertow-hijacker"
         protocol_version = "HTTP/1.1"
@@ -141,40 +256,38 @@ def make_handler(plan: Plan, stats: Stats, stats_route: str) -> type[BaseHTTPReq
             raise AttributeError(name)
 
         def _serve(self) -> None:
-            method = self.command.upper()
-            path = urlsplit(self.path).path or "/"
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            if method == "GET" and path == stats_route:
-                self._reply(200, "application/json", stats.as_json())
-                return
-            found = plan.step_at(method, path, time.monotonic())
-            if found is None:
-                stats.record(method, path, 404, -1)
-                self._reply(404, "text/plain", f"no plan for {method} {path}\n".encode())
-                return
-            index, step = found
-            stats.record(method, path, step.status, index)
-            self._reply(step.status, step.mime_type, step.payload, step.headers)
-
-        def _reply(
-            self, status: int, mime: str, body: bytes, headers: Sequence[tuple[str, str]] = ()
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", mime)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers:
+            reply = hijacker.answer(self.command.upper(), self.path)
+            self.send_response(reply.status, _reason(reply.status))
+            self.send_header("Content-Type", reply.content_type)
+            for key, value in reply.headers:
                 self.send_header(key, value)
+            self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            if self.command.upper() != "HEAD":
+                self.wfile.write(reply.body)
 
         def log_message(self, format: str, *args: Any) -> None:
             sys.stdout.write(f"{self.address_string()} {format % args}\n")
             sys.stdout.flush()
 
     return Handler
+
+
+def _reason(status: int) -> str:
+    """Werkzeug's reason phrases are the standard ones in upper case."""
+    try:
+        return HTTPStatus(status).phrase.upper()
+    except ValueError:
+        return "UNKNOWN"
+
+
+def make_server(host: str, port: int, hijacker: Hijacker) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(hijacker))
+    server.daemon_threads = True
+    return server
 
 
 def _read_plan(args: argparse.Namespace) -> Plan:
@@ -199,12 +312,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"undertow-hijacker: {exc}\n")
         return 2
-    stats_route = os.environ.get("STATS_ROUTE", "/stats")
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(plan, Stats(), stats_route))
-    server.daemon_threads = True
+    hijacker = Hijacker(plan, os.environ.get("STATS_ROUTE") or "/stats")
+    server = make_server(args.host, args.port, hijacker)
     # As PID 1 in a container SIGTERM is ignored unless handled: stop promptly on delete.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    plan.started = time.monotonic()
+    hijacker.restart()
     sys.stdout.write(f"undertow-hijacker listening on {args.host}:{server.server_address[1]}\n")
     sys.stdout.flush()
     try:

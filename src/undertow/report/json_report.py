@@ -2,6 +2,7 @@
 
 Files skipped on request (`--skip-unsupported`) are listed among the scenarios with
 `status: skipped` and the reason; they count neither as passed nor as failed.
+Findings (problems Krkn never checks) are listed under `findings`, and with each scenario.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def build_report(events: Sequence[Event]) -> dict[str, Any]:
         "passed": sum(1 for s in scenarios if s.get("status") == "passed"),
         "failed": sum(1 for s in scenarios if s.get("status") != "passed"),
         "skipped": len(skipped),
+        "findings": [
+            {"scenario_type": e.scenario, "file": e.data.get("file"), "finding": e.message}
+            for e in events
+            if e.kind == "scenario.finding"
+        ],
         "scenarios": scenarios + skipped,
         "events": [event_dict(e) for e in events],
     }

@@ -1,7 +1,8 @@
 """The run as JUnit XML: one test case per scenario file per iteration, for CI dashboards.
 
 A file skipped on request (`--skip-unsupported`) is one test case with a `<skipped>` element
-giving the reason and the config entry that names it.
+giving the reason and the config entry that names it. Findings (problems Krkn never checks)
+are `finding: …` lines of the test case's `<system-out>`.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ def render_junit(events: Sequence[Event], *, suite: str = "undertow") -> str:
             errors += 1
             error = ET.SubElement(case, "error", message=str(data.get("error", "")))
             error.text = str(data.get("error", ""))
+        lines = [f"finding: {f}" for f in data.get("findings") or ()]
         rollback = data.get("rollback") or {}
         if rollback:
-            out = ET.SubElement(case, "system-out")
-            out.text = "rollback: " + ", ".join(f"{k}={v}" for k, v in rollback.items() if v)
+            lines.append("rollback: " + ", ".join(f"{k}={v}" for k, v in rollback.items() if v))
+        if lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
         cases.append(case)
     skipped = [_skipped_case(e) for e in events if e.kind == "scenario.skipped"]
     cases += skipped

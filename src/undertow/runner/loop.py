@@ -27,6 +27,8 @@ class LoopOptions:
     wait_duration: float = 0.0
     daemon_mode: bool = False
     exit_on_failure: bool = False
+    strict: bool = False
+    """A scenario with findings fails (else the findings are reported and it passes)."""
 
 
 @dataclass
@@ -58,6 +60,7 @@ def run_loop(
             run = _run_one(
                 job,
                 iteration,
+                strict=options.strict,
                 backend=backend,
                 clock=clock,
                 cancel=cancel,
@@ -87,6 +90,7 @@ def _run_one(
     job: ScenarioJob,
     iteration: int,
     *,
+    strict: bool,
     backend: RunBackend,
     clock: Clock,
     cancel: CancelToken,
@@ -125,7 +129,11 @@ def _run_one(
             helpers=backend.helper_pods,
         )
         result = job.plugin.run(ctx, job.spec)
-        status = "passed" if result.passed else "failed"
+        for finding in result.findings:
+            events.emit(
+                Event("scenario.finding", finding, scenario_type, clock.wall(), {"file": file})
+            )
+        status = "passed" if result.passed and not (strict and result.findings) else "failed"
     except UndertowError as exc:
         error = str(exc)
     except Exception as exc:
@@ -148,10 +156,11 @@ def _run_one(
         status=status,
         started_at=started_at,
         duration=duration,
-        summary=result.summary if result is not None else "",
+        summary=_summary(result, strict=strict),
         error=error,
         targets=tuple(result.targets) if result is not None else (),
         metrics=dict(result.metrics) if result is not None else {},
+        findings=tuple(result.findings) if result is not None else (),
         rollback=rollback,
     )
     events.emit(
@@ -164,6 +173,14 @@ def _run_one(
         )
     )
     return run
+
+
+def _summary(result: ScenarioResult | None, *, strict: bool) -> str:
+    if result is None:
+        return ""
+    if strict and result.findings:
+        return "; ".join([result.summary, *(f"finding: {f}" for f in result.findings)])
+    return result.summary
 
 
 def _settle(guard: Any, *, passed: bool, log: logging.Logger) -> RollbackTally:
@@ -185,6 +202,7 @@ def _finished_data(run: ScenarioRun) -> dict[str, Any]:
         "error": run.error,
         "targets": list(run.targets),
         "metrics": dict(run.metrics),
+        "findings": list(run.findings),
         "rollback": {
             "restored": run.rollback.restored,
             "already_restored": run.rollback.already_restored,

@@ -60,6 +60,8 @@ class ScenarioRun:
     error: str = ""
     targets: tuple[str, ...] = ()
     metrics: Mapping[str, float] = field(default_factory=dict)
+    findings: tuple[str, ...] = ()
+    """Problems Krkn never checks; they failed the run only if it was strict."""
     rollback: RollbackTally = field(default_factory=RollbackTally)
 
     @property

@@ -34,12 +34,15 @@ SpecT_contra = TypeVar("SpecT_contra", bound=BaseModel, contravariant=True)
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """What one scenario file's run achieved. `passed` is False when recovery failed."""
+    """What one scenario file's run achieved. `passed` is Krkn's verdict: False when what
+    Krkn checks failed. `findings` are problems Krkn never checks (e.g. a namespace not back
+    within `wait_time`): reported, and failures only when the run is strict."""
 
     passed: bool
     summary: str
     targets: list[str] = field(default_factory=list)
     metrics: Mapping[str, float] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -4,8 +4,9 @@ the workloads come back. Bringing them back is the system's job (GitOps, operato
 with `restore: true` undertow recreates what is still missing after `wait_time` from the
 snapshots kept in the version files (and a rollback does the same).
 
-Without `restore` a namespace that does not come back within `wait_time` fails the
-scenario, and the deletions stay deleted: their version files are a record (with the
+Without `restore` a namespace that does not come back within `wait_time` is a finding
+(Krkn reads `wait_time` but never checks it, and passes): reported, and a failure only in
+a strict run. The deletions stay deleted: their version files are a record (with the
 snapshots), not an undo.
 
 File format (Krkn's): `scenarios:` list. Krkn reads `wait_time` but never uses it;
@@ -232,6 +233,7 @@ class ServiceDisruptionPlugin:
             summary="; ".join(r.summary for r in results) or "cancelled before it started",
             targets=[t for r in results for t in r.targets],
             metrics=metrics,
+            findings=[f for r in results for f in r.findings],
         )
 
     def _entry(self, ctx: RunContext, cfg: NamespaceDisruption, n: int) -> ScenarioResult:
@@ -426,13 +428,20 @@ class ServiceDisruptionPlugin:
         parts = list(problems) + failures
         if cancelled:
             parts.append("cancelled")
-        if not_back:
+        findings: list[str] = []
+        if not_back and cfg.restore:  # undertow's own restore did not bring them back
             parts.append(
                 "not recovered: "
                 + "; ".join(f"{h.namespace} ({h.tracker.shortfall()})" for h in not_back)
             )
+        elif not_back:  # Krkn reads wait_time but never checks it
+            findings = [
+                f"{h.namespace} not back within wait_time {cfg.wait_time:g}s "
+                f"({h.tracker.shortfall()})"
+                for h in not_back
+            ]
         if parts:
-            return ScenarioResult(False, "; ".join(parts), targets, metrics)
+            return ScenarioResult(False, "; ".join(parts), targets, metrics, findings)
         summary = f"disrupted {len(hits)} namespaces ({', '.join(targets)})"
         if by_system:
             summary += f"; {len(by_system)} recovered by the system (slowest {max(times):.1f}s)"
@@ -441,7 +450,9 @@ class ServiceDisruptionPlugin:
                 f"; {len(restored)} not back within {cfg.wait_time:g}s, restored from "
                 f"snapshots by undertow (ready {max(after_restore, default=0.0):.1f}s later)"
             )
-        return ScenarioResult(True, summary, targets, metrics)
+        if findings:
+            summary += f"; {len(findings)} not back within {cfg.wait_time:g}s (finding)"
+        return ScenarioResult(True, summary, targets, metrics, findings)
 
 
 plugin = ServiceDisruptionPlugin()

@@ -76,6 +76,8 @@ class Plugin:
             raise KeyboardInterrupt
         if behaviour.startswith("cancel"):
             ctx.cancel.cancel("received SIGTERM")
+        if behaviour == "finding":
+            return ScenarioResult(passed=True, summary="done", findings=["ns not back"])
         return ScenarioResult(passed=behaviour not in ("fail", "cancel-fail"), summary=behaviour)
 
 
@@ -306,3 +308,23 @@ def test_skipped_files_are_named_in_the_events_and_the_reports() -> None:
     assert 'tests="2" failures="0" errors="0" skipped="1"' in junit
     assert '<testcase classname="time_scenarios" name="/s/t.yaml" time="0.000">' in junit
     assert '<skipped message="not implemented (named at /c.yaml:7)">' in junit
+
+
+def test_a_finding_is_reported_and_the_scenario_passes_as_in_krkn() -> None:
+    outcome, backend, _, events = run(plan(Plugin("a", ["finding"])))
+    [only] = outcome.runs
+    assert (only.status, only.findings, only.summary) == ("passed", ("ns not back",), "done")
+    assert backend.settled == [("a", True)]
+    assert outcome.exit_code == 0
+    [finding] = [e for e in events.events if e.kind == "scenario.finding"]
+    assert (finding.scenario, finding.message) == ("a", "ns not back")
+    [finished] = [e for e in events.events if e.kind == "scenario.finished"]
+    assert finished.data["findings"] == ["ns not back"]
+
+
+def test_a_strict_run_fails_the_scenario_with_findings() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["finding"]), Plugin("b", ["pass"])), strict=True)
+    assert [r.status for r in outcome.runs] == ["failed", "passed"]
+    assert outcome.runs[0].summary == "done; finding: ns not back"
+    assert backend.settled == [("a", False), ("b", True)]
+    assert outcome.exit_code == 1

@@ -1,0 +1,27 @@
+"""Exit codes: undertow's own scheme (docs/config.md), or Krkn's with `--exit-codes krkn`.
+
+`main` maps every exit through the scheme the command chose; only `run` chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ExitScheme(StrEnum):
+    undertow = "undertow"
+    krkn = "krkn"
+
+
+KRKN_CODES = {2: 255, 3: 1}
+"""undertow → Krkn: bad input is Krkn's -1 (255); a rollback that could not restore
+everything is a failed scenario (1). 0, 1 and the signal codes are the same."""
+
+
+@dataclass
+class ExitCodes:
+    scheme: ExitScheme = ExitScheme.undertow
+
+    def __call__(self, code: int) -> int:
+        return KRKN_CODES.get(code, code) if self.scheme is ExitScheme.krkn else code
