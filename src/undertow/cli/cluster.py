@@ -93,6 +93,36 @@ def status(name: NameOption = "undertow") -> None:
 
 
 @app.command()
+def images(
+    name: NameOption = "undertow",
+    with_undertow: Annotated[
+        bool,
+        typer.Option(
+            "--undertow",
+            help="Also build the image of undertow itself (its wheel and dependencies, from "
+            "PyPI; cached by source) for the in-cluster Job.",
+        ),
+    ] = False,
+) -> None:
+    """Build the node's images again from this host's packages and import them."""
+    import sys as _sys
+
+    from undertow import cluster
+    from undertow.cluster import images as node_images
+    from undertow.cluster import realnode
+    from undertow.cluster.toolchain import cache_root, tools_dir
+
+    wanted = node_images.default_images()
+    if with_undertow:
+        _progress("building the undertow image (pip; cached by source)")
+        wanted.append(
+            node_images.undertow_image(tools_dir().parent, cache_root() / "images", _sys.executable)
+        )
+    realnode.import_images(cluster.StateDir.for_name(name), wanted, _progress)
+    typer.echo(f"imported: {', '.join(image.ref for image in wanted)}")
+
+
+@app.command()
 def kubeconfig(name: NameOption = "undertow") -> None:
     """Print the admin kubeconfig's path."""
     from undertow import cluster

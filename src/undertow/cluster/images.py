@@ -13,6 +13,9 @@ names, and pods use them with `imagePullPolicy: IfNotPresent` (nothing is ever p
   shared libraries `ldd` names; /bin/sh is dash, so PATH finds the full tools first.
 - `python`: busybox plus Debian's python3.11 and its standard library (no test suite, no
   tkinter/idle): runs undertow's stdlib-only service hijacker.
+- `undertow` (built on request, `undertow_image`): the python image plus undertow's wheel and
+  its dependencies (manylinux wheels for CPython 3.11 from PyPI, installed with pip into
+  /opt/undertow), entrypoint `python3 -m undertow`: the in-cluster Job and the guardian.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +49,8 @@ PAUSE = image_ref("pause")
 BUSYBOX = image_ref("busybox")
 TOOLS = image_ref("tools")
 PYTHON = image_ref("python")
+UNDERTOW = image_ref("undertow")
+UNDERTOW_SITE = "opt/undertow"
 
 TOOLS_BINARIES = (
     "/usr/sbin/tc",
@@ -273,3 +279,95 @@ def write_archives(images: Iterable[Image], directory: Path) -> dict[str, Path]:
         path.write_bytes(archive(image))
         written[image.ref] = path
     return written
+
+
+def _source_key(repo: Path) -> str:
+    """A hash of what goes into undertow's wheel: pyproject.toml and every file under src/."""
+    digest = hashlib.sha256((repo / "pyproject.toml").read_bytes())
+    for path in sorted((repo / "src").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(repo)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _pip(python: str, *args: str, log: Path) -> None:
+    with log.open("a") as out:
+        done = subprocess.run(
+            [python, "-m", "pip", "--disable-pip-version-check", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+            timeout=1800,
+        )
+    if done.returncode != 0:
+        raise LocalClusterError(f"pip {args[0]} for the undertow image failed; log: {log}")
+
+
+def undertow_site(repo: Path, cache: Path, python: str) -> Path:
+    """undertow and its dependencies installed for CPython 3.11 on manylinux (cached by source)."""
+    site = cache / f"undertow-site-{_source_key(repo)}"
+    if (site / ".complete").is_file():
+        return site
+    cache.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="undertow-site-", dir=cache))
+    log = cache / "undertow-site.log"
+    log.write_text("")
+    try:
+        _pip(python, "wheel", "--quiet", "--no-deps", "-w", str(work / "wheel"), str(repo), log=log)
+        wheels = sorted((work / "wheel").glob("undertow-*.whl"))
+        _pip(
+            python,
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--target",
+            str(work / "site"),
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux_2_17_x86_64",
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+            "--abi",
+            "cp311",
+            *map(str, wheels),
+            log=log,
+        )
+        (work / "site" / ".complete").write_text("")
+        if site.exists():
+            shutil.rmtree(site)
+        os.replace(work / "site", site)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return site
+
+
+def undertow_image(repo: Path, cache: Path, python: str) -> Image:
+    site = undertow_site(repo, cache, python)
+    files: list[Entry] = []
+    extensions: list[str] = []
+    for path in sorted(site.rglob("*")):
+        if path.is_symlink() or not path.is_file() or path.name == ".complete":
+            continue
+        if path.name.endswith(".so"):
+            extensions.append(str(path))
+        mode = 0o755 if os.access(path, os.X_OK) else 0o644
+        files.append(Entry(f"{UNDERTOW_SITE}/{path.relative_to(site)}", mode, path.read_bytes()))
+    # System libraries the wheels' extensions load (libraries a wheel bundles are in the site).
+    libraries = {
+        lib for ext in extensions for lib in shared_libraries(ext) if not lib.startswith(str(site))
+    }
+    entries = _merge(
+        _busybox_entries(),
+        python_entries(),
+        _dash_as_sh(),
+        [Entry(lib.lstrip("/"), 0o755, _read(os.path.realpath(lib))) for lib in sorted(libraries)],
+        files,
+    )
+    return Image(
+        UNDERTOW,
+        entries,
+        entrypoint=("python3", "-m", "undertow"),
+        env={"PATH": SEARCH_PATH, "PYTHONPATH": f"/{UNDERTOW_SITE}", "HOME": "/tmp"},  # noqa: S108
+    )

@@ -19,6 +19,7 @@ from typing import Any
 from undertow.errors import LocalClusterError
 
 SERVICE_IP = "198.19.0.1"  # first address of --service-cluster-ip-range (components.py)
+BRIDGE_IP = "198.18.0.1"  # a real node's bridge, where pods reach the API server (realnode)
 DNS_NAMES = (
     "localhost",
     "kubernetes",
@@ -181,7 +182,7 @@ def create_pki(directory: Path) -> Pki:
         server=True,
         client=True,
         dns_names=DNS_NAMES,
-        ips=("127.0.0.1", SERVICE_IP),
+        ips=("127.0.0.1", SERVICE_IP, BRIDGE_IP),
     )
 
     sa_key = ec.generate_private_key(ec.SECP256R1())

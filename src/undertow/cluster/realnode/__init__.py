@@ -17,6 +17,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ from undertow.errors import LocalClusterError
 __all__ = ["NODE_NAME", "REAL_NODE_LABEL", "REAL_NODE_TAINT", "attach", "detach"]
 
 NODE_NAME = "real-node-0"
-COMPONENTS = ("containerd", "kubelet", "kube-proxy")
+COMPONENTS = ("containerd", "kubelet", "kube-proxy", "api-forward")
+API_FORWARD_PORT = 6443  # on the bridge address: pods reach the API server here
 NODE_READY_DEADLINE_S = 90.0
 POD_DRAIN_DEADLINE_S = 90.0
 
@@ -82,7 +84,6 @@ def _start(
         sub.mkdir(parents=True, exist_ok=True)
     paths.root.chmod(0o700)
     node_pki = mint_node_pki(pki, paths.pki, NODE_NAME, host.GATEWAY)
-    archives = images.write_archives(images.default_images(), paths.images)
     metrics_port, kubelet_healthz, proxy_healthz, proxy_metrics = free_ports(4)
     paths.file("resolv.conf").write_text(f"nameserver {host.GATEWAY}\n")
     paths.cni_conf.joinpath("10-undertow.conflist").write_text(configs.cni_conflist(paths))
@@ -106,9 +107,7 @@ def _start(
         files={str(paths.file("containerd.toml")): configs.containerd_toml(paths, metrics_port)},
     )
     timings["containerd"] = _launch(containerd, state_dir, state, pki)
-    for ref, tar in archives.items():
-        _ctr(paths, "images", "import", str(tar))
-        progress(f"  real node: image {ref} imported")
+    _import(paths, images.default_images(), progress)
 
     kubelet = Component(
         name="kubelet",
@@ -153,6 +152,22 @@ def _start(
         },
     )
     timings["kube-proxy"] = _launch(proxy, state_dir, state, pki)
+    forward = Component(
+        name="api-forward",
+        argv=(
+            sys.executable,  # the venv's interpreter (its realpath is checked as the exe)
+            "-m",
+            "undertow.cluster.realnode.forward",
+            f"{host.GATEWAY}:{API_FORWARD_PORT}",
+            f"{HOST}:{state.api_port}",
+        ),
+        port=API_FORWARD_PORT,
+        health_url=f"https://{host.GATEWAY}:{API_FORWARD_PORT}/readyz",
+        expect="ok",
+        verify_with_ca=True,
+    )
+    timings["api-forward"] = _launch(forward, state_dir, state, pki)
+    _point_kubernetes_service(state_dir)
     _publish_defaults(state_dir)
     _create_storage_class(state_dir)
     timings["real-node"] = time.monotonic() - started
@@ -194,6 +209,39 @@ def _publish_defaults(state_dir: StateDir) -> None:
 
 
 STORAGE_CLASS = "standard"
+KUBERNETES_SLICE = "kubernetes-real-node"
+
+
+def _point_kubernetes_service(state_dir: StateDir) -> None:
+    """An EndpointSlice for default/kubernetes at the forwarder, so in-cluster config works.
+
+    The API server keeps no endpoints of its own (it advertises a loopback address).
+    """
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    body = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": KUBERNETES_SLICE,
+            "namespace": "default",
+            "labels": {
+                "kubernetes.io/service-name": "kubernetes",
+                "endpointslice.kubernetes.io/managed-by": "local-cluster.undertow.io",
+            },
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [host.GATEWAY], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": API_FORWARD_PORT, "protocol": "TCP"}],
+    }
+    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
+        discovery: Any = client.DiscoveryV1Api(api)
+        try:
+            discovery.create_namespaced_endpoint_slice("default", body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise LocalClusterError(f"creating {KUBERNETES_SLICE}: {exc.reason}") from exc
 
 
 def _create_storage_class(state_dir: StateDir) -> None:
@@ -221,6 +269,24 @@ def _create_storage_class(state_dir: StateDir) -> None:
                 raise LocalClusterError(
                     f"creating StorageClass {STORAGE_CLASS}: {exc.reason}"
                 ) from exc
+
+
+def import_images(state_dir: StateDir, wanted: list[images.Image], progress: Progress) -> None:
+    """Build `wanted` and import them into the cluster's real node (which must be running)."""
+    state = state_dir.load()
+    if state is None or state.real_node is None:
+        raise LocalClusterError(
+            f"cluster {state_dir.path.name!r} has no real node: "
+            "start one with `undertow cluster up --real-nodes 1`"
+        )
+    _import(NodePaths(Path(state.real_node.dir)), wanted, progress)
+
+
+def _import(paths: NodePaths, wanted: list[images.Image], progress: Progress) -> None:
+    for ref, tar in images.write_archives(wanted, paths.images).items():
+        _ctr(paths, "images", "import", str(tar))
+        tar.unlink()
+        progress(f"  real node: image {ref} imported")
 
 
 def _launch(component: Component, state_dir: StateDir, state: ClusterState, pki: Pki) -> float:
@@ -273,6 +339,9 @@ def detach(state_dir: StateDir, state: ClusterState, progress: Progress, *, api_
     kubelet = state.component("kubelet")
     if api_up and kubelet is not None and procs.is_running(kubelet.pid, kubelet.exe):
         _drain(state_dir, record.name, progress)
+    forward = state.component("api-forward")
+    if forward is not None:
+        procs.stop(forward.pid, forward.exe)
     proxy = state.component("kube-proxy")
     if proxy is not None:
         procs.stop(proxy.pid, proxy.exe)
@@ -337,6 +406,8 @@ def _unregister(state_dir: StateDir, node: str) -> None:
             core.delete_namespaced_config_map(DEFAULTS_NAME, DEFAULTS_NAMESPACE)
         with contextlib.suppress(ApiException, OSError):
             client.StorageV1Api(api).delete_storage_class(STORAGE_CLASS)
+        with contextlib.suppress(ApiException, OSError):
+            client.DiscoveryV1Api(api).delete_namespaced_endpoint_slice(KUBERNETES_SLICE, "default")
 
 
 def _remove_containers(paths: NodePaths) -> None:
