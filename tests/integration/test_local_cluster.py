@@ -183,7 +183,7 @@ def test_status_shows_every_component(local_cluster: Any) -> None:
     info = cluster.status(local_cluster.info.name)
     assert info is not None
     control_plane = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
-    node = ["containerd", "kubelet", "kube-proxy"] if info.real_nodes else []
+    node = ["containerd", "kubelet", "kube-proxy", "api-forward"] if info.real_nodes else []
     assert [c.name for c in info.components] == control_plane + node
     assert info.healthy
     assert all(c.pid > 0 and port_in_use(c.port) for c in info.components)
