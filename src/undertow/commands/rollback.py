@@ -18,11 +18,13 @@ from typing import Any
 from undertow import errors
 from undertow.config.settings import default_versions_directory
 from undertow.kube import KubeApi
-from undertow.rollback import directory, executor, undo
-from undertow.rollback.client import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from undertow.rollback import directory, executor
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
+from undertow.undo.labels import MANAGED_SELECTOR, RUN_LABEL
+from undertow.undo.outcome import FORMAT
+from undertow.undo.verbs import undo
 
 ENV_VERSIONS_DIR = "UNDERTOW_ROLLBACK_DIR"
 
@@ -188,10 +190,9 @@ def _labelled(api: KubeApi, unlisted: list[str]) -> Iterator[dict[str, Any]]:
     """Objects labelled managed-by=undertow, kind by kind. A kind this identity may not list
     (403, e.g. a least-privilege ServiceAccount: deploy/rbac.yaml) is noted in `unlisted`
     and skipped; any other error stops the sweep."""
-    selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
     for api_version, kind in api.listable_kinds():
         try:
-            yield from api.iter(api_version, kind, label_selector=selector)
+            yield from api.iter(api_version, kind, label_selector=MANAGED_SELECTOR)
         except errors.Forbidden as exc:
             if exc.status != 403:
                 raise
@@ -210,7 +211,7 @@ def _leftovers(
     found = []
     for obj in _labelled(api, unlisted):
         meta = obj["metadata"]
-        run = (meta.get("labels") or {}).get(undo.RUN_LABEL, "")
+        run = (meta.get("labels") or {}).get(RUN_LABEL, "")
         if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
             continue  # a live run's, or owned (garbage-collected with its owner)
         created = meta.get("creationTimestamp", "")
@@ -250,14 +251,14 @@ def rollback_sweep(
                 "uid": meta["uid"],
             }
             shown = f"{obj['kind']} {meta.get('namespace') or ''}/{meta['name']}".replace(" /", " ")
-            data = {"format": undo.FORMAT, "action": "delete_created", "target": target}
+            data = {"format": FORMAT, "action": "delete_created", "target": target}
             try:
-                outcome = undo.undo(lambda: api.dynamic, data, dry_run=dry_run)
+                outcome = undo(lambda: api.dynamic, data, dry_run=dry_run)
             except Exception as exc:
                 result.failed.append((shown, str(exc)))
                 continue
             result.removed.append(
-                (shown, outcome.outcome, meta.get("labels", {}).get(undo.RUN_LABEL, ""))
+                (shown, outcome.outcome, meta.get("labels", {}).get(RUN_LABEL, ""))
             )
     finally:
         api.close()

@@ -2,8 +2,8 @@
 
 Alembic's split: `directory` knows the files on disk, `entry` holds the records,
 `executor` runs undo entries and records outcomes, `journal` writes version files for a
-live run, `client` is the journaled kube client scenarios mutate through, `undo` holds
-the undo verbs embedded in every version file, `template` renders and parses them.
+live run, `client` is the journaled kube client scenarios mutate through, `template`
+renders and parses version files (embedding the undo verbs of `undertow.undo`).
 """
 
 from undertow.rollback.client import REMOVE, Change, JournaledClient, Settlement, settling

@@ -31,10 +31,9 @@ from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.rollback import executor
 from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
-from undertow.rollback.undo import ENTRY_LABEL, RUN_LABEL, lookup, pointer_tokens
+from undertow.undo.k8s import lookup, pointer_tokens
+from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
 
-MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
-MANAGED_BY_VALUE: Final = "undertow"
 _ATTEMPTS = 5
 _RETRY_PAUSE = 0.1
 _SNAPSHOT_DROP = (
@@ -392,7 +391,7 @@ class JournaledClient:
         """Journal the undo of a change made outside the Kubernetes API, then make it.
 
         For a cloud instance stopped or a network ACL swapped: `data` is an undo record whose
-        `action` is a verb of `rollback.undo` that needs no Kubernetes object (e.g.
+        `action` is a verb of `undertow.undo.cloud` that needs no Kubernetes object (e.g.
         `start_instance`); `ref` names what it concerns (the Node an instance backs). If
         `apply` raises, the entry stays pending: whether the change happened is unknown, and
         those undo verbs are idempotent.

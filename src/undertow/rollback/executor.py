@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from undertow.kube import KubeApi
-from undertow.rollback import durable, undo
+from undertow.rollback import durable
 from undertow.rollback.entry import (
     FAILED,
     SKIPPED,
@@ -28,6 +28,7 @@ from undertow.rollback.entry import (
     RollbackReport,
     newest_first,
 )
+from undertow.undo.verbs import undo
 
 Resolve = Literal["executed", "remove"]
 
@@ -44,7 +45,7 @@ def _run_one(
     entry: JournalEntry, cluster: Callable[[], KubeApi], *, dry_run: bool, resolve: Resolve
 ) -> EntryOutcome:
     try:
-        result = undo.undo(lambda: cluster().dynamic, dict(entry.data), dry_run=dry_run)
+        result = undo(lambda: cluster().dynamic, entry.data, dry_run=dry_run)
     except Exception as exc:  # the undo raised: record it, keep the file pending
         reason = str(exc) or type(exc).__name__
         return EntryOutcome(entry, FAILED, f"{entry.description}: {reason}", entry.path)
@@ -74,8 +75,8 @@ def execute(
 ) -> RollbackReport:
     """Undo `entries` newest first; every entry gets an outcome, failures do not stop the rest.
 
-    `cluster()` is called only by undos that act on Kubernetes objects (see `undo.undo`); if
-    it raises (no cluster), those entries fail and stay pending while the others still run.
+    `cluster()` is called only by undos that act on Kubernetes objects (`undertow.undo.undo`);
+    if it raises (no cluster), those entries fail and stay pending while the others still run.
     """
     ordered = newest_first(list(entries))
     report = RollbackReport()

@@ -36,7 +36,7 @@ from undertow.rollback.naming import (
     parse_version_file,
     random_suffix,
 )
-from undertow.rollback.undo import FORMAT
+from undertow.undo.outcome import FORMAT
 
 _NAME_ATTEMPTS = 5
 
@@ -97,7 +97,7 @@ class Journal:
     def record(self, scenario_type: str, data: Mapping[str, Any]) -> JournalEntry:
         """Durably write a version file for one change, before that change is made.
 
-        `data` is the undo record (see `undertow.rollback.undo`); `format`, `run_id`,
+        `data` is the undo record (see `undertow.undo.records`); `format`, `run_id`,
         `scenario_type` and `recorded_at` are filled in here. Raises errors.JournalError if
         the file cannot be written: the caller must then not make the change.
         """
