@@ -255,14 +255,13 @@ def sweep_command(
         min_age_seconds=older_than,
     )
     typer.echo(f"journal: {_summary(result.journal.report)}")
-    for shown, outcome, run in result.removed:
-        typer.echo(f"{outcome}: {shown} (run {run or '?'})")
-    for shown, reason in result.failed:
-        typer.echo(f"failed: {shown}: {reason}", err=True)
+    for done in result.leftovers:
+        typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")
     if result.unlisted:
         shown = ", ".join(result.unlisted)
         typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
-    typer.echo(f"sweep: {len(result.removed)} leftover object(s), {len(result.failed)} failed")
+    failed = sum(not done.ok for done in result.leftovers)
+    typer.echo(f"sweep: {len(result.leftovers)} leftover object(s), {failed} not restored")
     raise typer.Exit(result.exit_code)
 
 

@@ -15,6 +15,11 @@ FAILED = "failed"
 SKIPPED = "skipped"
 
 
+def outcome_ok(outcome: str) -> bool:
+    """Nothing left to do after this outcome (a dry-run plan counts as ok)."""
+    return outcome in RESOLVED or outcome == WOULD_RESTORE
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One version file: where it is, its name's parts, and its undo data."""
@@ -66,7 +71,7 @@ class EntryOutcome:
     @property
     def ok(self) -> bool:
         """Nothing left to do for this entry (a dry-run plan counts as ok)."""
-        return self.resolved or self.outcome == WOULD_RESTORE
+        return outcome_ok(self.outcome)
 
 
 @dataclass
