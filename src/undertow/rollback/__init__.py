@@ -6,10 +6,11 @@ live run, `client` is the journaled kube client scenarios mutate through, `templ
 renders and parses version files (embedding the undo verbs of `undertow.undo`).
 """
 
-from undertow.rollback.client import REMOVE, Change, JournaledClient, Settlement, settling
+from undertow.rollback.client import Change, JournaledClient, Settlement, settling
 from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport
 from undertow.rollback.executor import InterruptGate, execute
 from undertow.rollback.journal import Journal
+from undertow.rollback.patches import REMOVE
 
 __all__ = [
     "REMOVE",

@@ -11,8 +11,9 @@ Every mutating call first writes its version file (durably), then makes the chan
     external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
-rollback. If the journal cannot be written, nothing is sent to the cluster. If a mutation
-fails in a way that leaves it unknown whether the server applied it, its undo stays pending.
+rollback (`revert_or_fail` when the scenario must stop if that clean-up is incomplete). If
+the journal cannot be written, nothing is sent to the cluster. If a mutation fails in a way
+that leaves it unknown whether the server applied it, its undo stays pending.
 """
 
 from __future__ import annotations
@@ -24,38 +25,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from undertow import errors
 from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.rollback import executor
 from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
-from undertow.undo.k8s import lookup, pointer_tokens
+from undertow.rollback.patches import REMOVE, plan_fields, pointer, snapshot
 from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
 
 _ATTEMPTS = 5
 _RETRY_PAUSE = 0.1
-_SNAPSHOT_DROP = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "generation",
-    "managedFields",
-    "selfLink",
-)
-
-
-class _Remove:
-    """Sentinel: `patch_fields(ref, {path: REMOVE})` deletes the field."""
-
-    def __repr__(self) -> str:
-        return "REMOVE"
-
-
-REMOVE: Final = _Remove()
 
 
 @dataclass(frozen=True)
@@ -66,11 +47,6 @@ class Change:
     entry: JournalEntry | None
 
 
-def pointer(*tokens: str) -> str:
-    """An RFC 6901 JSON pointer from raw tokens, e.g. pointer("metadata", "labels", "a/b")."""
-    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
-
-
 def _target(ref: ObjectRef) -> dict[str, Any]:
     return dict(ref.as_dict())
 
@@ -78,33 +54,6 @@ def _target(ref: ObjectRef) -> dict[str, Any]:
 def _definitely_not_applied(exc: errors.KubeError) -> bool:
     """4xx answers (and an exhausted 429) mean the server rejected the change."""
     return not isinstance(exc, errors.ServerError) or exc.status == 429
-
-
-def _snapshot(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The object as it could be created again (server-owned fields dropped)."""
-    snap = copy.deepcopy(dict(obj))
-    snap.pop("status", None)
-    meta = snap.get("metadata") or {}
-    for key in _SNAPSHOT_DROP:
-        meta.pop(key, None)
-    return snap
-
-
-def _forward_ops(obj: Mapping[str, Any], path: str, value: Any) -> list[dict[str, Any]]:
-    """JSON-patch ops that set `path` to `value` (or remove it), creating missing parents."""
-    present, _ = lookup(obj, path)
-    if value is REMOVE:
-        return [{"op": "remove", "path": path}]
-    if present:
-        return [{"op": "replace", "path": path, "value": value}]
-    tokens = pointer_tokens(path)
-    for depth in range(1, len(tokens)):
-        if not lookup(obj, pointer(*tokens[:depth]))[0]:
-            nested: Any = value
-            for token in reversed(tokens[depth:]):
-                nested = {token: nested}
-            return [{"op": "add", "path": pointer(*tokens[:depth]), "value": nested}]
-    return [{"op": "add", "path": path, "value": value}]
 
 
 class JournaledClient:
@@ -280,7 +229,7 @@ class JournaledClient:
                 "description": f"{verb} {exact}",
                 "target": _target(exact),
                 "restore": restore,
-                "snapshot": _snapshot(current),
+                "snapshot": snapshot(current),
             }
         )
         try:
@@ -299,7 +248,7 @@ class JournaledClient:
         """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
         for attempt in range(_ATTEMPTS):
             current, exact = self._read_exact(ref)
-            fields, ops = self._plan_fields(current, changes)
+            fields, ops = plan_fields(current, changes)
             if not fields:
                 return Change(exact, None)
             paths = ", ".join(f["path"] for f in fields)
@@ -313,33 +262,6 @@ class JournaledClient:
             if change is not None:
                 return change
         raise errors.Conflict(f"{ref} kept changing while undertow tried to patch it")
-
-    @staticmethod
-    def _plan_fields(
-        current: Mapping[str, Any], changes: Mapping[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The fields that change (with their originals) and a patch that applies only if
-        every existing field still holds the value just read (`test` ops)."""
-        ops: list[dict[str, Any]] = []
-        fields: list[dict[str, Any]] = []
-        for path, value in changes.items():
-            present, original = lookup(current, path)
-            wanted = (value is not REMOVE, None if value is REMOVE else value)
-            if (present, original if present else None) == wanted:
-                continue
-            fields.append(
-                {
-                    "path": path,
-                    "original_present": present,
-                    "original": copy.deepcopy(original) if present else None,
-                    "set_present": wanted[0],
-                    "set": copy.deepcopy(wanted[1]),
-                }
-            )
-            if present:
-                ops.append({"op": "test", "path": path, "value": original})
-            ops.extend(_forward_ops(current, path, value))
-        return fields, ops
 
     def set_label(self, ref: ObjectRef, key: str, value: str | None) -> Change:
         """Set (or, with None, remove) one label."""
@@ -431,6 +353,17 @@ class JournaledClient:
         entries = [c.entry for c in chosen if c.entry is not None]
         report = executor.execute(entries, lambda: self.api, resolve="remove", **options)
         self._forget(report)
+        return report
+
+    def revert_or_fail(
+        self, what: Change | ObjectRef | Mapping[str, Any], *, failure: str
+    ) -> RollbackReport:
+        """`revert(what)`, then raise errors.UndoFailed (`failure: why`) if anything is still
+        pending: for a clean-up the scenario cannot go on (or succeed) without. What stays
+        pending is settled, like every other entry, when the scenario ends."""
+        report = self.revert(what)
+        if not report.complete:
+            raise errors.UndoFailed(f"{failure}: {report.why_incomplete()}")
         return report
 
     def settle(

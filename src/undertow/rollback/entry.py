@@ -90,6 +90,10 @@ class RollbackReport:
     def not_restored(self) -> list[EntryOutcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    def why_incomplete(self) -> str:
+        """`outcome: detail` of every entry not restored, for a message."""
+        return "; ".join(f"{o.outcome}: {o.detail}" for o in self.not_restored)
+
     @property
     def exit_code(self) -> int:
         """0 if complete, 3 (DESIGN §5: rollback incomplete) otherwise."""

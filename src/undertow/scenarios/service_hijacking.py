@@ -260,7 +260,7 @@ class ServiceHijackingPlugin:
             "hijack.ended", f"Service {where} selector restored after {held:.1f}s", seconds=held
         )
         if not report.complete:
-            failed = "; ".join(o.detail for o in report.not_restored)
+            failed = report.why_incomplete()
             return ScenarioResult(False, f"clean-up incomplete: {failed}", [where], metrics)
         if cancelled:
             return ScenarioResult(False, f"cancelled after {held:.1f}s", [where], metrics)

@@ -70,14 +70,12 @@ class EntryRun:
         return self.ctx.clock.sleep(self.s.duration, self.ctx.cancel)
 
     def release(self, change: Change, what: str) -> None:
-        report = self.ctx.kube.revert(change)
-        with self._lock:
-            if change in self.held:
-                self.held.remove(change)
-        if not report.complete:
-            raise ScenarioError(
-                f"could not undo {what}: " + "; ".join(o.detail for o in report.not_restored)
-            )
+        try:
+            self.ctx.kube.revert_or_fail(change, failure=f"could not undo {what}")
+        finally:
+            with self._lock:
+                if change in self.held:
+                    self.held.remove(change)
 
     # --- the run ----------------------------------------------------------------------
 
