@@ -211,7 +211,6 @@ def _merge(
     )
     return Settings(
         source=doc.path,
-        format=fmt,
         scenarios=tuple(values.scenarios.refs),
         rollback=RollbackSettings(
             versions_directory=versions,

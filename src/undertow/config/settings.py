@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.errors import ConfigIssue
@@ -47,7 +46,6 @@ class Settings:
     """Everything a run needs, validated, with overrides applied."""
 
     source: Path
-    format: Literal["krkn", "undertow"]
     scenarios: tuple[ScenarioFileRef, ...]
     rollback: RollbackSettings
     tunings: TuningSettings

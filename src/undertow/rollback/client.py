@@ -34,6 +34,16 @@ from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
 from undertow.rollback.patches import REMOVE, plan_fields, pointer, snapshot
 from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
+from undertow.undo.records import (
+    CloudRecord,
+    DeleteCreated,
+    RecreateDeleted,
+    RemoveTaint,
+    RestoreFields,
+    Taint,
+    Target,
+    UndoRecord,
+)
 
 _ATTEMPTS = 5
 _RETRY_PAUSE = 0.1
@@ -47,8 +57,14 @@ class Change:
     entry: JournalEntry | None
 
 
-def _target(ref: ObjectRef) -> dict[str, Any]:
-    return dict(ref.as_dict())
+def _target(ref: ObjectRef) -> Target:
+    return {
+        "api_version": ref.api_version,
+        "kind": ref.kind,
+        "name": ref.name,
+        "namespace": ref.namespace,
+        "uid": ref.uid,
+    }
 
 
 def _definitely_not_applied(exc: errors.KubeError) -> bool:
@@ -86,7 +102,7 @@ class JournaledClient:
             self._pending.append(change)
         return change
 
-    def _record(self, data: dict[str, Any]) -> JournalEntry:
+    def _record(self, data: UndoRecord) -> JournalEntry:
         return self.journal.record(self.scenario_type, data)
 
     def _read_exact(
@@ -113,7 +129,11 @@ class JournaledClient:
         return current, ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
 
     def _patch_journaled(
-        self, exact: ObjectRef, data: dict[str, Any], ops: list[dict[str, Any]], attempt: int
+        self,
+        exact: ObjectRef,
+        data: RestoreFields | RemoveTaint,
+        ops: list[dict[str, Any]],
+        attempt: int,
     ) -> Change | None:
         """Journal `data`, then apply the (`test`-guarded) JSON patch. None when the object
         changed since it was read (409/422: nothing applied, entry dropped): read and retry."""
@@ -156,14 +176,13 @@ class JournaledClient:
             meta.pop("namespace", None)
         ref = ObjectRef(api_version, kind, str(meta.get("name") or ""), meta.get("namespace"))
         shown = ref.name or f"{meta.get('generateName', '')}*"
-        entry = self._record(
-            {
-                "action": "delete_created",
-                "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
-                "target": _target(ref),
-                "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
-            }
-        )
+        record: DeleteCreated = {
+            "action": "delete_created",
+            "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
+            "target": _target(ref),
+            "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
+        }
+        entry = self._record(record)
         try:
             created = mutate.create(self.api, body)
         except errors.KubeError as exc:
@@ -223,15 +242,14 @@ class JournaledClient:
         """Journal the snapshot of exactly `ref` (as `known`, else read now), then `remove`
         it (delete or evict)."""
         current, exact = self._read_exact(ref, known)
-        entry = self._record(
-            {
-                "action": "recreate_deleted",
-                "description": f"{verb} {exact}",
-                "target": _target(exact),
-                "restore": restore,
-                "snapshot": snapshot(current),
-            }
-        )
+        record: RecreateDeleted = {
+            "action": "recreate_deleted",
+            "description": f"{verb} {exact}",
+            "target": _target(exact),
+            "restore": restore,
+            "snapshot": snapshot(current),
+        }
+        entry = self._record(record)
         try:
             remove(exact)
         except errors.NotFound:
@@ -252,7 +270,7 @@ class JournaledClient:
             if not fields:
                 return Change(exact, None)
             paths = ", ".join(f["path"] for f in fields)
-            data = {
+            data: RestoreFields = {
                 "action": "restore_fields",
                 "description": f"restore {paths} of {exact}",
                 "target": _target(exact),
@@ -277,7 +295,9 @@ class JournaledClient:
 
     def add_taint(self, node: str, key: str, value: str | None, effect: str) -> Change:
         """Add one taint to a node; its undo removes exactly that taint."""
-        taint = {"key": key, "effect": effect, **({"value": value} if value else {})}
+        taint: Taint = {"key": key, "effect": effect}
+        if value:
+            taint["value"] = value
         ref = ObjectRef.node(node)
         for attempt in range(_ATTEMPTS):
             current, exact = self._read_exact(ref)
@@ -296,7 +316,7 @@ class JournaledClient:
                 else [{"op": "add", "path": "/spec/taints", "value": [taint]}]
             )
             shown = f"{key}={value or ''}:{effect}"
-            data = {
+            data: RemoveTaint = {
                 "action": "remove_taint",
                 "description": f"remove taint {shown} from Node {node}",
                 "target": _target(exact),
@@ -307,9 +327,7 @@ class JournaledClient:
                 return change
         raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
 
-    def external(
-        self, ref: ObjectRef, data: Mapping[str, Any], apply: Callable[[], None]
-    ) -> Change:
+    def external(self, ref: ObjectRef, data: CloudRecord, apply: Callable[[], None]) -> Change:
         """Journal the undo of a change made outside the Kubernetes API, then make it.
 
         For a cloud instance stopped or a network ACL swapped: `data` is an undo record whose
@@ -318,7 +336,9 @@ class JournaledClient:
         `apply` raises, the entry stays pending: whether the change happened is unknown, and
         those undo verbs are idempotent.
         """
-        entry = self._record({**data, "target": _target(ref)})
+        record = copy.copy(data)
+        record["target"] = _target(ref)
+        entry = self._record(record)
         change = self._keep(Change(ref, entry))
         apply()
         return change

@@ -37,6 +37,7 @@ from undertow.rollback.naming import (
     random_suffix,
 )
 from undertow.undo.outcome import FORMAT
+from undertow.undo.records import UndoRecord
 
 _NAME_ATTEMPTS = 5
 
@@ -94,7 +95,7 @@ class Journal:
             self._last_ns = max(self._clock_ns(), self._last_ns + 1)
             return self._last_ns
 
-    def record(self, scenario_type: str, data: Mapping[str, Any]) -> JournalEntry:
+    def record(self, scenario_type: str, data: UndoRecord) -> JournalEntry:
         """Durably write a version file for one change, before that change is made.
 
         `data` is the undo record (see `undertow.undo.records`); `format`, `run_id`,

@@ -146,10 +146,6 @@ class ClusterBackend:
         return self._journal.run_id
 
     @property
-    def journal(self) -> Journal:
-        return self._journal
-
-    @property
     def helper_pods(self) -> HelperPods:
         return self._helper_pods
 

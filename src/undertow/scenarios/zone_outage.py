@@ -17,9 +17,9 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import OptionalText, Seconds, SpecModel
-from undertow.scenarios.common.node_chaos import NodeChaos
 from undertow.scenarios.common.selectors import validate_value
 from undertow.scenarios.common.status import Obj, name_of
+from undertow.scenarios.providers.node_chaos import NodeChaos
 
 if TYPE_CHECKING:
     from undertow.kube import KubeApi

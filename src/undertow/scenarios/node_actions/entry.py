@@ -12,10 +12,10 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import RunContext, ScenarioResult
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.drain import drain
-from undertow.scenarios.common.node_chaos import NodeChaos
 from undertow.scenarios.common.nodes import NodeGoal, select_nodes
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
+from undertow.scenarios.providers.node_chaos import NodeChaos
 
 
 def provider_options(scenario: NodeScenario, ctx: RunContext) -> dict[str, Any]:
