@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -75,12 +74,18 @@ def run(
     Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
     130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback.
     """
-    from undertow.cli.output import console, print_ignored, print_skipped, summary_table
+    from undertow.cli.output import (
+        console,
+        print_ignored,
+        print_skipped,
+        setup_logging,
+        summary_table,
+    )
     from undertow.commands import run as commands
     from undertow.commands.validate import validate
     from undertow.config import Overrides
 
-    log = _logging(verbose)
+    log = setup_logging(verbose)
     overrides = Overrides(
         kubeconfig=to_path(kubeconfig),
         context=context,
@@ -131,20 +136,3 @@ def _ask(question: str) -> bool:
     if not sys.stdin.isatty():
         return False
     return typer.confirm(question, default=False)
-
-
-def _logging(verbose: bool) -> logging.Logger:
-    from rich.logging import RichHandler
-
-    from undertow.cli.output import console
-
-    handler = RichHandler(console=console(stderr=True), show_path=False, markup=False)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        handlers=[handler],
-        format="%(message)s",
-        force=True,
-    )
-    for noisy in ("kubernetes", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    return logging.getLogger("undertow")

@@ -2,47 +2,26 @@
 
 `rollback_list` needs no cluster. `rollback_execute` connects only when an undo needs the
 cluster (starting a cloud instance or restoring network ACLs does not). Runs that are still
-alive are never touched: their own process rolls them back.
+alive are never touched: their own process rolls them back. The versions dir and the
+connection come resolved from the config layer (`undertow.config.load_connection`, the
+same order as `run`), the cluster through `undertow.commands.connection.connector`.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from undertow import errors
-from undertow.config.settings import default_versions_directory
 from undertow.kube import KubeApi
 from undertow.rollback import directory, executor
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
-
-ENV_VERSIONS_DIR = "UNDERTOW_ROLLBACK_DIR"
-
-
-def resolve_versions_dir(
-    explicit: Path | None,
-    *,
-    config_file: Path | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Path:
-    """--versions-dir, then $UNDERTOW_ROLLBACK_DIR, then the config file, then the default."""
-    env = os.environ if env is None else env
-    if explicit is not None:
-        return explicit.expanduser()
-    if env.get(ENV_VERSIONS_DIR):
-        return Path(env[ENV_VERSIONS_DIR]).expanduser()
-    if config_file is not None:
-        from undertow.config import load_settings
-
-        return load_settings(config_file, env=env).rollback.versions_directory
-    return default_versions_directory(env)
 
 
 def rollback_list(

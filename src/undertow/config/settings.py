@@ -42,6 +42,17 @@ class TuningSettings:
 
 
 @dataclass(frozen=True)
+class Connection:
+    """Where a command finds the journal and the cluster: the part of the settings the
+    `rollback` commands need (they run without a config file too)."""
+
+    versions_directory: Path
+    kubeconfig: KubeconfigSetting | None = None
+    """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
+    context: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs, validated, with overrides applied."""
 
@@ -56,6 +67,10 @@ class Settings:
     report_directory: Path | None = None
     ignored: tuple[str, ...] = ()
     images: Mapping[str, str] = field(default_factory=dict)  # undertow.config.helper_pods
+
+    @property
+    def connection(self) -> Connection:
+        return Connection(self.rollback.versions_directory, self.kubeconfig, self.context)
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:

@@ -9,6 +9,7 @@ runs); `kubernetes` is imported lazily, so that commands that never touch a clus
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from undertow import errors
@@ -28,21 +29,21 @@ def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
     from kubernetes import config
 
     try:
-        return api_client(choice.path, context, pool_size=POOL_SIZE)
+        return api_client(choice.described or None, context, pool_size=POOL_SIZE)
     except config.ConfigException as exc:
-        where = choice.path or "the in-cluster service account"
+        where = choice.described or "the in-cluster service account"
         raise errors.ClusterUnreachable(
             f"cannot load cluster credentials from {where}: {exc}", hint=choice.hint
         ) from exc
 
 
 def connect(
-    kubeconfig: str | KubeconfigChoice | None = None,
+    kubeconfig: Path | KubeconfigChoice | None = None,
     context: str | None = None,
     *,
     retry: RetryPolicy | None = None,
 ) -> KubeApi:
-    """Open the cluster. A str is a kubeconfig file given directly; None discovers one.
+    """Open the cluster. A Path is a kubeconfig file given directly; None discovers one.
 
     Raises ConfigError (exit 2) if the kubeconfig does not exist, and
     errors.ClusterUnreachable if the cluster cannot be reached with it.
