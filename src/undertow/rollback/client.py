@@ -72,6 +72,11 @@ def _definitely_not_applied(exc: errors.KubeError) -> bool:
     return not isinstance(exc, errors.ServerError) or exc.status == 429
 
 
+_Planned = tuple[RestoreFields | RemoveTaint, list[dict[str, Any]]]
+"""A planned patch: the undo record to journal first, then the JSON-patch ops."""
+_Plan = Callable[[dict[str, Any], ObjectRef], _Planned | None]
+
+
 class JournaledClient:
     """Mutations for one scenario of one run, each journaled before it is made."""
 
@@ -262,13 +267,26 @@ class JournaledClient:
 
     # --- patch ------------------------------------------------------------------------------
 
-    def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
-        """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
+    def _patch_until_settled(self, ref: ObjectRef, plan: _Plan, what: str) -> Change:
+        """Read the object, `plan` the change (None: nothing to do), journal it and apply its
+        `test`-guarded patch; while the object changes under it (409/422), read and plan again."""
         for attempt in range(_ATTEMPTS):
             current, exact = self._read_exact(ref)
+            planned = plan(current, exact)
+            if planned is None:
+                return Change(exact, None)
+            change = self._patch_journaled(exact, *planned, attempt)
+            if change is not None:
+                return change
+        raise errors.Conflict(f"{ref} kept changing while undertow tried to {what}")
+
+    def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
+        """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
+
+        def plan(current: dict[str, Any], exact: ObjectRef) -> _Planned | None:
             fields, ops = plan_fields(current, changes)
             if not fields:
-                return Change(exact, None)
+                return None
             paths = ", ".join(f["path"] for f in fields)
             data: RestoreFields = {
                 "action": "restore_fields",
@@ -276,10 +294,9 @@ class JournaledClient:
                 "target": _target(exact),
                 "fields": fields,
             }
-            change = self._patch_journaled(exact, data, ops, attempt)
-            if change is not None:
-                return change
-        raise errors.Conflict(f"{ref} kept changing while undertow tried to patch it")
+            return data, ops
+
+        return self._patch_until_settled(ref, plan, "patch it")
 
     def set_label(self, ref: ObjectRef, key: str, value: str | None) -> Change:
         """Set (or, with None, remove) one label."""
@@ -298,14 +315,13 @@ class JournaledClient:
         taint: Taint = {"key": key, "effect": effect}
         if value:
             taint["value"] = value
-        ref = ObjectRef.node(node)
-        for attempt in range(_ATTEMPTS):
-            current, exact = self._read_exact(ref)
+
+        def plan(current: dict[str, Any], exact: ObjectRef) -> _Planned | None:
             taints = (current.get("spec") or {}).get("taints")
             same = [t for t in taints or [] if (t.get("key"), t.get("effect")) == (key, effect)]
             if same:
                 if same[0].get("value") == taint.get("value"):
-                    return Change(exact, None)  # already there, not ours to remove
+                    return None  # already there, not ours to remove
                 raise errors.Conflict(f"node {node} already has taint {key}:{effect}")
             ops: list[dict[str, Any]] = (
                 [
@@ -315,17 +331,15 @@ class JournaledClient:
                 if taints is not None
                 else [{"op": "add", "path": "/spec/taints", "value": [taint]}]
             )
-            shown = f"{key}={value or ''}:{effect}"
             data: RemoveTaint = {
                 "action": "remove_taint",
-                "description": f"remove taint {shown} from Node {node}",
+                "description": f"remove taint {key}={value or ''}:{effect} from Node {node}",
                 "target": _target(exact),
                 "taint": taint,
             }
-            change = self._patch_journaled(exact, data, ops, attempt)
-            if change is not None:
-                return change
-        raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
+            return data, ops
+
+        return self._patch_until_settled(ObjectRef.node(node), plan, "taint it")
 
     def external(self, ref: ObjectRef, data: CloudRecord, apply: Callable[[], None]) -> Change:
         """Journal the undo of a change made outside the Kubernetes API, then make it.
