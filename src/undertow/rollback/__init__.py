@@ -2,8 +2,9 @@
 
 Alembic's split: `directory` knows the files on disk, `entry` holds the records,
 `executor` runs undo entries and records outcomes, `journal` writes version files for a
-live run, `client` is the journaled kube client scenarios mutate through, `template`
-renders and parses version files (embedding the undo verbs of `undertow.undo`).
+live run, `client` is the journaled kube client scenarios mutate through (`patches` plans
+its JSON patches), `template` renders and parses version files (embedding the undo verbs
+of `undertow.undo`), `sweep` finds the labelled leftovers no journal here will undo.
 """
 
 from undertow.rollback.client import Change, JournaledClient, Settlement, settling

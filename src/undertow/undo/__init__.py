@@ -10,7 +10,7 @@ nothing else: no alias, no other form) and those packages (lazily, inside functi
 never use `from __future__` (legal only at the top of a file), and no two of them define
 the same top-level name.
 
-    labels     undertow's labels (managed-by, run id, entry)
+    labels     undertow's labels (managed-by, run id, entry, hijacker)
     outcome    FORMAT, the outcome words, Result, UndoError
     records    the undo records (TypedDicts), one per action
     k8s_api    building the Kubernetes client, classifying its errors, retry with backoff
