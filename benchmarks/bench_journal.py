@@ -131,7 +131,7 @@ def bench_execute(work: Path, entries: int, kubeconfig: str) -> dict[str, Any]:
     from undertow.rollback import JournaledClient
     from undertow.rollback.journal import Journal
 
-    api = connect(kubeconfig)
+    api = connect(Path(kubeconfig))
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     api_ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
     from undertow.kube import mutate

@@ -113,7 +113,7 @@ def deploy(kubeconfig: str, pods: int) -> float:
                 apps.patch_namespaced_deployment(manifest["metadata"]["name"], NAMESPACE, manifest)
     finally:
         raw.close()
-    api = connect(kubeconfig)
+    api = connect(Path(kubeconfig))
     try:
         return wait_running(api, pods, timeout=1800)
     finally:
@@ -203,7 +203,7 @@ def bench(kubeconfig: str, pods: int, kill: int, execution: str) -> dict[str, An
         report, peak, wall = run_undertow(kubeconfig, work, config)
     [scenario] = report["scenarios"]
     metrics = scenario["metrics"]
-    api = connect(kubeconfig)
+    api = connect(Path(kubeconfig))
     try:
         running_after = running_pods(api)
         nodes = len(api.list_nodes())

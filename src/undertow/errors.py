@@ -11,8 +11,7 @@
     ├── JournalError                   the rollback journal cannot be written or read (fail closed)
     │   └── TamperedVersionFile        a version file failed the ownership/mode/content checks
     ├── ScenarioError                  a scenario could not run as specified
-    ├── UndoFailed                     one or more undo steps could not restore the cluster (exit 3)
-    ├── HealthCheckFailed              a recovery or SLO check failed (exit 1)
+    ├── UndoFailed                     a clean-up a scenario needs could not restore everything
     └── LocalClusterError              the local control plane cannot be built, started or stopped
 
 Errors carry a message meant for a human; the CLI prints it without a traceback.
@@ -104,10 +103,6 @@ class ScenarioError(UndertowError):
 
 class UndoFailed(UndertowError):
     exit_code = 3
-
-
-class HealthCheckFailed(UndertowError):
-    pass
 
 
 class LocalClusterError(UndertowError):

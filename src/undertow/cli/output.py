@@ -1,8 +1,9 @@
 """Terminal output shared by the commands: consoles, the ignored and skipped lists, the
-summary table."""
+summary table, the log."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,3 +93,19 @@ def summary_table(outcome: RunOutcome) -> object:
             run.error or run.summary,
         )
     return table
+
+
+def setup_logging(verbose: bool) -> logging.Logger:
+    """undertow's log on stderr (debug with --verbose); the client libraries' only on errors."""
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=console(stderr=True), show_path=False, markup=False)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        handlers=[handler],
+        format="%(message)s",
+        force=True,
+    )
+    for noisy in ("kubernetes", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    return logging.getLogger("undertow")

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
+    from undertow.config import Connection
     from undertow.kube import KubeApi
     from undertow.rollback.directory import RunInfo
     from undertow.rollback.entry import EntryOutcome, RollbackReport
@@ -30,8 +33,10 @@ VersionsDir = Annotated[
     Path | None,
     typer.Option(
         "--versions-dir",
-        envvar="UNDERTOW_ROLLBACK_DIR",
-        help="Versions directory [default: config's, else $XDG_STATE_HOME/undertow/rollback].",
+        help=(
+            "Versions directory [default: $UNDERTOW_ROLLBACK_DIR, the config's, else "
+            "$XDG_STATE_HOME/undertow/rollback]."
+        ),
     ),
 ]
 ConfigFile = Annotated[
@@ -43,30 +48,37 @@ Scenario = Annotated[
     str | None,
     typer.Option("--scenario", "-s", help="Only this scenario type."),
 ]
-Kubeconfig = Annotated[str | None, typer.Option("--kubeconfig", help="Kubeconfig file.")]
+Kubeconfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="Kubeconfig file (default: as for `run`: UNDERTOW_KUBECONFIG, the config's, ...).",
+    ),
+]
 Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
 
 
-def _versions_dir(explicit: Path | None, config: Path | None) -> Path:
-    from undertow.commands.rollback import resolve_versions_dir
+def _settings(
+    config: Path | None,
+    versions_dir: Path | None,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+) -> Connection:
+    """The flags over the environment over the config file, resolved as for `run`."""
+    from undertow.cli.options import to_path
+    from undertow.config import Overrides, load_connection
 
-    return resolve_versions_dir(explicit, config_file=config)
+    overrides = Overrides(
+        kubeconfig=to_path(kubeconfig), context=context, versions_directory=to_path(versions_dir)
+    )
+    return load_connection(config, overrides=overrides)
 
 
-def _connector(kubeconfig: str | None, context: str | None, config: Path | None) -> KubeApi:
-    from undertow.kube import connect
+def _connector(settings: Connection) -> Callable[[], KubeApi]:
+    from undertow.cli.output import setup_logging
+    from undertow.commands.connection import connector
 
-    if kubeconfig is None and config is not None:
-        import os
-
-        from undertow.config import choose_kubeconfig, load_settings
-
-        settings = load_settings(config)
-        choice = choose_kubeconfig(settings.kubeconfig, os.environ)
-        if choice.notice:
-            typer.echo(f"notice: {choice.notice}", err=True)
-        return connect(choice, context or settings.context)
-    return connect(kubeconfig, context)
+    return connector(settings, log=setup_logging(verbose=False))
 
 
 def _age(seconds: float) -> str:
@@ -126,7 +138,7 @@ def list_command(
     """
     from undertow.commands.rollback import rollback_list, runs_as_json
 
-    where = _versions_dir(versions_dir, config)
+    where = _settings(config, versions_dir).versions_directory
     runs = rollback_list(where, run_id=run, scenario_type=scenario, include_executed=all_)
     if as_json:
         typer.echo(json.dumps(runs_as_json(runs), indent=2))
@@ -191,7 +203,8 @@ def execute_command(
     """
     from undertow.commands.rollback import rollback_execute, rollback_list
 
-    where = _versions_dir(versions_dir, config)
+    settings = _settings(config, versions_dir, kubeconfig, context)
+    where = settings.versions_directory
     if not (yes or dry_run or file) and sys.stdin.isatty():
         runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
         count = sum(len(r.pending) for r in runs)
@@ -201,7 +214,7 @@ def execute_command(
     try:
         result = rollback_execute(
             where,
-            lambda: _connector(kubeconfig, context, config),
+            _connector(settings),
             run_id=run,
             scenario_type=scenario,
             file=file,
@@ -247,22 +260,21 @@ def sweep_command(
     """
     from undertow.commands.rollback import rollback_sweep
 
-    where = _versions_dir(versions_dir, config)
+    settings = _settings(config, versions_dir, kubeconfig, context)
     result = rollback_sweep(
-        where,
-        lambda: _connector(kubeconfig, context, config),
+        settings.versions_directory,
+        _connector(settings),
         dry_run=dry_run,
         min_age_seconds=older_than,
     )
     typer.echo(f"journal: {_summary(result.journal.report)}")
-    for shown, outcome, run in result.removed:
-        typer.echo(f"{outcome}: {shown} (run {run or '?'})")
-    for shown, reason in result.failed:
-        typer.echo(f"failed: {shown}: {reason}", err=True)
+    for done in result.leftovers:
+        typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")
     if result.unlisted:
         shown = ", ".join(result.unlisted)
         typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
-    typer.echo(f"sweep: {len(result.removed)} leftover object(s), {len(result.failed)} failed")
+    failed = sum(not done.ok for done in result.leftovers)
+    typer.echo(f"sweep: {len(result.leftovers)} leftover object(s), {failed} not restored")
     raise typer.Exit(result.exit_code)
 
 

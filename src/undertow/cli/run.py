@@ -141,7 +141,9 @@ def run(
         version=junit_testcase_version,
         run_id=run_uuid,
     )
-    log = _logging(verbose)
+    from undertow.cli.output import setup_logging
+
+    log = setup_logging(verbose)
     with krkn_outputs(to_path(output), junit) as verdict:
         verdict.code = _run(
             config,
@@ -226,20 +228,3 @@ def _ask(question: str) -> bool:
     if not sys.stdin.isatty():
         return False
     return typer.confirm(question, default=False)
-
-
-def _logging(verbose: bool) -> logging.Logger:
-    from rich.logging import RichHandler
-
-    from undertow.cli.output import console
-
-    handler = RichHandler(console=console(stderr=True), show_path=False, markup=False)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        handlers=[handler],
-        format="%(message)s",
-        force=True,
-    )
-    for noisy in ("kubernetes", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    return logging.getLogger("undertow")

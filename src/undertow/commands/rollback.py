@@ -2,48 +2,26 @@
 
 `rollback_list` needs no cluster. `rollback_execute` connects only when an undo needs the
 cluster (starting a cloud instance or restoring network ACLs does not). Runs that are still
-alive are never touched: their own process rolls them back.
+alive are never touched: their own process rolls them back. The versions dir and the
+connection come resolved from the config layer (`undertow.config.load_connection`, the
+same order as `run`), the cluster through `undertow.commands.connection.connector`.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from undertow import errors
-from undertow.config.settings import default_versions_directory
 from undertow.kube import KubeApi
-from undertow.rollback import directory, executor, undo
-from undertow.rollback.client import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from undertow.rollback import directory, executor
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
-
-ENV_VERSIONS_DIR = "UNDERTOW_ROLLBACK_DIR"
-
-
-def resolve_versions_dir(
-    explicit: Path | None,
-    *,
-    config_file: Path | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Path:
-    """--versions-dir, then $UNDERTOW_ROLLBACK_DIR, then the config file, then the default."""
-    env = os.environ if env is None else env
-    if explicit is not None:
-        return explicit.expanduser()
-    if env.get(ENV_VERSIONS_DIR):
-        return Path(env[ENV_VERSIONS_DIR]).expanduser()
-    if config_file is not None:
-        from undertow.config import load_settings
-
-        return load_settings(config_file, env=env).rollback.versions_directory
-    return default_versions_directory(env)
+from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 
 
 def rollback_list(
@@ -173,51 +151,15 @@ class SweepResult:
     """Stale journal entries executed, then leftover labelled objects removed."""
 
     journal: ExecuteResult
-    removed: list[tuple[str, str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    kept_live: int = 0
+    leftovers: list[LeftoverOutcome] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
     """Kinds this identity may not list (HTTP 403): their leftovers, if any, were not seen."""
 
     @property
     def exit_code(self) -> int:
-        return 3 if self.failed or self.journal.exit_code else 0
-
-
-def _labelled(api: KubeApi, unlisted: list[str]) -> Iterator[dict[str, Any]]:
-    """Objects labelled managed-by=undertow, kind by kind. A kind this identity may not list
-    (403, e.g. a least-privilege ServiceAccount: deploy/rbac.yaml) is noted in `unlisted`
-    and skipped; any other error stops the sweep."""
-    selector = f"{MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
-    for api_version, kind in api.listable_kinds():
-        try:
-            yield from api.iter(api_version, kind, label_selector=selector)
-        except errors.Forbidden as exc:
-            if exc.status != 403:
-                raise
-            unlisted.append(f"{kind}.{api_version}")
-
-
-def _leftovers(
-    api: KubeApi,
-    live: set[str],
-    dead: set[str],
-    min_age: float,
-    now: float,
-    *,
-    unlisted: list[str],
-) -> list[dict[str, Any]]:
-    found = []
-    for obj in _labelled(api, unlisted):
-        meta = obj["metadata"]
-        run = (meta.get("labels") or {}).get(undo.RUN_LABEL, "")
-        if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
-            continue  # a live run's, or owned (garbage-collected with its owner)
-        created = meta.get("creationTimestamp", "")
-        age = now - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
-        if run in dead or age >= min_age:
-            found.append(obj)
-    return found
+        """0 when the journal and every leftover were restored; 3 otherwise (DESIGN §5)."""
+        complete = all(o.ok for o in self.leftovers)
+        return 3 if not complete or self.journal.exit_code else 0
 
 
 def rollback_sweep(
@@ -233,32 +175,18 @@ def rollback_sweep(
     `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
     journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
     runs = directory.list_runs(versions_dir, include_executed=True)
-    live = {r.run_id for r in runs if r.live}
-    dead = {r.run_id for r in runs if not r.live}
     result = SweepResult(journal)
     api = connect()
     try:
-        for obj in _leftovers(
-            api, live, dead, min_age_seconds, time.time(), unlisted=result.unlisted
-        ):
-            meta = obj["metadata"]
-            target = {
-                "api_version": obj["apiVersion"],
-                "kind": obj["kind"],
-                "name": meta["name"],
-                "namespace": meta.get("namespace"),
-                "uid": meta["uid"],
-            }
-            shown = f"{obj['kind']} {meta.get('namespace') or ''}/{meta['name']}".replace(" /", " ")
-            data = {"format": undo.FORMAT, "action": "delete_created", "target": target}
-            try:
-                outcome = undo.undo(lambda: api.dynamic, data, dry_run=dry_run)
-            except Exception as exc:
-                result.failed.append((shown, str(exc)))
-                continue
-            result.removed.append(
-                (shown, outcome.outcome, meta.get("labels", {}).get(undo.RUN_LABEL, ""))
-            )
+        found = find_leftovers(
+            api,
+            live={r.run_id for r in runs if r.live},
+            dead={r.run_id for r in runs if not r.live},
+            min_age=min_age_seconds,
+            now=time.time(),
+            unlisted=result.unlisted,
+        )
+        result.leftovers = remove_leftovers(found, lambda: api, dry_run=dry_run)
     finally:
         api.close()
     return result

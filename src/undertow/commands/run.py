@@ -10,26 +10,16 @@ entries in a `finally` → reports are written.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from undertow.clock import CancelToken, SystemClock
+from undertow.commands.connection import connector, kubeconfig_for
 from undertow.commands.validate import Validated
-from undertow.config import KubeconfigChoice, Settings, choose_kubeconfig
 from undertow.events import EventLog
 from undertow.report import write_reports
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.scenarios.base import PlanContext
-
-
-def kubeconfig_for(settings: Settings, *, log: logging.Logger) -> KubeconfigChoice:
-    """The kubeconfig to connect with; ConfigError (exit 2) before anything is opened."""
-    choice = choose_kubeconfig(settings.kubeconfig, os.environ)
-    if choice.notice:
-        log.warning("%s", choice.notice)
-    log.debug("kubeconfig: %s", choice.hint)
-    return choice
 
 
 @dataclass(frozen=True)
@@ -40,10 +30,7 @@ class PlannedJob:
 
 def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
     """Resolve targets read-only and describe what each scenario would do; change nothing."""
-    from undertow.kube import connect
-
-    settings = validated.settings
-    api = connect(kubeconfig_for(settings, log=log), settings.context)
+    api = connector(validated.settings.connection, log=log)()
     try:
         planned = []
         for job in validated.plan.jobs:
@@ -71,7 +58,7 @@ def run(
     from undertow.runner.cluster import ClusterBackend
 
     settings = validated.settings
-    kubeconfig = kubeconfig_for(settings, log=log)
+    kubeconfig = kubeconfig_for(settings.connection, log=log)
     events = events if events is not None else EventLog()
     cancel = CancelToken()
     backend: ClusterBackend | None = None

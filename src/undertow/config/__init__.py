@@ -6,12 +6,19 @@ the line and the field path (`undertow.errors.ConfigIssue`).
 
 from undertow.config.env import ENV_VARS
 from undertow.config.kubeconfig import KubeconfigChoice, KubeconfigSetting, choose_kubeconfig
-from undertow.config.loader import Overrides, load_settings
-from undertow.config.settings import RollbackSettings, ScenarioFileRef, Settings, TuningSettings
+from undertow.config.loader import Overrides, load_connection, load_settings
+from undertow.config.settings import (
+    Connection,
+    RollbackSettings,
+    ScenarioFileRef,
+    Settings,
+    TuningSettings,
+)
 from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
 
 __all__ = [
     "ENV_VARS",
+    "Connection",
     "KubeconfigChoice",
     "KubeconfigSetting",
     "Overrides",
@@ -22,6 +29,7 @@ __all__ = [
     "YamlDocument",
     "choose_kubeconfig",
     "format_loc",
+    "load_connection",
     "load_settings",
     "load_yaml",
 ]

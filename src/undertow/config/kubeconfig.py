@@ -69,23 +69,41 @@ class KubeconfigSetting:
 class KubeconfigChoice:
     """The kubeconfig a command uses; `path` None means the in-cluster service account."""
 
-    path: str | None
+    path: Path | None
     source: str
     """Who chose it, for messages: `--kubeconfig`, `KUBECONFIG`, `~/.kube/config (default)`..."""
     override: str
     """How to choose another, for hints."""
     notice: str = ""
     """Said once when the choice is not the obvious one (Krkn's sample default fell through)."""
+    merged: tuple[Path, ...] = ()
+    """The other files KUBECONFIG lists, merged after `path` (as kubectl does)."""
 
     @property
     def hint(self) -> str:
-        used = self.path or "the in-cluster service account"
+        used = self.described or "the in-cluster service account"
         return f"the kubeconfig ({used}) came from {self.source}; to use another, {self.override}"
 
+    @property
+    def described(self) -> str:
+        """The file(s), as KUBECONFIG would list them; empty for the in-cluster account."""
+        if self.path is None:
+            return ""
+        return os.pathsep.join(str(path) for path in (self.path, *self.merged))
 
-def explicit(path: str) -> KubeconfigChoice:
-    """A kubeconfig file handed over directly (tests, `rollback --kubeconfig`)."""
-    return choose_kubeconfig(KubeconfigSetting(Path(path).expanduser(), FLAG), os.environ)
+
+def explicit(path: Path) -> KubeconfigChoice:
+    """A kubeconfig file handed over directly (tests, tools)."""
+    return choose_kubeconfig(KubeconfigSetting(path.expanduser(), FLAG), os.environ)
+
+
+def named_kubeconfig(flag: Path | None, env: Path | None) -> KubeconfigSetting | None:
+    """The kubeconfig named by --kubeconfig, else by UNDERTOW_KUBECONFIG (None: neither)."""
+    if flag is not None:
+        return KubeconfigSetting(flag, FLAG)
+    if env is not None:
+        return KubeconfigSetting(env, ENV_VAR, file="environment")
+    return None
 
 
 def choose_kubeconfig(
@@ -97,7 +115,7 @@ def choose_kubeconfig(
     sample = ""
     if setting is not None:
         if setting.path.is_file():
-            return KubeconfigChoice(str(setting.path), setting.described, setting.override)
+            return KubeconfigChoice(setting.path, setting.described, setting.override)
         if not (setting.from_config and setting.written == KRKN_SAMPLE_DEFAULT):
             raise ConfigError([_missing(setting)])
         sample = f"{setting.described} is Krkn's sample default {KRKN_SAMPLE_DEFAULT}, which "
@@ -110,10 +128,11 @@ def choose_kubeconfig(
             message = f"{listed}: no such kubeconfig file; {override}"
             raise ConfigError([ConfigIssue("environment", "KUBECONFIG", message)])
         notice = f"{sample}KUBECONFIG ({listed})" if sample else ""
-        return KubeconfigChoice(listed, "KUBECONFIG", override, notice)
+        first, *rest = [Path(part).expanduser() for part in listed.split(os.pathsep) if part]
+        return KubeconfigChoice(first, "KUBECONFIG", override, notice, tuple(rest))
     override += ", or set KUBECONFIG"
     if default.is_file():
-        return KubeconfigChoice(str(default), f"{default} (the default)", override)
+        return KubeconfigChoice(default, f"{default} (the default)", override)
     if env.get("KUBERNETES_SERVICE_HOST"):
         notice = f"{sample}the in-cluster service account" if sample else ""
         return KubeconfigChoice(None, "the in-cluster service account", override, notice)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
-from undertow.config.kubeconfig import ENV_VAR, FLAG, KubeconfigSetting
+from undertow.config.kubeconfig import KubeconfigSetting, named_kubeconfig
 from undertow.config.models import (
     KRKN_IGNORED_KRAKEN_KEYS,
     KRKN_IGNORED_SECTIONS,
@@ -27,6 +27,7 @@ from undertow.config.models import (
 )
 from undertow.config.scenario_list import ScenarioList, parse_scenario_list
 from undertow.config.settings import (
+    Connection,
     RollbackSettings,
     Settings,
     TuningSettings,
@@ -65,6 +66,37 @@ class _FileValues:
     ignored: list[str]
     strict: bool = False
     images: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_connection(
+    path: Path | None,
+    *,
+    overrides: Overrides | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Connection:
+    """The versions dir, kubeconfig and context, resolved as `load_settings` does (flag >
+    environment > config file > default); without a config file, from the rest."""
+    if path is not None:
+        return load_settings(path, overrides=overrides, env=env, cwd=cwd).connection
+    env = os.environ if env is None else env
+    overrides = overrides or Overrides()
+    env_values, issues = read_env(env)
+    if issues:
+        raise ConfigError(issues)
+    return Connection(
+        versions_directory=_first(
+            overrides.versions_directory,
+            env_values.versions_directory,
+            default_versions_directory(env),
+        ),
+        kubeconfig=named_kubeconfig(overrides.kubeconfig, env_values.kubeconfig),
+        context=_first(overrides.context, env_values.context),
+    )
+
+
+def _first(*candidates: Any) -> Any:
+    return next((value for value in candidates if value is not None), None)
 
 
 def load_settings(
@@ -198,31 +230,27 @@ def _merge(
         path = Path(raw).expanduser()
         return path if path.is_absolute() else (base / path).absolute()
 
-    def first(*candidates: Any) -> Any:
-        return next((value for value in candidates if value is not None), None)
-
-    versions = first(
+    versions = _first(
         overrides.versions_directory,
         env_values.versions_directory,
         file_path(values.versions_directory),
         default_versions_directory(env),
     )
     tunings = TuningSettings(
-        iterations=first(env_values.iterations, values.tunings.iterations),
-        wait_duration=first(env_values.wait_duration, values.tunings.wait_duration),
-        daemon_mode=first(env_values.daemon_mode, values.tunings.daemon_mode),
+        iterations=_first(env_values.iterations, values.tunings.iterations),
+        wait_duration=_first(env_values.wait_duration, values.tunings.wait_duration),
+        daemon_mode=_first(env_values.daemon_mode, values.tunings.daemon_mode),
     )
     return Settings(
         source=doc.path,
-        format=fmt,
         scenarios=tuple(values.scenarios.refs),
         rollback=RollbackSettings(
             versions_directory=versions,
-            auto=first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
+            auto=_first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
         ),
         tunings=tunings,
-        exit_on_failure=first(env_values.exit_on_failure, values.exit_on_failure),
-        strict=first(overrides.strict, env_values.strict, values.strict),
+        exit_on_failure=_first(env_values.exit_on_failure, values.exit_on_failure),
+        strict=_first(overrides.strict, env_values.strict, values.strict),
         kubeconfig=_kubeconfig(
             doc,
             fmt,
@@ -231,8 +259,8 @@ def _merge(
             written=values.kubeconfig,
             path=file_path(values.kubeconfig),
         ),
-        context=first(overrides.context, env_values.context, values.context),
-        report_directory=first(
+        context=_first(overrides.context, env_values.context, values.context),
+        report_directory=_first(
             overrides.report_directory,
             env_values.report_directory,
             file_path(values.report_directory),
@@ -252,10 +280,9 @@ def _kubeconfig(
     path: Path | None,
 ) -> KubeconfigSetting | None:
     """The kubeconfig named explicitly, with who named it (flag > environment > file)."""
-    if flag is not None:
-        return KubeconfigSetting(flag, FLAG)
-    if env is not None:
-        return KubeconfigSetting(env, ENV_VAR, file="environment")
+    named = named_kubeconfig(flag, env)
+    if named is not None:
+        return named
     if written is None or path is None:
         return None
     loc = ("kraken", "kubeconfig_path") if fmt == "krkn" else ("kubeconfig",)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.errors import ConfigIssue
@@ -43,11 +42,21 @@ class TuningSettings:
 
 
 @dataclass(frozen=True)
+class Connection:
+    """Where a command finds the journal and the cluster: the part of the settings the
+    `rollback` commands need (they run without a config file too)."""
+
+    versions_directory: Path
+    kubeconfig: KubeconfigSetting | None = None
+    """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
+    context: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs, validated, with overrides applied."""
 
     source: Path
-    format: Literal["krkn", "undertow"]
     scenarios: tuple[ScenarioFileRef, ...]
     rollback: RollbackSettings
     tunings: TuningSettings
@@ -60,6 +69,10 @@ class Settings:
     report_directory: Path | None = None
     ignored: tuple[str, ...] = ()
     images: Mapping[str, str] = field(default_factory=dict)  # undertow.config.helper_pods
+
+    @property
+    def connection(self) -> Connection:
+        return Connection(self.rollback.versions_directory, self.kubeconfig, self.context)
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:

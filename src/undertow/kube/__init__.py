@@ -1,6 +1,6 @@
 """The kube layer: connecting to a cluster and reading from it.
 
-Only this package (and `undertow.rollback.undo`, `undertow.cluster`) imports `kubernetes`,
+Only this package (and `undertow.undo.k8s_api`, `undertow.cluster`) imports `kubernetes`,
 always lazily. Mutations live in `undertow.kube.mutate` and are used only by the journaled
 client (`undertow.rollback.client`), so every change is journaled first.
 """

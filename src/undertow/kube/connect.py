@@ -2,14 +2,14 @@
 
 Which kubeconfig (flag, config file, KUBECONFIG, ~/.kube/config, in-cluster) is decided in
 one place, `choose_kubeconfig`; every error here names that choice and how to override it.
-`kubernetes` is imported here, lazily, so that commands that never touch a cluster stay fast.
+The client itself is built by `undertow.undo.k8s_api` (the same code a version file
+runs); `kubernetes` is imported lazily, so that commands that never touch a cluster stay fast.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+from pathlib import Path
 from typing import Any
 
 from undertow import errors
@@ -17,6 +17,7 @@ from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, expl
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
 from undertow.kube.retry import RetryPolicy, call
+from undertow.undo.k8s_api import api_client, dynamic_client
 
 POOL_SIZE = 32
 """Connections kept open for reuse: as many as the calls scenarios run in parallel (32 pod
@@ -25,49 +26,24 @@ dropped, a new TLS connection."""
 
 
 def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
-    from kubernetes import client, config
+    from kubernetes import config
 
-    configuration = client.Configuration()
     try:
-        if choice.path is not None:
-            config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=choice.path, context=context, client_configuration=configuration
-            )
-        else:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        configuration.connection_pool_maxsize = POOL_SIZE
-        return client.ApiClient(configuration)
+        return api_client(choice.described or None, context, pool_size=POOL_SIZE)
     except config.ConfigException as exc:
-        where = choice.path or "the in-cluster service account"
+        where = choice.described or "the in-cluster service account"
         raise errors.ClusterUnreachable(
             f"cannot load cluster credentials from {where}: {exc}", hint=choice.hint
         ) from exc
 
 
-def dynamic_client(api_client: Any) -> Any:
-    """A DynamicClient whose discovery cache stays private.
-
-    By default the client caches discovery in a predictable file in the shared temp dir,
-    which another local user could plant; a fresh private dir, removed at once, avoids it
-    (later cache writes fail silently, by the client's design).
-    """
-    from kubernetes import dynamic
-
-    private = tempfile.mkdtemp(prefix="undertow-discovery-")
-    try:
-        cache = os.path.join(private, "cache.json")
-        return dynamic.DynamicClient(api_client, cache_file=cache)  # type: ignore[no-untyped-call]
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
-
-
 def connect(
-    kubeconfig: str | KubeconfigChoice | None = None,
+    kubeconfig: Path | KubeconfigChoice | None = None,
     context: str | None = None,
     *,
     retry: RetryPolicy | None = None,
 ) -> KubeApi:
-    """Open the cluster. A str is a kubeconfig file given directly; None discovers one.
+    """Open the cluster. A Path is a kubeconfig file given directly; None discovers one.
 
     Raises ConfigError (exit 2) if the kubeconfig does not exist, and
     errors.ClusterUnreachable if the cluster cannot be reached with it.

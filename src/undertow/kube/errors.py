@@ -3,7 +3,8 @@
 `wrap(exc, doing)` returns the undertow error to raise `from exc`:
 404 → NotFound, 409 → Conflict, 401/403 → Forbidden, 429/5xx and dropped connections →
 ServerError (retryable), anything else → KubeError. The message says what undertow was
-doing and what the API server answered.
+doing and what the API server answered. Which statuses are retryable, and what counts as a
+dropped connection, is decided once, in `undertow.undo.k8s_api` (version files use it too).
 """
 
 from __future__ import annotations
@@ -11,21 +12,7 @@ from __future__ import annotations
 import json
 
 from undertow import errors
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def status_of(exc: BaseException) -> int | None:
-    """The HTTP status carried by a kubernetes client exception, if any."""
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) and status > 0 else None
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """A transport-level failure: the request may or may not have reached the server."""
-    import urllib3.exceptions
-
-    return isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError | TimeoutError)
+from undertow.undo.k8s_api import RETRYABLE_STATUSES, is_connection_error, status_of
 
 
 def _server_message(exc: BaseException) -> str:

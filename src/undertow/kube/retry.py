@@ -1,37 +1,32 @@
-"""Bounded retry with exponential backoff for API calls.
+"""Bounded retry with exponential backoff for API calls, raising undertow's errors.
 
 Reads are retried on 429, 5xx and dropped connections. Mutations are retried only when the
 server certainly did not apply them (429 Too Many Requests); any other failure of a mutation
-is raised at once, so the caller treats the change as possibly applied.
+is raised at once, so the caller treats the change as possibly applied. The backoff loop and
+the policy are the undo verbs' (`undertow.undo.k8s_api`): one copy for both.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from undertow import errors
-from undertow.kube.errors import RETRYABLE_STATUSES, is_connection_error, status_of, wrap
+from undertow.kube.errors import wrap
+from undertow.undo.k8s_api import RetryPolicy, is_transient, retrying, status_of
+
+__all__ = ["RetryPolicy", "call"]
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: `attempts` in all, sleeping `first_delay` s, doubling to `max_delay` s."""
-
-    attempts: int = 5
-    first_delay: float = 0.2
-    max_delay: float = 5.0
+def _mutation_retryable(exc: BaseException) -> bool:
+    return not isinstance(exc, errors.UndertowError) and status_of(exc) == 429
 
 
-def _retryable(exc: BaseException, *, mutation: bool) -> bool:
-    status = status_of(exc)
-    if mutation:
-        return status == 429
-    return status in RETRYABLE_STATUSES or (status is None and is_connection_error(exc))
+def _read_retryable(exc: BaseException) -> bool:
+    return not isinstance(exc, errors.UndertowError) and is_transient(exc)
 
 
 def call(
@@ -43,15 +38,10 @@ def call(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `fn`, retrying per `policy`; raise the wrapped undertow error when it gives up."""
-    delay = policy.first_delay
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return fn()
-        except errors.UndertowError:
-            raise
-        except Exception as exc:
-            if not _retryable(exc, mutation=mutation) or attempt == policy.attempts:
-                raise wrap(exc, doing) from exc
-            sleep(delay)
-            delay = min(delay * 2, policy.max_delay)
-    raise AssertionError("unreachable: the loop returns or raises")
+    retryable = _mutation_retryable if mutation else _read_retryable
+    try:
+        return retrying(fn, policy=policy, retryable=retryable, sleep=sleep)
+    except errors.UndertowError:
+        raise
+    except Exception as exc:
+        raise wrap(exc, doing) from exc

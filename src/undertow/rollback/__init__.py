@@ -2,14 +2,16 @@
 
 Alembic's split: `directory` knows the files on disk, `entry` holds the records,
 `executor` runs undo entries and records outcomes, `journal` writes version files for a
-live run, `client` is the journaled kube client scenarios mutate through, `undo` holds
-the undo verbs embedded in every version file, `template` renders and parses them.
+live run, `client` is the journaled kube client scenarios mutate through (`patches` plans
+its JSON patches), `template` renders and parses version files (embedding the undo verbs
+of `undertow.undo`), `sweep` finds the labelled leftovers no journal here will undo.
 """
 
-from undertow.rollback.client import REMOVE, Change, JournaledClient, Settlement, settling
+from undertow.rollback.client import Change, JournaledClient, Settlement, settling
 from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport
 from undertow.rollback.executor import InterruptGate, execute
 from undertow.rollback.journal import Journal
+from undertow.rollback.patches import REMOVE
 
 __all__ = [
     "REMOVE",

@@ -11,8 +11,9 @@ Every mutating call first writes its version file (durably), then makes the chan
     external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
-rollback. If the journal cannot be written, nothing is sent to the cluster. If a mutation
-fails in a way that leaves it unknown whether the server applied it, its undo stays pending.
+rollback (`revert_or_fail` when the scenario must stop if that clean-up is incomplete). If
+the journal cannot be written, nothing is sent to the cluster. If a mutation fails in a way
+that leaves it unknown whether the server applied it, its undo stays pending.
 """
 
 from __future__ import annotations
@@ -24,39 +25,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from undertow import errors
 from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.rollback import executor
 from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
-from undertow.rollback.undo import ENTRY_LABEL, RUN_LABEL, lookup, pointer_tokens
-
-MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
-MANAGED_BY_VALUE: Final = "undertow"
-_ATTEMPTS = 5
-_RETRY_PAUSE = 0.1
-_SNAPSHOT_DROP = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "generation",
-    "managedFields",
-    "selfLink",
+from undertow.rollback.patches import REMOVE, plan_fields, pointer, snapshot
+from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
+from undertow.undo.records import (
+    CloudRecord,
+    DeleteCreated,
+    RecreateDeleted,
+    RemoveTaint,
+    RestoreFields,
+    Taint,
+    Target,
+    UndoRecord,
 )
 
-
-class _Remove:
-    """Sentinel: `patch_fields(ref, {path: REMOVE})` deletes the field."""
-
-    def __repr__(self) -> str:
-        return "REMOVE"
-
-
-REMOVE: Final = _Remove()
+_ATTEMPTS = 5
+_RETRY_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -67,13 +57,14 @@ class Change:
     entry: JournalEntry | None
 
 
-def pointer(*tokens: str) -> str:
-    """An RFC 6901 JSON pointer from raw tokens, e.g. pointer("metadata", "labels", "a/b")."""
-    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
-
-
-def _target(ref: ObjectRef) -> dict[str, Any]:
-    return dict(ref.as_dict())
+def _target(ref: ObjectRef) -> Target:
+    return {
+        "api_version": ref.api_version,
+        "kind": ref.kind,
+        "name": ref.name,
+        "namespace": ref.namespace,
+        "uid": ref.uid,
+    }
 
 
 def _definitely_not_applied(exc: errors.KubeError) -> bool:
@@ -81,31 +72,9 @@ def _definitely_not_applied(exc: errors.KubeError) -> bool:
     return not isinstance(exc, errors.ServerError) or exc.status == 429
 
 
-def _snapshot(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The object as it could be created again (server-owned fields dropped)."""
-    snap = copy.deepcopy(dict(obj))
-    snap.pop("status", None)
-    meta = snap.get("metadata") or {}
-    for key in _SNAPSHOT_DROP:
-        meta.pop(key, None)
-    return snap
-
-
-def _forward_ops(obj: Mapping[str, Any], path: str, value: Any) -> list[dict[str, Any]]:
-    """JSON-patch ops that set `path` to `value` (or remove it), creating missing parents."""
-    present, _ = lookup(obj, path)
-    if value is REMOVE:
-        return [{"op": "remove", "path": path}]
-    if present:
-        return [{"op": "replace", "path": path, "value": value}]
-    tokens = pointer_tokens(path)
-    for depth in range(1, len(tokens)):
-        if not lookup(obj, pointer(*tokens[:depth]))[0]:
-            nested: Any = value
-            for token in reversed(tokens[depth:]):
-                nested = {token: nested}
-            return [{"op": "add", "path": pointer(*tokens[:depth]), "value": nested}]
-    return [{"op": "add", "path": path, "value": value}]
+_Planned = tuple[RestoreFields | RemoveTaint, list[dict[str, Any]]]
+"""A planned patch: the undo record to journal first, then the JSON-patch ops."""
+_Plan = Callable[[dict[str, Any], ObjectRef], _Planned | None]
 
 
 class JournaledClient:
@@ -138,7 +107,7 @@ class JournaledClient:
             self._pending.append(change)
         return change
 
-    def _record(self, data: dict[str, Any]) -> JournalEntry:
+    def _record(self, data: UndoRecord) -> JournalEntry:
         return self.journal.record(self.scenario_type, data)
 
     def _read_exact(
@@ -165,7 +134,11 @@ class JournaledClient:
         return current, ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace, uid)
 
     def _patch_journaled(
-        self, exact: ObjectRef, data: dict[str, Any], ops: list[dict[str, Any]], attempt: int
+        self,
+        exact: ObjectRef,
+        data: RestoreFields | RemoveTaint,
+        ops: list[dict[str, Any]],
+        attempt: int,
     ) -> Change | None:
         """Journal `data`, then apply the (`test`-guarded) JSON patch. None when the object
         changed since it was read (409/422: nothing applied, entry dropped): read and retry."""
@@ -208,14 +181,13 @@ class JournaledClient:
             meta.pop("namespace", None)
         ref = ObjectRef(api_version, kind, str(meta.get("name") or ""), meta.get("namespace"))
         shown = ref.name or f"{meta.get('generateName', '')}*"
-        entry = self._record(
-            {
-                "action": "delete_created",
-                "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
-                "target": _target(ref),
-                "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
-            }
-        )
+        record: DeleteCreated = {
+            "action": "delete_created",
+            "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
+            "target": _target(ref),
+            "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
+        }
+        entry = self._record(record)
         try:
             created = mutate.create(self.api, body)
         except errors.KubeError as exc:
@@ -275,15 +247,14 @@ class JournaledClient:
         """Journal the snapshot of exactly `ref` (as `known`, else read now), then `remove`
         it (delete or evict)."""
         current, exact = self._read_exact(ref, known)
-        entry = self._record(
-            {
-                "action": "recreate_deleted",
-                "description": f"{verb} {exact}",
-                "target": _target(exact),
-                "restore": restore,
-                "snapshot": _snapshot(current),
-            }
-        )
+        record: RecreateDeleted = {
+            "action": "recreate_deleted",
+            "description": f"{verb} {exact}",
+            "target": _target(exact),
+            "restore": restore,
+            "snapshot": snapshot(current),
+        }
+        entry = self._record(record)
         try:
             remove(exact)
         except errors.NotFound:
@@ -296,51 +267,36 @@ class JournaledClient:
 
     # --- patch ------------------------------------------------------------------------------
 
-    def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
-        """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
+    def _patch_until_settled(self, ref: ObjectRef, plan: _Plan, what: str) -> Change:
+        """Read the object, `plan` the change (None: nothing to do), journal it and apply its
+        `test`-guarded patch; while the object changes under it (409/422), read and plan again."""
         for attempt in range(_ATTEMPTS):
             current, exact = self._read_exact(ref)
-            fields, ops = self._plan_fields(current, changes)
-            if not fields:
+            planned = plan(current, exact)
+            if planned is None:
                 return Change(exact, None)
+            change = self._patch_journaled(exact, *planned, attempt)
+            if change is not None:
+                return change
+        raise errors.Conflict(f"{ref} kept changing while undertow tried to {what}")
+
+    def patch_fields(self, ref: ObjectRef, changes: Mapping[str, Any]) -> Change:
+        """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
+
+        def plan(current: dict[str, Any], exact: ObjectRef) -> _Planned | None:
+            fields, ops = plan_fields(current, changes)
+            if not fields:
+                return None
             paths = ", ".join(f["path"] for f in fields)
-            data = {
+            data: RestoreFields = {
                 "action": "restore_fields",
                 "description": f"restore {paths} of {exact}",
                 "target": _target(exact),
                 "fields": fields,
             }
-            change = self._patch_journaled(exact, data, ops, attempt)
-            if change is not None:
-                return change
-        raise errors.Conflict(f"{ref} kept changing while undertow tried to patch it")
+            return data, ops
 
-    @staticmethod
-    def _plan_fields(
-        current: Mapping[str, Any], changes: Mapping[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The fields that change (with their originals) and a patch that applies only if
-        every existing field still holds the value just read (`test` ops)."""
-        ops: list[dict[str, Any]] = []
-        fields: list[dict[str, Any]] = []
-        for path, value in changes.items():
-            present, original = lookup(current, path)
-            wanted = (value is not REMOVE, None if value is REMOVE else value)
-            if (present, original if present else None) == wanted:
-                continue
-            fields.append(
-                {
-                    "path": path,
-                    "original_present": present,
-                    "original": copy.deepcopy(original) if present else None,
-                    "set_present": wanted[0],
-                    "set": copy.deepcopy(wanted[1]),
-                }
-            )
-            if present:
-                ops.append({"op": "test", "path": path, "value": original})
-            ops.extend(_forward_ops(current, path, value))
-        return fields, ops
+        return self._patch_until_settled(ref, plan, "patch it")
 
     def set_label(self, ref: ObjectRef, key: str, value: str | None) -> Change:
         """Set (or, with None, remove) one label."""
@@ -356,15 +312,16 @@ class JournaledClient:
 
     def add_taint(self, node: str, key: str, value: str | None, effect: str) -> Change:
         """Add one taint to a node; its undo removes exactly that taint."""
-        taint = {"key": key, "effect": effect, **({"value": value} if value else {})}
-        ref = ObjectRef.node(node)
-        for attempt in range(_ATTEMPTS):
-            current, exact = self._read_exact(ref)
+        taint: Taint = {"key": key, "effect": effect}
+        if value:
+            taint["value"] = value
+
+        def plan(current: dict[str, Any], exact: ObjectRef) -> _Planned | None:
             taints = (current.get("spec") or {}).get("taints")
             same = [t for t in taints or [] if (t.get("key"), t.get("effect")) == (key, effect)]
             if same:
                 if same[0].get("value") == taint.get("value"):
-                    return Change(exact, None)  # already there, not ours to remove
+                    return None  # already there, not ours to remove
                 raise errors.Conflict(f"node {node} already has taint {key}:{effect}")
             ops: list[dict[str, Any]] = (
                 [
@@ -374,30 +331,28 @@ class JournaledClient:
                 if taints is not None
                 else [{"op": "add", "path": "/spec/taints", "value": [taint]}]
             )
-            shown = f"{key}={value or ''}:{effect}"
-            data = {
+            data: RemoveTaint = {
                 "action": "remove_taint",
-                "description": f"remove taint {shown} from Node {node}",
+                "description": f"remove taint {key}={value or ''}:{effect} from Node {node}",
                 "target": _target(exact),
                 "taint": taint,
             }
-            change = self._patch_journaled(exact, data, ops, attempt)
-            if change is not None:
-                return change
-        raise errors.Conflict(f"node {node} kept changing while undertow tried to taint it")
+            return data, ops
 
-    def external(
-        self, ref: ObjectRef, data: Mapping[str, Any], apply: Callable[[], None]
-    ) -> Change:
+        return self._patch_until_settled(ObjectRef.node(node), plan, "taint it")
+
+    def external(self, ref: ObjectRef, data: CloudRecord, apply: Callable[[], None]) -> Change:
         """Journal the undo of a change made outside the Kubernetes API, then make it.
 
         For a cloud instance stopped or a network ACL swapped: `data` is an undo record whose
-        `action` is a verb of `rollback.undo` that needs no Kubernetes object (e.g.
+        `action` is a verb of `undertow.undo.cloud` that needs no Kubernetes object (e.g.
         `start_instance`); `ref` names what it concerns (the Node an instance backs). If
         `apply` raises, the entry stays pending: whether the change happened is unknown, and
         those undo verbs are idempotent.
         """
-        entry = self._record({**data, "target": _target(ref)})
+        record = copy.copy(data)
+        record["target"] = _target(ref)
+        entry = self._record(record)
         change = self._keep(Change(ref, entry))
         apply()
         return change
@@ -432,6 +387,17 @@ class JournaledClient:
         entries = [c.entry for c in chosen if c.entry is not None]
         report = executor.execute(entries, lambda: self.api, resolve="remove", **options)
         self._forget(report)
+        return report
+
+    def revert_or_fail(
+        self, what: Change | ObjectRef | Mapping[str, Any], *, failure: str
+    ) -> RollbackReport:
+        """`revert(what)`, then raise errors.UndoFailed (`failure: why`) if anything is still
+        pending: for a clean-up the scenario cannot go on (or succeed) without. What stays
+        pending is settled, like every other entry, when the scenario ends."""
+        report = self.revert(what)
+        if not report.complete:
+            raise errors.UndoFailed(f"{failure}: {report.why_incomplete()}")
         return report
 
     def settle(

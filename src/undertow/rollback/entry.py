@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from undertow.rollback import undo
 from undertow.rollback.naming import VersionName
+from undertow.undo.outcome import RESOLVED, WOULD_RESTORE
+from undertow.undo.verbs import describe
 
 FAILED = "failed"
 SKIPPED = "skipped"
+
+
+def outcome_ok(outcome: str) -> bool:
+    """Nothing left to do after this outcome (a dry-run plan counts as ok)."""
+    return outcome in RESOLVED or outcome == WOULD_RESTORE
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class JournalEntry:
 
     @property
     def description(self) -> str:
-        return undo.describe(dict(self.data))
+        return describe(self.data)
 
     @property
     def record_only(self) -> bool:
@@ -50,7 +56,8 @@ def newest_first(entries: list[JournalEntry]) -> list[JournalEntry]:
 
 @dataclass(frozen=True)
 class EntryOutcome:
-    """What happened to one entry: an undo outcome (see `undo`), "failed" or "skipped"."""
+    """What happened to one entry: an undo outcome (`undertow.undo.outcome`), "failed" or
+    "skipped"."""
 
     entry: JournalEntry
     outcome: str
@@ -59,12 +66,12 @@ class EntryOutcome:
 
     @property
     def resolved(self) -> bool:
-        return self.outcome in undo.RESOLVED
+        return self.outcome in RESOLVED
 
     @property
     def ok(self) -> bool:
         """Nothing left to do for this entry (a dry-run plan counts as ok)."""
-        return self.resolved or self.outcome == undo.WOULD_RESTORE
+        return outcome_ok(self.outcome)
 
 
 @dataclass
@@ -82,6 +89,10 @@ class RollbackReport:
     @property
     def not_restored(self) -> list[EntryOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    def why_incomplete(self) -> str:
+        """`outcome: detail` of every entry not restored, for a message."""
+        return "; ".join(f"{o.outcome}: {o.detail}" for o in self.not_restored)
 
     @property
     def exit_code(self) -> int:

@@ -14,12 +14,12 @@ abort (see `InterruptGate`). When it returns True the remaining entries are repo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from undertow.kube import KubeApi
-from undertow.rollback import durable, undo
+from undertow.rollback import durable
 from undertow.rollback.entry import (
     FAILED,
     SKIPPED,
@@ -28,6 +28,8 @@ from undertow.rollback.entry import (
     RollbackReport,
     newest_first,
 )
+from undertow.undo.outcome import RESOLVED
+from undertow.undo.verbs import describe, undo
 
 Resolve = Literal["executed", "remove"]
 
@@ -40,16 +42,24 @@ class Progress(Protocol):
     def finished(self, outcome: EntryOutcome) -> None: ...
 
 
+def undo_step(
+    data: Mapping[str, Any], cluster: Callable[[], KubeApi], *, dry_run: bool
+) -> tuple[str, str]:
+    """Run one undo record: (outcome, detail). An undo that raises is "failed", with why."""
+    try:
+        result = undo(lambda: cluster().dynamic, data, dry_run=dry_run)
+    except Exception as exc:  # the undo raised: record it, keep the file pending
+        reason = str(exc) or type(exc).__name__
+        return FAILED, f"{describe(data)}: {reason}"
+    return result.outcome, result.detail
+
+
 def _run_one(
     entry: JournalEntry, cluster: Callable[[], KubeApi], *, dry_run: bool, resolve: Resolve
 ) -> EntryOutcome:
-    try:
-        result = undo.undo(lambda: cluster().dynamic, dict(entry.data), dry_run=dry_run)
-    except Exception as exc:  # the undo raised: record it, keep the file pending
-        reason = str(exc) or type(exc).__name__
-        return EntryOutcome(entry, FAILED, f"{entry.description}: {reason}", entry.path)
-    if dry_run or not result.resolved:
-        return EntryOutcome(entry, result.outcome, result.detail, entry.path)
+    outcome, detail = undo_step(entry.data, cluster, dry_run=dry_run)
+    if dry_run or outcome not in RESOLVED:
+        return EntryOutcome(entry, outcome, detail, entry.path)
     try:
         final: Path | None
         if resolve == "executed":
@@ -58,9 +68,9 @@ def _run_one(
             durable.remove(entry.path)
             final = None
     except OSError as exc:
-        detail = f"{result.detail} (but {entry.path} could not be resolved: {exc})"
-        return EntryOutcome(entry, result.outcome, detail, entry.path)
-    return EntryOutcome(entry, result.outcome, result.detail, final)
+        detail = f"{detail} (but {entry.path} could not be resolved: {exc})"
+        return EntryOutcome(entry, outcome, detail, entry.path)
+    return EntryOutcome(entry, outcome, detail, final)
 
 
 def execute(
@@ -74,8 +84,8 @@ def execute(
 ) -> RollbackReport:
     """Undo `entries` newest first; every entry gets an outcome, failures do not stop the rest.
 
-    `cluster()` is called only by undos that act on Kubernetes objects (see `undo.undo`); if
-    it raises (no cluster), those entries fail and stay pending while the others still run.
+    `cluster()` is called only by undos that act on Kubernetes objects (`undertow.undo.undo`);
+    if it raises (no cluster), those entries fail and stay pending while the others still run.
     """
     ordered = newest_first(list(entries))
     report = RollbackReport()

@@ -36,7 +36,8 @@ from undertow.rollback.naming import (
     parse_version_file,
     random_suffix,
 )
-from undertow.rollback.undo import FORMAT
+from undertow.undo.outcome import FORMAT
+from undertow.undo.records import UndoRecord
 
 _NAME_ATTEMPTS = 5
 
@@ -94,10 +95,10 @@ class Journal:
             self._last_ns = max(self._clock_ns(), self._last_ns + 1)
             return self._last_ns
 
-    def record(self, scenario_type: str, data: Mapping[str, Any]) -> JournalEntry:
+    def record(self, scenario_type: str, data: UndoRecord) -> JournalEntry:
         """Durably write a version file for one change, before that change is made.
 
-        `data` is the undo record (see `undertow.rollback.undo`); `format`, `run_id`,
+        `data` is the undo record (see `undertow.undo.records`); `format`, `run_id`,
         `scenario_type` and `recorded_at` are filled in here. Raises errors.JournalError if
         the file cannot be written: the caller must then not make the change.
         """

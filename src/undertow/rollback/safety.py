@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from undertow import errors
@@ -17,33 +18,30 @@ from undertow import errors
 _WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
 
 
-def _problem(path: Path, st: os.stat_result, what: str) -> str | None:
+def _check(path: Path, is_kind: Callable[[int], bool], kind: str, what: str, remedy: str) -> None:
+    """Raise TamperedVersionFile unless `path` is a real `kind` (no symlink) only we can write;
+    `what` names it in the message, `remedy` ends it."""
+    st = path.lstat()
+    if not is_kind(st.st_mode):
+        raise errors.TamperedVersionFile(f"{path} is not a {kind} (a symlink?); refused")
     if st.st_uid != os.geteuid():
-        return f"{what} {path} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()})"
-    if st.st_mode & _WRITABLE_BY_OTHERS:
+        problem = f"{what} {path} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()})"
+    elif st.st_mode & _WRITABLE_BY_OTHERS:
         mode = stat.S_IMODE(st.st_mode)
-        return f"{what} {path} is writable by group or others (mode {mode:04o})"
-    return None
+        problem = f"{what} {path} is writable by group or others (mode {mode:04o})"
+    else:
+        return
+    raise errors.TamperedVersionFile(f"{problem}; refused{remedy}")
 
 
 def check_dir(directory: Path) -> None:
     """Raise TamperedVersionFile unless `directory` is a real directory only we can write."""
-    st = directory.lstat()
-    if not stat.S_ISDIR(st.st_mode):
-        raise errors.TamperedVersionFile(f"{directory} is not a directory (a symlink?); refused")
-    problem = _problem(directory, st, "directory")
-    if problem:
-        raise errors.TamperedVersionFile(f"{problem}; refused. Fix with: chmod go-w {directory}")
+    _check(directory, stat.S_ISDIR, "directory", "directory", f". Fix with: chmod go-w {directory}")
 
 
 def check_file(path: Path) -> None:
     """Raise TamperedVersionFile unless `path` is a regular file only we can write."""
-    st = path.lstat()
-    if not stat.S_ISREG(st.st_mode):
-        raise errors.TamperedVersionFile(f"{path} is not a regular file (a symlink?); refused")
-    problem = _problem(path, st, "version file")
-    if problem:
-        raise errors.TamperedVersionFile(
-            f"{problem}; refused, nothing in it was run. Inspect it; if you trust it, "
-            f"run it by hand with: python {path}"
-        )
+    remedy = (
+        f", nothing in it was run. Inspect it; if you trust it, run it by hand with: python {path}"
+    )
+    _check(path, stat.S_ISREG, "regular file", "version file", remedy)

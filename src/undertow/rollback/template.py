@@ -9,7 +9,8 @@ A version file is, in order:
    needs the cloud's SDK and not `kubernetes`;
 3. `UNDO = {...}`: the undo data, one key per line, each value rendered with `repr`, never
    pasted into a string (pprint of a whole object snapshot costs more than the fsync);
-4. a marker line, then the source of `undertow.rollback.undo`, verbatim;
+4. a marker line, then the undo verbs: the modules of `undertow.undo` one after the other,
+   verbatim but for the imports between them (see `undertow.undo`);
 5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
 
 `parse()` never imports or executes the file: it checks that everything from the marker on
@@ -31,9 +32,14 @@ from importlib import resources
 from typing import Any
 
 from undertow import errors
-from undertow.rollback import undo
+from undertow.undo import EMBEDDED
+from undertow.undo.outcome import FORMAT
+from undertow.undo.verbs import describe, requirements
 
-MARKER = "# ---- undo verbs: undertow.rollback.undo, embedded verbatim; do not edit below ----\n"
+MARKER = "# ---- undo verbs: undertow.undo, embedded; do not edit below ----\n"
+EARLIER_MARKERS = (
+    "# ---- undo verbs: undertow.rollback.undo, embedded verbatim; do not edit below ----\n",
+)
 _MAIN = '\n\nif __name__ == "__main__":\n    raise SystemExit(main(UNDO))\n'
 _HEADER = """\
 undertow rollback version file: undoes one change undertow made to a Kubernetes cluster.
@@ -59,16 +65,36 @@ EARLIER_CODE_SHA256 = frozenset(
     {
         # before undos that need no cluster stopped connecting to it first
         "24a20a16a7c7545f951090f82a99cbd2b33b76b45e590eb0c1cb88189e0c4cec",
+        # one module, undertow.rollback.undo, before the verbs became the undertow.undo package
+        "25d5ffff091575fbf7eaf1662b9499c601e95e1ba494ef5b6c3bb6db93cbaf8b",
     }
 )
 """SHA-256 digests of the code parts earlier undertow versions wrote (same data format)."""
 
 
+def _standalone(module: str, source: str) -> str:
+    """`source` without its imports of sibling undo modules (their names are defined
+    above it in the version file); any other way of importing undertow is refused."""
+    lines = source.splitlines(keepends=True)
+    for node in reversed(ast.parse(source).body):
+        if isinstance(node, ast.Import | ast.ImportFrom) and "undertow" in ast.unparse(node):
+            sibling = isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "undertow.undo."
+            )
+            if not sibling or any(alias.asname for alias in node.names):
+                raise AssertionError(f"undertow.undo.{module}: cannot embed {ast.unparse(node)}")
+            del lines[node.lineno - 1 : node.end_lineno]
+    return "".join(lines).rstrip("\n") + "\n"
+
+
 @functools.cache
 def code_part() -> str:
     """Everything from the marker to the end, as this undertow writes it."""
-    source = resources.files("undertow.rollback").joinpath("undo.py").read_text("utf-8")
-    return MARKER + "\n" + source.rstrip("\n") + "\n" + _MAIN
+    package = resources.files("undertow.undo")
+    sources = [
+        _standalone(name, package.joinpath(f"{name}.py").read_text("utf-8")) for name in EMBEDDED
+    ]
+    return MARKER + "\n" + "\n\n".join(sources) + _MAIN
 
 
 def _target_line(target: Mapping[str, Any]) -> str:
@@ -107,12 +133,12 @@ def _literal(data: Mapping[str, Any]) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The full text of the version file for `data`; JournalError if it would not round-trip."""
-    needs = undo.requirements(dict(data))
+    needs = requirements(data)
     header = _HEADER.format(
         run_id=_printable(data.get("run_id")),
         scenario_type=_printable(data.get("scenario_type")),
         recorded_at=_printable(data.get("recorded_at")),
-        description=_printable(undo.describe(dict(data))),
+        description=_printable(describe(data)),
         target=_printable(_target_line(data.get("target") or {})),
         packages=_packages(needs),
     )
@@ -157,17 +183,18 @@ def _parse_head(head: str) -> dict[str, Any]:
         data = ast.literal_eval(assign.value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
         raise errors.TamperedVersionFile(f"UNDO is not a plain data literal: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != undo.FORMAT:
-        raise errors.TamperedVersionFile(f"UNDO is not a format-{undo.FORMAT} undo record")
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise errors.TamperedVersionFile(f"UNDO is not a format-{FORMAT} undo record")
     return data
 
 
 def split(text: str) -> tuple[str, str]:
     """(head, code) of a version file's text, split at the marker."""
-    index = text.find(MARKER)
-    if index < 0:
-        raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
-    return text[:index], text[index:]
+    for marker in (MARKER, *EARLIER_MARKERS):
+        index = text.find(marker)
+        if index >= 0:
+            return text[:index], text[index:]
+    raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
 
 
 def parse(text: str) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from undertow.runner.outcome import RollbackTally, StaleReport
 if TYPE_CHECKING:
     from undertow.config.helper_pods import HelperPods
     from undertow.rollback.client import JournaledClient
-    from undertow.rollback.journal import Journal
 
 
 class ScenarioGuard(Protocol):
@@ -32,9 +31,6 @@ class RunBackend(Protocol):
 
     @property
     def run_id(self) -> str: ...
-
-    @property
-    def journal(self) -> Journal: ...
 
     @property
     def helper_pods(self) -> HelperPods:

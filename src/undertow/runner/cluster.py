@@ -18,12 +18,13 @@ from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, Helpe
 from undertow.errors import Forbidden, NotFound
 from undertow.kube import KubeApi, connect
 from undertow.kube.refs import ObjectRef
-from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport, undo
+from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
 from undertow.runner.outcome import RollbackTally, StaleReport
+from undertow.undo.outcome import ALREADY_RESTORED, CONFLICT, GONE, NOTHING_TO_UNDO, RESTORED
 
-_ALREADY = {undo.ALREADY_RESTORED, undo.GONE, undo.NOTHING_TO_UNDO}
+_ALREADY = {ALREADY_RESTORED, GONE, NOTHING_TO_UNDO}
 
 
 def tally(report: RollbackReport) -> RollbackTally:
@@ -31,11 +32,11 @@ def tally(report: RollbackReport) -> RollbackTally:
     restored = already = conflicts = failed = 0
     errors: list[str] = []
     for outcome in report.outcomes:
-        if outcome.outcome == undo.RESTORED:
+        if outcome.outcome == RESTORED:
             restored += 1
         elif outcome.outcome in _ALREADY:
             already += 1
-        elif outcome.outcome == undo.CONFLICT:
+        elif outcome.outcome == CONFLICT:
             conflicts += 1
             errors.append(outcome.detail)
         elif not outcome.ok:
@@ -143,10 +144,6 @@ class ClusterBackend:
     @property
     def run_id(self) -> str:
         return self._journal.run_id
-
-    @property
-    def journal(self) -> Journal:
-        return self._journal
 
     @property
     def helper_pods(self) -> HelperPods:

@@ -117,11 +117,9 @@ def _run_one(
     rollback = RollbackTally()
     try:
         ctx = RunContext(
-            run_id=backend.run_id,
             scenario_type=scenario_type,
             scenario_file=file,
             kube=guard.kube,
-            journal=backend.journal,
             clock=clock,
             cancel=cancel,
             events=events,

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from undertow.errors import ScenarioError
 from undertow.kube.refs import ObjectRef
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.fields import NamespaceName, Seconds, SpecModel
@@ -142,11 +141,8 @@ class ApplicationOutagePlugin:
             pods=targets,
         )
         cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
-        report = ctx.kube.revert(ref)
+        ctx.kube.revert_or_fail(ref, failure=f"the NetworkPolicy {name} could not be removed")
         held = ctx.clock.monotonic() - started
-        if not report.complete:
-            why = "; ".join(f"{o.outcome}: {o.detail}" for o in report.not_restored)
-            raise ScenarioError(f"the NetworkPolicy {name} could not be removed ({why})")
         ctx.emit("outage.ended", f"NetworkPolicy {name} removed after {held:.1f}s", seconds=held)
         metrics = {"outage_seconds": held, "pods": float(len(pods))}
         if cancelled:

@@ -26,7 +26,6 @@ from undertow.events import Event, EventSink
 if TYPE_CHECKING:
     from undertow.kube import KubeApi
     from undertow.rollback.client import JournaledClient
-    from undertow.rollback.journal import Journal
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 SpecT_contra = TypeVar("SpecT_contra", bound=BaseModel, contravariant=True)
@@ -59,11 +58,9 @@ class PlanContext:
 class RunContext:
     """Everything a scenario needs while it runs; side effects live behind these edges."""
 
-    run_id: str
     scenario_type: str
     scenario_file: str
     kube: JournaledClient
-    journal: Journal
     clock: Clock
     cancel: CancelToken
     events: EventSink

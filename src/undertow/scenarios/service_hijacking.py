@@ -24,6 +24,7 @@ from undertow.scenarios.common.endpoints import serving_pods
 from undertow.scenarios.common.fields import NamespaceName, Seconds, ServiceName, SpecModel
 from undertow.scenarios.common.status import Obj, name_of, pod_is_ready
 from undertow.scenarios.common.waiting import wait_until
+from undertow.undo.labels import HIJACKER_LABEL
 
 DEFAULT_IMAGE = "python:3.12-alpine"
 """Any image with `python3` runs undertow's stdlib-only hijacker (Krkn's image included)."""
@@ -79,8 +80,6 @@ class ServiceHijackingSpec(SpecModel):
 
 # --- the plugin ------------------------------------------------------------------------
 
-HIJACKER_LABEL = "undertow.io/hijacker"
-"""The hijacker pod's own label; the Service's selector points at it during the chaos."""
 MOUNT = "/undertow"
 PLAN_FILE = "plan.json"
 STATS_ROUTE = "/stats"
@@ -261,7 +260,7 @@ class ServiceHijackingPlugin:
             "hijack.ended", f"Service {where} selector restored after {held:.1f}s", seconds=held
         )
         if not report.complete:
-            failed = "; ".join(o.detail for o in report.not_restored)
+            failed = report.why_incomplete()
             return ScenarioResult(False, f"clean-up incomplete: {failed}", [where], metrics)
         if cancelled:
             return ScenarioResult(False, f"cancelled after {held:.1f}s", [where], metrics)

@@ -17,9 +17,9 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.fields import OptionalText, Seconds, SpecModel
-from undertow.scenarios.common.node_chaos import NodeChaos
 from undertow.scenarios.common.selectors import validate_value
 from undertow.scenarios.common.status import Obj, name_of
+from undertow.scenarios.providers.node_chaos import NodeChaos
 
 if TYPE_CHECKING:
     from undertow.kube import KubeApi
@@ -153,11 +153,8 @@ class ZoneOutagePlugin:
         subnets = list(outage.subnet_id)
         ctx.emit("zone.down", f"subnets {', '.join(subnets)} cut off", subnets=subnets)
         cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
-        report = ctx.kube.revert(change)
+        ctx.kube.revert_or_fail(change, failure="the subnets' network ACLs could not be restored")
         held = ctx.clock.monotonic() - started
-        if not report.complete:
-            why = "; ".join(o.detail for o in report.not_restored)
-            raise ScenarioError(f"the subnets' network ACLs could not be restored: {why}")
         ctx.emit("zone.back", f"subnets' ACLs restored after {held:.1f}s", seconds=held)
         summary = f"subnets {', '.join(subnets)} cut off for {held:.1f}s"
         if cancelled:

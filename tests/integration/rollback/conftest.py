@@ -15,7 +15,7 @@ from undertow.rollback.journal import Journal
 
 @pytest.fixture(scope="session")
 def api(kubeconfig: str) -> Iterator[KubeApi]:
-    kube = connect(kubeconfig)
+    kube = connect(Path(kubeconfig))
     yield kube
     kube.close()
 

@@ -33,7 +33,7 @@ def stop_here(point: str, wanted: str) -> None:
 
 def main() -> None:
     kubeconfig, versions, namespace, node, point = sys.argv[1:6]
-    api = connect(kubeconfig)
+    api = connect(Path(kubeconfig))
     journal = Journal.open(Path(versions), str(uuid.uuid4()))
     client = JournaledClient(api, journal, "crash_scenarios")
     real_create = mutate.create

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from objects import config_map, deployment, exists, node_state
 
-from undertow import errors
+from undertow import errors, undo
 from undertow.kube import KubeApi, ObjectRef
-from undertow.rollback import REMOVE, JournaledClient, undo
+from undertow.rollback import REMOVE, JournaledClient
 from undertow.rollback.journal import Journal
 
 

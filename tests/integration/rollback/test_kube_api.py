@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from objects import config_map
 
@@ -37,7 +39,7 @@ def test_deletes_hand_their_connection_back_for_reuse(kubeconfig: str, namespace
     (a TLS handshake on both sides); the pool is as large as the calls run in parallel."""
     from undertow.kube import connect
 
-    kube = connect(kubeconfig)
+    kube = connect(Path(kubeconfig))
     try:
         client = kube.dynamic.client
         assert client.configuration.connection_pool_maxsize == 32

@@ -11,7 +11,7 @@ from undertow.kube import KubeApi, connect
 
 @pytest.fixture(scope="session")
 def kube_api(kubeconfig: str) -> Iterator[KubeApi]:
-    api = connect(kubeconfig)
+    api = connect(Path(kubeconfig))
     try:
         yield api
     finally:

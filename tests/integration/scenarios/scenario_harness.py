@@ -83,11 +83,9 @@ class ScenarioHarness:
         kube = JournaledClient(self.api, journal, plugin.scenario_type, run_id)
         events = EventLog()
         ctx = RunContext(
-            run_id=run_id,
             scenario_type=plugin.scenario_type,
             scenario_file="test.yaml",
             kube=kube,
-            journal=journal,
             clock=SystemClock(),
             cancel=cancel or CancelToken(),
             events=events,

@@ -34,7 +34,7 @@ from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.rollback import directory
 from undertow.rollback.directory import ListedFile
 from undertow.scenarios.builtin import BUILTIN_SCENARIOS
-from undertow.scenarios.service_hijacking import HIJACKER_LABEL
+from undertow.undo.labels import HIJACKER_LABEL
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -34,7 +34,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def real_api() -> Iterator[KubeApi]:
-    api = connect(os.environ["UNDERTOW_REAL_KUBECONFIG"])
+    api = connect(Path(os.environ["UNDERTOW_REAL_KUBECONFIG"]))
     try:
         yield api
     finally:

@@ -16,7 +16,8 @@ from undertow.clock import CancelToken
 from undertow.hijacker import server_source
 from undertow.kube import KubeApi
 from undertow.scenarios.common.endpoints import serving_pods
-from undertow.scenarios.service_hijacking import HIJACKER_LABEL, plugin
+from undertow.scenarios.service_hijacking import plugin
+from undertow.undo.labels import HIJACKER_LABEL
 
 KRKN = Path(__file__).parents[2] / "data" / "krkn" / "service_hijacking" / "service_hijacking.yaml"
 PLAN = [{"resource": "/", "steps": {"GET": [{"duration": 2, "status": 503, "payload": "down"}]}}]

@@ -59,13 +59,13 @@ def test_the_order_is_flag_env_config_kubeconfig_home(world: World) -> None:
     home = world.file("home/.kube/config")
     world.config_kubeconfig = conf
     everything = {"UNDERTOW_KUBECONFIG": env_kc, "KUBECONFIG": listed}
-    assert world.choose(everything, flag=flag).path == flag
-    assert world.choose(everything).path == env_kc
-    assert world.choose({"KUBECONFIG": listed}).path == conf
+    assert world.choose(everything, flag=flag).path == Path(flag)
+    assert world.choose(everything).path == Path(env_kc)
+    assert world.choose({"KUBECONFIG": listed}).path == Path(conf)
     world.config_kubeconfig = None
-    assert world.choose({"KUBECONFIG": listed}).path == listed
+    assert world.choose({"KUBECONFIG": listed}).path == Path(listed)
     chosen = world.choose({})
-    assert (chosen.path, chosen.source) == (home, f"{home} (the default)")
+    assert (chosen.path, chosen.source) == (Path(home), f"{home} (the default)")
 
 
 def test_without_any_kubeconfig_a_pod_uses_its_service_account(world: World) -> None:
@@ -80,7 +80,7 @@ def test_krkns_sample_default_falls_through_to_kubeconfig_with_a_notice(world: W
     listed = world.file("listed")
     world.config_kubeconfig = "~/.kube/config"  # Krkn's sample config; no such file here
     chosen = world.choose({"KUBECONFIG": listed})
-    assert (chosen.path, chosen.source) == (listed, "KUBECONFIG")
+    assert (chosen.path, chosen.source) == (Path(listed), "KUBECONFIG")
     assert chosen.notice == (
         f"kraken.kubeconfig_path in {world.config}:2 is Krkn's sample default ~/.kube/config, "
         f"which does not exist here; using KUBECONFIG ({listed})"
@@ -135,3 +135,10 @@ def test_the_hint_names_the_source_and_the_override(world: World) -> None:
         f"{world.config}:2; to use another, pass --kubeconfig FILE (or set "
         "UNDERTOW_KUBECONFIG), or change kraken.kubeconfig_path"
     )
+
+
+def test_files_kubeconfig_lists_stay_paths_until_the_client_is_built(world: World) -> None:
+    first, second = world.file("first"), world.file("second")
+    chosen = world.choose({"KUBECONFIG": f"{first}:{second}"})
+    assert (chosen.path, chosen.merged) == (Path(first), (Path(second),))
+    assert chosen.described == f"{first}:{second}"  # what the client is given, as KUBECONFIG

@@ -22,7 +22,6 @@ def write(path: Path, text: str) -> Path:
 
 def test_krkn_example_config_loads_with_ignored_parts_listed(tmp_path: Path) -> None:
     settings = load_settings(KRKN_CONFIG, env={}, cwd=tmp_path)
-    assert settings.format == "krkn"
     assert settings.tunings.iterations == 1
     assert settings.tunings.wait_duration == 60
     assert settings.tunings.daemon_mode is False
@@ -74,7 +73,6 @@ def test_scenario_paths_resolve_against_the_config_dir_then_the_cwd(tmp_path: Pa
 def test_defaults_of_undertows_own_format(tmp_path: Path) -> None:
     config = write(tmp_path / "c.yaml", "scenarios:\n  - a: [f.yaml]\n")
     settings = load_settings(config, env={"XDG_STATE_HOME": str(tmp_path / "st")}, cwd=tmp_path)
-    assert settings.format == "undertow"
     assert settings.rollback.auto is True
     assert settings.rollback.versions_directory == tmp_path / "st" / "undertow" / "rollback"
     assert settings.tunings.iterations == 1

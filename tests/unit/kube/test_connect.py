@@ -10,7 +10,7 @@ from undertow.kube import ObjectRef, connect
 
 def test_missing_explicit_kubeconfig_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(errors.ConfigError, match="does not exist") as caught:
-        connect(str(tmp_path / "nope"))
+        connect(tmp_path / "nope")
     assert caught.value.exit_code == 2
 
 
@@ -35,7 +35,7 @@ def test_unreachable_server_is_reported_with_its_address(tmp_path: Path) -> None
     from undertow.kube.retry import RetryPolicy
 
     with pytest.raises(errors.ClusterUnreachable, match=r"127\.0\.0\.1:1") as caught:
-        connect(str(config), retry=RetryPolicy(attempts=1))
+        connect(config, retry=RetryPolicy(attempts=1))
     assert caught.value.hint == (
         f"the kubeconfig ({config}) came from --kubeconfig; to use another, "
         "pass another --kubeconfig FILE"

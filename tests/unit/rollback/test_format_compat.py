@@ -1,6 +1,10 @@
-"""Version files written by an earlier undertow (kept verbatim in tests/data/rollback) are
+"""Version files written by earlier undertows (kept verbatim in tests/data/rollback) are
 still listed and executed: their code part differs from today's, but it is a known
-undertow release's, and undertow only reads their data (it never runs their code)."""
+undertow release's, and undertow only reads their data (it never runs their code).
+
+Two earlier templates: the first (`legacy*`: before undos that need no cluster stopped
+connecting first) and the second (`script*`: one embedded module, `undertow.rollback.undo`,
+with PEP 723 script metadata), each with a Kubernetes undo and a cloud undo."""
 
 from __future__ import annotations
 
@@ -11,13 +15,17 @@ from pathlib import Path
 import pytest
 from cloud_fakes import fake_boto3
 
+from undertow import undo
 from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
-from undertow.rollback import directory, template, undo
+from undertow.rollback import directory, template
 
 OLD = Path(__file__).parents[2] / "data" / "rollback"
 OLD_CONFIGMAP = OLD / "application_outages_scenarios_1755488221668750000_legacycm.py"
 OLD_INSTANCE = OLD / "node_scenarios_1755488222000000000_legacyec.py"
+PEP723_CONFIGMAP = OLD / "application_outages_scenarios_1756800600000000000_scriptcm.py"
+PEP723_INSTANCE = OLD / "node_scenarios_1756800601000000000_scriptec.py"
+TEMPLATES = {"first": (OLD_CONFIGMAP, OLD_INSTANCE), "second": (PEP723_CONFIGMAP, PEP723_INSTANCE)}
 
 
 def dead_context(versions_dir: Path, *files: Path) -> Path:
@@ -35,42 +43,50 @@ def _api_server_is_down() -> KubeApi:
     raise AssertionError("this undo needs no cluster, yet it connected")
 
 
-def test_the_old_files_are_really_from_another_template() -> None:
-    for file in (OLD_CONFIGMAP, OLD_INSTANCE):
-        _, code = template.split(file.read_text())
-        assert code != template.code_part()
+def test_the_old_files_are_really_from_two_other_templates() -> None:
+    codes = {template.split(file.read_text())[1] for files in TEMPLATES.values() for file in files}
+    assert len(codes) == 2
+    assert template.code_part() not in codes
 
 
-def test_old_files_are_listed(tmp_path: Path) -> None:
-    dead_context(tmp_path / "v", OLD_CONFIGMAP, OLD_INSTANCE)
+def test_old_files_of_both_templates_are_listed(tmp_path: Path) -> None:
+    dead_context(tmp_path / "v", OLD_CONFIGMAP, OLD_INSTANCE, PEP723_CONFIGMAP, PEP723_INSTANCE)
     [run] = directory.list_runs(tmp_path / "v")
     assert not run.live
     assert [(f.undo, f.problem) for f in run.pending] == [
+        ("start aws instance i-0pep723 (node worker-2) stopped by undertow", None),
+        ("delete ConfigMap undertow-compat-format1/pep723 created by undertow", None),
         ("start aws instance i-0legacy (node worker-1) stopped by undertow", None),
         ("delete ConfigMap undertow-compat-format1/legacy created by undertow", None),
     ]
 
 
-def test_old_files_pass_the_checks_before_execution(tmp_path: Path) -> None:
-    context = dead_context(tmp_path / "v", OLD_CONFIGMAP)
-    entry = directory.load_for_execution(context / OLD_CONFIGMAP.name)
+@pytest.mark.parametrize("which", sorted(TEMPLATES))
+def test_old_files_pass_the_checks_before_execution(tmp_path: Path, which: str) -> None:
+    configmap, _ = TEMPLATES[which]
+    context = dead_context(tmp_path / "v", configmap)
+    entry = directory.load_for_execution(context / configmap.name)
     assert entry.data["action"] == "delete_created"
 
 
+@pytest.mark.parametrize("which", sorted(TEMPLATES))
 def test_an_old_cloud_file_executes_without_a_cluster(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
 ) -> None:
+    _, instance = TEMPLATES[which]
     monkeypatch.setitem(sys.modules, "boto3", fake_boto3())
-    context = dead_context(tmp_path / "v", OLD_INSTANCE)
+    context = dead_context(tmp_path / "v", instance)
     result = rollback_execute(tmp_path / "v", _api_server_is_down)
     assert result.exit_code == 0, result.refused
     assert [o.outcome for o in result.report.outcomes] == [undo.RESTORED]
-    assert (context / (OLD_INSTANCE.name + ".executed")).exists()
+    assert (context / (instance.name + ".executed")).exists()
 
 
-def test_an_edited_old_file_is_still_refused(tmp_path: Path) -> None:
-    context = dead_context(tmp_path / "v", OLD_CONFIGMAP)
-    copy = context / OLD_CONFIGMAP.name
+@pytest.mark.parametrize("which", sorted(TEMPLATES))
+def test_an_edited_old_file_is_still_refused(tmp_path: Path, which: str) -> None:
+    configmap, _ = TEMPLATES[which]
+    context = dead_context(tmp_path / "v", configmap)
+    copy = context / configmap.name
     copy.write_text(copy.read_text().replace("def undo(", "print('x')\n\n\ndef undo("))
     result = rollback_execute(tmp_path / "v", _api_server_is_down)
     assert result.exit_code == 3

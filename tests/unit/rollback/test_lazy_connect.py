@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from cloud_fakes import fake_boto3, write_site
 
+from undertow import undo
 from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
-from undertow.rollback import template, undo
+from undertow.rollback import template
 from undertow.rollback.journal import Journal
 
 START_AWS = {

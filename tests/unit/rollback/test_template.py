@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from journal_data import delete_data
 
-from undertow import errors
-from undertow.rollback import template, undo
+from undertow import errors, undo
+from undertow.rollback import template
 
 BASE: dict[str, Any] = {
     "format": undo.FORMAT,
@@ -51,8 +51,12 @@ def test_file_is_readable_header_then_data_then_verbatim_undo_code() -> None:
     assert "Undo:      delete ConfigMap default/web created by undertow" in head
     assert "Object:    v1 ConfigMap default/web" in head
     assert "UNDO = {" in head
-    source = (Path(undo.__file__)).read_text("utf-8")
-    assert source.rstrip("\n") in code
+    embedded = {_top_level_name(node) for node in ast.parse(code).body}
+    for module in undo.EMBEDDED:
+        source = (Path(undo.__file__).parent / f"{module}.py").read_text("utf-8")
+        kept = [node for node in ast.parse(source).body if not _sibling_import(node)]
+        assert {_top_level_name(node) for node in kept} <= embedded
+        assert ast.get_docstring(ast.parse(source)) in code
     assert code.endswith('if __name__ == "__main__":\n    raise SystemExit(main(UNDO))\n')
 
 
@@ -107,3 +111,37 @@ def test_listing_reads_the_header_only() -> None:
     }
     with pytest.raises(errors.TamperedVersionFile):
         template.read_header("UNDO = {}")
+
+
+def _sibling_import(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and (node.module or "").startswith("undertow.undo.")
+
+
+def _top_level_name(node: ast.stmt) -> str:
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        return node.name
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return ",".join(ast.unparse(t) for t in targets)
+    return ast.unparse(node).splitlines()[0]
+
+
+def test_the_embedded_modules_never_define_the_same_name_twice() -> None:
+    """They share one namespace in a version file: a second definition would replace the
+    first for every verb above it."""
+    seen: dict[str, str] = {}
+    for module in undo.EMBEDDED:
+        source = (Path(undo.__file__).parent / f"{module}.py").read_text("utf-8")
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Assign | ast.AnnAssign):
+                name = _top_level_name(node)
+                assert name not in seen, f"{name} in {module} and {seen[name]}"
+                seen[name] = module
+
+
+def test_the_embedded_code_imports_nothing_of_undertow() -> None:
+    code = template.code_part()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            assert "undertow" not in ast.unparse(node)
+    assert "from __future__" not in code

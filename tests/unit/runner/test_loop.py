@@ -101,7 +101,6 @@ class FakeBackend:
     settled: list[tuple[str, bool]] = field(default_factory=list)
     closed: bool = False
     run_id: str = "run-1"
-    journal: object = None
     helper_pods: HelperPods = field(default_factory=HelperPods)
 
     def recover_stale(self) -> StaleReport:

@@ -1,4 +1,4 @@
-"""The cloud undo verbs' logic (rollback.undo), with a fake boto3: idempotent starts,
+"""The cloud undo verbs' logic (undertow.undo.cloud), with a fake boto3: idempotent starts,
 network ACLs restored only where undertow's ACL is still associated."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from undertow.rollback import undo
+from undertow import undo
 
 
 class FakeEc2:

@@ -4,7 +4,6 @@ from undertow.scenarios.common.selectors import parse_selector
 from undertow.scenarios.common.targets import (
     filter_nodes,
     filter_pods,
-    matching_names,
     pick,
     split_names,
 )
@@ -39,14 +38,6 @@ PODS = [
 
 def names(pods: list[dict]) -> list[str]:
     return [p["metadata"]["name"] for p in pods]
-
-
-def test_namespace_regex_is_anchored_at_the_start_only_like_krkn() -> None:
-    assert matching_names("default", ["default", "default-extra", "xdefault"]) == [
-        "default",
-        "default-extra",
-    ]
-    assert matching_names("^default$", ["default", "default-extra"]) == ["default"]
 
 
 def test_pods_by_namespace_and_name_pattern_skip_terminating_pods() -> None:

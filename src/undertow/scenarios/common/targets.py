@@ -24,12 +24,6 @@ from undertow.scenarios.common.status import (
 T = TypeVar("T")
 
 
-def matching_names(pattern: str, names: Iterable[str]) -> list[str]:
-    """Names matched by `pattern` (re.match), in sorted order."""
-    regex = re.compile(pattern)
-    return sorted(name for name in names if regex.match(name))
-
-
 def split_names(text: str) -> list[str]:
     """`"a, b,,c"` → `["a", "b", "c"]` (Krkn's comma-separated `node_name`)."""
     return [part.strip() for part in text.split(",") if part.strip()]

@@ -12,10 +12,10 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import RunContext, ScenarioResult
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.drain import drain
-from undertow.scenarios.common.node_chaos import NodeChaos
 from undertow.scenarios.common.nodes import NodeGoal, select_nodes
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
+from undertow.scenarios.providers.node_chaos import NodeChaos
 
 
 def provider_options(scenario: NodeScenario, ctx: RunContext) -> dict[str, Any]:
@@ -70,14 +70,12 @@ class EntryRun:
         return self.ctx.clock.sleep(self.s.duration, self.ctx.cancel)
 
     def release(self, change: Change, what: str) -> None:
-        report = self.ctx.kube.revert(change)
-        with self._lock:
-            if change in self.held:
-                self.held.remove(change)
-        if not report.complete:
-            raise ScenarioError(
-                f"could not undo {what}: " + "; ".join(o.detail for o in report.not_restored)
-            )
+        try:
+            self.ctx.kube.revert_or_fail(change, failure=f"could not undo {what}")
+        finally:
+            with self._lock:
+                if change in self.held:
+                    self.held.remove(change)
 
     # --- the run ----------------------------------------------------------------------
 

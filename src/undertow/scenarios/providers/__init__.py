@@ -16,6 +16,7 @@ from typing import Any
 
 from undertow.errors import ScenarioError
 from undertow.scenarios.providers.base import Instance, InstanceState, NodeProvider
+from undertow.undo.cloud import SDKS
 
 __all__ = ["PROVIDERS", "Instance", "InstanceState", "NodeProvider", "provider_for"]
 
@@ -32,14 +33,9 @@ PROVIDERS: dict[str, str] = {
 """Provider name → "module:class", imported on first use."""
 
 NEEDS: dict[str, tuple[str, str]] = {
-    "aws": ("boto3", "pip install 'undertow[aws]'"),
-    "gcp": ("google.cloud.compute_v1", "pip install 'undertow[gcp]'"),
-    "azure": ("azure.mgmt.compute", "pip install 'undertow[azure]'"),
-    "openstack": ("openstack", "pip install 'undertow[openstack]'"),
-    "ibmcloud": ("ibm_vpc", "pip install 'undertow[ibmcloud]'"),
-    "vmware": ("pyVmomi", "pip install 'undertow[vmware]'"),
+    name: (module, f"pip install 'undertow[{name}]'") for name, (module, _) in SDKS.items()
 }
-"""The SDK module each cloud provider imports, and how to get it."""
+"""The SDK module each cloud provider imports (`undertow.undo.cloud.SDKS`), and how to get it."""
 
 ALIASES: dict[str, str] = {"az": "azure", "vsphere": "vmware", "ibm": "ibmcloud"}
 

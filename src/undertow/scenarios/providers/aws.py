@@ -12,8 +12,8 @@ from undertow.scenarios.providers.base import (
     Instance,
     InstanceState,
     provider_id_parts,
-    require_sdk,
 )
+from undertow.undo.cloud import ec2_client
 
 _STATES: dict[str, InstanceState] = {
     "running": "running",
@@ -38,8 +38,7 @@ class AwsProvider(CloudProvider):
         return Instance(self.name, name_of(node), parts[-1], {"region": region})
 
     def _ec2(self, inst: Instance) -> Any:
-        boto3 = require_sdk("boto3", "aws")
-        return boto3.client("ec2", region_name=inst.where.get("region") or None)
+        return ec2_client(inst.where.get("region"))
 
     def _stop(self, inst: Instance) -> None:
         self._ec2(inst).stop_instances(InstanceIds=[inst.id])
@@ -50,7 +49,7 @@ class AwsProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         self._ec2(inst).terminate_instances(InstanceIds=[inst.id])
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         reply = self._ec2(inst).describe_instances(InstanceIds=[inst.id])
         name = reply["Reservations"][0]["Instances"][0]["State"]["Name"]
         return _STATES.get(str(name), "changing")

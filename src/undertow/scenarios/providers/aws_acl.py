@@ -15,13 +15,18 @@ from typing import Any
 
 from undertow.errors import ScenarioError
 from undertow.kube.refs import ObjectRef
-from undertow.rollback.client import MANAGED_BY_LABEL, MANAGED_BY_VALUE, Change, JournaledClient
-from undertow.rollback.undo import ENTRY_LABEL
-from undertow.scenarios.providers.base import require_sdk
+from undertow.rollback.client import Change, JournaledClient
+from undertow.undo.cloud import ec2_client
+from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from undertow.undo.outcome import UndoError
+from undertow.undo.records import RestoreNetworkAcl
 
 
 def _ec2() -> Any:
-    return require_sdk("boto3", "aws").client("ec2")
+    try:
+        return ec2_client(None)
+    except UndoError as exc:
+        raise ScenarioError(f"the aws zone outage: {exc}") from exc
 
 
 def current_acls(ec2: Any, subnets: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -49,7 +54,7 @@ def cut_off(
     ec2 = ec2 or _ec2()
     before = current_acls(ec2, subnets)
     tag = secrets.token_hex(8)
-    record = {
+    record: RestoreNetworkAcl = {
         "action": "restore_network_acl",
         "description": f"restore the network ACLs of subnets {', '.join(subnets)}",
         "region": str(ec2.meta.region_name or ""),

@@ -14,8 +14,8 @@ from undertow.scenarios.providers.base import (
     Instance,
     InstanceState,
     provider_id_parts,
-    require_sdk,
 )
+from undertow.undo.cloud import azure_vms
 
 _STATES: dict[str, InstanceState] = {
     "PowerState/running": "running",
@@ -42,12 +42,7 @@ class AzureProvider(CloudProvider):
         return Instance(self.name, name_of(node), vm, where)
 
     def _vms(self, inst: Instance) -> Any:
-        identity = require_sdk("azure.identity", "azure")
-        compute = require_sdk("azure.mgmt.compute", "azure")
-        client = compute.ComputeManagementClient(
-            identity.DefaultAzureCredential(), inst.where["subscription"]
-        )
-        return client.virtual_machines
+        return azure_vms(inst.where["subscription"])
 
     def _stop(self, inst: Instance) -> None:
         self._vms(inst).begin_power_off(inst.where["resource_group"], inst.id).result()
@@ -58,7 +53,7 @@ class AzureProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         self._vms(inst).begin_delete(inst.where["resource_group"], inst.id).result()
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         view = self._vms(inst).instance_view(inst.where["resource_group"], inst.id)
         codes = [str(s.code) for s in view.statuses or [] if str(s.code).startswith("PowerState/")]
         return _STATES.get(codes[0], "changing") if codes else "unknown"

@@ -9,15 +9,13 @@ $IPMI_PASSWORD set.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from undertow.errors import ScenarioError
 from undertow.rollback.client import Change, JournaledClient
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.providers.base import CloudProvider, Instance, InstanceState
+from undertow.undo.cloud import ipmi_power
 
 
 class BareMetalProvider(CloudProvider):
@@ -50,22 +48,17 @@ class BareMetalProvider(CloudProvider):
             raise ScenarioError(f"bm: no BMC password for node {inst.node} (or $IPMI_PASSWORD)")
         return password
 
-    def _journaled(self, kube: JournaledClient, inst: Instance, verb: str, apply: Any) -> Change:
+    def _journaled(
+        self, kube: JournaledClient, inst: Instance, verb: str, apply: Callable[[Instance], None]
+    ) -> Change:
         # The undo (`ipmitool -E`, run in this process when the scenario starts the node
         # again) reads the password from the environment, as it would in a rollback by hand.
         os.environ["IPMI_PASSWORD"] = self._password_for(inst)
         return super()._journaled(kube, inst, verb, apply)
 
-    def _ipmi(self, inst: Instance, *args: str) -> str:
-        if shutil.which("ipmitool") is None:
-            raise ScenarioError("the bm node provider needs the ipmitool program")
-        env: dict[str, Any] = {**os.environ, "IPMI_PASSWORD": self._password_for(inst)}
-        command = ["ipmitool", "-I", "lanplus", "-H", inst.where["bmc_addr"]]
-        command += ["-U", inst.where["bmc_user"], "-E", "chassis", "power", *args]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            raise ScenarioError(f"ipmitool {' '.join(args)} for {inst}: {done.stderr.strip()}")
-        return done.stdout
+    def _ipmi(self, inst: Instance, verb: str) -> str:
+        password = self._password_for(inst)
+        return ipmi_power(inst.where["bmc_addr"], inst.where["bmc_user"], verb, password)
 
     def _stop(self, inst: Instance) -> None:
         self._ipmi(inst, "off")
@@ -76,7 +69,7 @@ class BareMetalProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         raise ScenarioError("node_termination is not possible on bare metal")
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         out = self._ipmi(inst, "status")
         if "is on" in out:
             return "running"

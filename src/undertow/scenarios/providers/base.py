@@ -9,18 +9,18 @@ instance again, so even a run killed with SIGKILL leaves nothing stopped once
 
 from __future__ import annotations
 
-import importlib
-import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from undertow.errors import ScenarioError
 from undertow.kube.refs import ObjectRef
-from undertow.rollback import undo
 from undertow.rollback.client import Change, JournaledClient
 from undertow.scenarios.common.status import Obj, name_of
+from undertow.undo import cloud
+from undertow.undo.outcome import UndoError
+from undertow.undo.records import InstanceRecord, StartInstance
 
 InstanceState = Literal["running", "stopped", "terminated", "changing", "unknown"]
 
@@ -35,9 +35,9 @@ class Instance:
     id: str
     where: Mapping[str, str] = field(default_factory=dict)
 
-    def undo_record(self) -> dict[str, Any]:
+    def undo_record(self) -> InstanceRecord:
         """The `instance` value of a `start_instance` undo record (plain literals only)."""
-        return {"provider": self.provider, "id": self.id, **dict(self.where)}
+        return cast(InstanceRecord, {"provider": self.provider, "id": self.id, **self.where})
 
     def __str__(self) -> str:
         return f"{self.provider} instance {self.id} (node {self.node})"
@@ -68,22 +68,14 @@ class NodeProvider(Protocol):
     def state(self, inst: Instance) -> InstanceState: ...
 
 
-def require_sdk(module: str, extra: str) -> ModuleType:
-    """Import a provider's SDK, or say which extra to install."""
+@contextmanager
+def sdk_errors(inst: Instance) -> Iterator[None]:
+    """The SDK's clients are built by `undertow.undo.cloud` (the undo verbs use the same);
+    what it refuses (an SDK or a setting missing) is a ScenarioError here."""
     try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ScenarioError(
-            f"the {extra} node provider needs {module!r}: pip install 'undertow[{extra}]'"
-        ) from exc
-
-
-def require_env(variable: str, provider: str) -> str:
-    """A setting a provider's SDK needs from the environment (as Krkn reads it), or say which."""
-    value = os.environ.get(variable)
-    if not value:
-        raise ScenarioError(f"the {provider} node provider needs ${variable}")
-    return value
+        yield
+    except UndoError as exc:
+        raise ScenarioError(f"the {inst.provider} node provider, for {inst}: {exc}") from exc
 
 
 def provider_id_tail(node: Obj) -> str:
@@ -108,7 +100,8 @@ def provider_id_parts(node: Obj, scheme: str) -> list[str]:
 
 class CloudProvider:
     """Common shape of the cloud providers: subclasses make the SDK calls
-    (`_stop`, `_reboot`, `_terminate`, `state`); starting is the undo verb itself."""
+    (`_stop`, `_reboot`, `_terminate`, `_state`) with the clients `undertow.undo.cloud`
+    builds; starting is the undo verb itself."""
 
     name = "cloud"
 
@@ -124,16 +117,27 @@ class CloudProvider:
     def _terminate(self, inst: Instance) -> None:
         raise NotImplementedError
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         raise NotImplementedError
 
-    def _journaled(self, kube: JournaledClient, inst: Instance, verb: str, apply: Any) -> Change:
-        record = {
+    def state(self, inst: Instance) -> InstanceState:
+        with sdk_errors(inst):
+            return self._state(inst)
+
+    def _journaled(
+        self, kube: JournaledClient, inst: Instance, verb: str, apply: Callable[[Instance], None]
+    ) -> Change:
+        record: StartInstance = {
             "action": "start_instance",
             "description": f"start {inst} again (undertow ran {verb} on it)",
             "instance": inst.undo_record(),
         }
-        return kube.external(ObjectRef.node(inst.node), record, lambda: apply(inst))
+
+        def act() -> None:
+            with sdk_errors(inst):
+                apply(inst)
+
+        return kube.external(ObjectRef.node(inst.node), record, act)
 
     def stop(self, kube: JournaledClient, inst: Instance) -> Change:
         return self._journaled(kube, inst, "stop", self._stop)
@@ -143,9 +147,10 @@ class CloudProvider:
 
     def start(self, kube: JournaledClient, inst: Instance) -> None:
         try:
-            undo.start_instance(inst.undo_record())
-        except undo.UndoError as exc:
+            cloud.start_instance(inst.undo_record())
+        except UndoError as exc:
             raise ScenarioError(f"could not start {inst}: {exc}") from exc
 
     def terminate(self, kube: JournaledClient, inst: Instance) -> None:
-        self._terminate(inst)
+        with sdk_errors(inst):
+            self._terminate(inst)

@@ -12,8 +12,8 @@ from undertow.scenarios.providers.base import (
     Instance,
     InstanceState,
     provider_id_parts,
-    require_sdk,
 )
+from undertow.undo.cloud import gcp_instances
 
 _STATES: dict[str, InstanceState] = {
     "RUNNING": "running",
@@ -35,8 +35,7 @@ class GcpProvider(CloudProvider):
         return Instance(self.name, name_of(node), instance, {"project": project, "zone": zone})
 
     def _call(self, inst: Instance, verb: str) -> Any:
-        compute = require_sdk("google.cloud.compute_v1", "gcp")
-        client = compute.InstancesClient()
+        client = gcp_instances()
         where = {"project": inst.where["project"], "zone": inst.where["zone"], "instance": inst.id}
         return getattr(client, verb)(**where)
 
@@ -49,5 +48,5 @@ class GcpProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         self._call(inst, "delete").result()
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         return _STATES.get(str(self._call(inst, "get").status), "changing")

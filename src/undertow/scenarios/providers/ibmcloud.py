@@ -13,9 +13,8 @@ from undertow.scenarios.providers.base import (
     Instance,
     InstanceState,
     provider_id_tail,
-    require_env,
-    require_sdk,
 )
+from undertow.undo.cloud import ibm_vpc
 
 _STATES: dict[str, InstanceState] = {
     "running": "running",
@@ -31,24 +30,18 @@ class IbmCloudProvider(CloudProvider):
         where = {"service_url": os.environ.get("IBMC_URL", "")}
         return Instance(self.name, name_of(node), provider_id_tail(node), where)
 
-    def _service(self) -> Any:
-        vpc = require_sdk("ibm_vpc", "ibmcloud")
-        core = require_sdk("ibm_cloud_sdk_core.authenticators", "ibmcloud")
-        service = vpc.VpcV1(
-            authenticator=core.IAMAuthenticator(require_env("IBMC_APIKEY", "ibmcloud"))
-        )
-        service.set_service_url(require_env("IBMC_URL", "ibmcloud"))
-        return service
+    def _service(self, inst: Instance) -> Any:
+        return ibm_vpc(inst.where.get("service_url", ""))
 
     def _stop(self, inst: Instance) -> None:
-        self._service().create_instance_action(inst.id, type="stop")
+        self._service(inst).create_instance_action(inst.id, type="stop")
 
     def _reboot(self, inst: Instance) -> None:
-        self._service().create_instance_action(inst.id, type="reboot")
+        self._service(inst).create_instance_action(inst.id, type="reboot")
 
     def _terminate(self, inst: Instance) -> None:
-        self._service().delete_instance(inst.id)
+        self._service(inst).delete_instance(inst.id)
 
-    def state(self, inst: Instance) -> InstanceState:
-        status = self._service().get_instance(inst.id).get_result()["status"]
+    def _state(self, inst: Instance) -> InstanceState:
+        status = self._service(inst).get_instance(inst.id).get_result()["status"]
         return _STATES.get(str(status), "changing")

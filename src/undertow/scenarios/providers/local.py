@@ -75,10 +75,7 @@ class LocalProvider:
         try:
             went_down = self._seen_not_ready(inst)
         finally:
-            report = kube.revert(change)
-        if not report.complete:
-            why = "; ".join(o.detail for o in report.not_restored)
-            raise ScenarioError(f"node {inst.node} could not be started again: {why}")
+            kube.revert_or_fail(change, failure=f"node {inst.node} could not be started again")
         if not went_down and not self._cancel.cancelled:
             raise ScenarioError(
                 f"node {inst.node} still reported Ready {self._reboot_timeout:g}s after its "

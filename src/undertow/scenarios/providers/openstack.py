@@ -11,8 +11,8 @@ from undertow.scenarios.providers.base import (
     Instance,
     InstanceState,
     provider_id_parts,
-    require_sdk,
 )
+from undertow.undo.cloud import openstack_compute
 
 _STATES: dict[str, InstanceState] = {
     "ACTIVE": "running",
@@ -32,9 +32,7 @@ class OpenStackProvider(CloudProvider):
         return Instance(self.name, name_of(node), provider_id_parts(node, "openstack")[-1], where)
 
     def _compute(self) -> Any:
-        openstack = require_sdk("openstack", "openstack")
-        conn = openstack.connect(cloud=self._cloud) if self._cloud else openstack.connect()
-        return conn.compute
+        return openstack_compute(self._cloud)
 
     def _stop(self, inst: Instance) -> None:
         self._compute().stop_server(inst.id)
@@ -45,5 +43,5 @@ class OpenStackProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         self._compute().delete_server(inst.id)
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         return _STATES.get(str(self._compute().get_server(inst.id).status), "changing")

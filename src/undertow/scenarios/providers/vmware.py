@@ -4,19 +4,13 @@ address and credentials in $VSPHERE_IP, $VSPHERE_USERNAME, $VSPHERE_PASSWORD, as
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
-from undertow.errors import ScenarioError
 from undertow.scenarios.common.status import Obj, name_of
-from undertow.scenarios.providers.base import (
-    CloudProvider,
-    Instance,
-    InstanceState,
-    require_env,
-    require_sdk,
-)
+from undertow.scenarios.providers.base import CloudProvider, Instance, InstanceState
+from undertow.undo.cloud import vsphere_vm, vsphere_wait
 
 _STATES: dict[str, InstanceState] = {
     "poweredOn": "running",
@@ -37,32 +31,12 @@ class VmwareProvider(CloudProvider):
             where["insecure"] = "true"
         return Instance(self.name, name_of(node), name_of(node), where)
 
-    @contextmanager
-    def _vm(self, inst: Instance) -> Iterator[Any]:
-        connect = require_sdk("pyVim.connect", "vmware")
-        vim = require_sdk("pyVmomi", "vmware").vim
-        si = connect.SmartConnect(
-            host=require_env("VSPHERE_IP", "vmware"),
-            user=require_env("VSPHERE_USERNAME", "vmware"),
-            pwd=require_env("VSPHERE_PASSWORD", "vmware"),
-            disableSslCertValidation=self._insecure,
-        )
-        try:
-            content = si.RetrieveContent()
-            view = content.viewManager.CreateContainerView(
-                content.rootFolder, [vim.VirtualMachine], True
-            )
-            found = [vm for vm in view.view if vm.name == inst.id]
-            if not found:
-                raise ScenarioError(f"no vSphere VM named {inst.id!r}")
-            yield found[0]
-        finally:
-            connect.Disconnect(si)
+    def _vm(self, inst: Instance) -> AbstractContextManager[Any]:
+        return vsphere_vm(inst.id, inst.where.get("server", ""), self._insecure)
 
     def _task(self, inst: Instance, start: Callable[[Any], Any]) -> None:
-        task = require_sdk("pyVim.task", "vmware")
         with self._vm(inst) as vm:
-            task.WaitForTask(start(vm))
+            vsphere_wait(start(vm))
 
     def _stop(self, inst: Instance) -> None:
         self._task(inst, lambda vm: vm.PowerOffVM_Task())
@@ -73,9 +47,9 @@ class VmwareProvider(CloudProvider):
     def _terminate(self, inst: Instance) -> None:
         with self._vm(inst) as vm:
             if vm.runtime.powerState == "poweredOn":
-                require_sdk("pyVim.task", "vmware").WaitForTask(vm.PowerOffVM_Task())
+                vsphere_wait(vm.PowerOffVM_Task())
         self._task(inst, lambda vm: vm.Destroy_Task())
 
-    def state(self, inst: Instance) -> InstanceState:
+    def _state(self, inst: Instance) -> InstanceState:
         with self._vm(inst) as vm:
             return _STATES.get(str(vm.runtime.powerState), "changing")

@@ -1,3 +1,34 @@
+"""undertow rollback version file: undoes one change undertow made to a Kubernetes cluster.
+
+Run:       0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+Scenario:  node_scenarios
+Recorded:  2025-09-02T08:10:01.000000Z
+Undo:      start aws instance i-0pep723 (node worker-2) stopped by undertow
+Object:    v1 Node worker-2
+
+Undo it with undertow:  undertow rollback execute --file <this file>
+Or by hand:             python <this file> [--dry-run] [--kubeconfig PATH] [--context NAME]
+(needs Python 3.10+ and the `boto3` package; safe to run twice)
+"""
+
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["boto3"]
+# ///
+UNDO = {
+    'format': 1,
+    'run_id': '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    'scenario_type': 'node_scenarios',
+    'recorded_at': '2025-09-02T08:10:01.000000Z',
+    'action': 'start_instance',
+    'description': 'start aws instance i-0pep723 (node worker-2) stopped by undertow',
+    'target': {'api_version': 'v1', 'kind': 'Node', 'name': 'worker-2', 'namespace': None, 'uid': None},
+    'instance': {'provider': 'aws', 'id': 'i-0pep723', 'region': 'eu-west-1'},
+}
+
+
+# ---- undo verbs: undertow.rollback.undo, embedded verbatim; do not edit below ----
+
 """The undo verbs: how undertow puts one change back.
 
 This module is copied verbatim into every version file, after the file's `UNDO = {...}`
@@ -722,3 +753,7 @@ def main(data: dict[str, Any], argv: list[str] | None = None) -> int:
         return 1
     print(f"{result.outcome}: {result.detail}")
     return 0 if result.resolved or result.outcome == WOULD_RESTORE else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(UNDO))

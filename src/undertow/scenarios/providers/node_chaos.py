@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from undertow.clock import CancelToken
-from undertow.errors import ScenarioError
 from undertow.rollback.client import Change
 from undertow.scenarios.base import RunContext
 from undertow.scenarios.common.nodes import (
@@ -64,10 +63,7 @@ class NodeChaos:
         if change is None:
             self.provider.start(self.ctx.kube, inst)
         else:
-            report = self.ctx.kube.revert(change)
-            if not report.complete:
-                why = "; ".join(o.detail for o in report.not_restored)
-                raise ScenarioError(f"could not start {inst} again: {why}")
+            self.ctx.kube.revert_or_fail(change, failure=f"could not start {inst} again")
         self.ctx.emit("node.started", f"started {inst}", node=inst.node, instance=inst.id)
 
     def wait(

@@ -1,0 +1,360 @@
+"""The undo verbs for Kubernetes objects: delete what undertow created, put patched fields
+back, remove a taint, recreate a deleted object.
+
+Every verb reads the object first, decides, writes conditionally (a uid precondition, or
+JSON-patch `test` ops on the values undertow set, so a field someone else changed since is
+left alone), then re-reads to verify. A verb raises `UndoError` when it cannot restore; it
+never swallows a failure. `dyn` is a `kubernetes.dynamic.DynamicClient`.
+"""
+
+import json
+import time
+from typing import Any
+
+from undertow.undo.k8s_api import (
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    is_connection_error,
+    retrying,
+    status_of,
+)
+from undertow.undo.outcome import (
+    ALREADY_RESTORED,
+    CONFLICT,
+    GONE,
+    NOTHING_TO_UNDO,
+    RESTORED,
+    WOULD_RESTORE,
+    Result,
+    UndoError,
+)
+from undertow.undo.records import (
+    DeleteCreated,
+    FieldChange,
+    RecreateDeleted,
+    RemoveTaint,
+    RestoreFields,
+    Taint,
+    Target,
+)
+
+_ATTEMPTS = 5
+_RETRY = RetryPolicy()
+_VERIFY_SECONDS = 10.0
+# A deleted object may still be terminating (a namespace emptying itself), and a namespace
+# just recreated refuses pods until its default ServiceAccount exists: wait for both.
+_SETTLE_SECONDS = 180.0
+_NOT_YET_ADMITTED = ("is being terminated", "error looking up service account")
+
+
+def _may_retry_patch(exc: BaseException) -> bool:
+    """A conditional patch failed its test (409/422) or may not have been applied."""
+    status = status_of(exc)
+    return status in (409, 422, *RETRYABLE_STATUSES) or (
+        status is None and is_connection_error(exc)
+    )
+
+
+def _resource(dyn: Any, target: Target) -> Any:
+    return retrying(
+        lambda: dyn.resources.get(api_version=target["api_version"], kind=target["kind"]),
+        policy=_RETRY,
+    )
+
+
+def _namespace(resource: Any, target: Target) -> str | None:
+    return target.get("namespace") if resource.namespaced else None
+
+
+def _read(dyn: Any, resource: Any, target: Target, name: str) -> dict[str, Any] | None:
+    """The object as a plain dict, or None when it does not exist."""
+    try:
+        response = retrying(
+            lambda: resource.get(
+                name=name, namespace=_namespace(resource, target), serialize=False
+            ),
+            policy=_RETRY,
+        )
+    except Exception as exc:
+        if status_of(exc) == 404:
+            return None
+        raise
+    loaded: dict[str, Any] = json.loads(response.data)
+    return loaded
+
+
+def _list(dyn: Any, resource: Any, target: Target, selector: str) -> list[dict[str, Any]]:
+    response = retrying(
+        lambda: resource.get(
+            namespace=_namespace(resource, target), label_selector=selector, serialize=False
+        ),
+        policy=_RETRY,
+    )
+    items: list[dict[str, Any]] = json.loads(response.data).get("items", [])
+    return items
+
+
+def _json_patch(dyn: Any, resource: Any, target: Target, ops: list[Any]) -> None:
+    resource.patch(
+        body=ops,
+        name=target["name"],
+        namespace=_namespace(resource, target),
+        content_type="application/json-patch+json",
+        serialize=False,
+    )
+
+
+def _what(target: Target) -> str:
+    where = f"{target['namespace']}/" if target.get("namespace") else ""
+    return f"{target['kind']} {where}{target.get('name') or '?'}"
+
+
+# --- JSON pointers ---------------------------------------------------------------------
+
+
+def pointer_tokens(path: str) -> list[str]:
+    """Split an RFC 6901 JSON pointer into its unescaped tokens."""
+    if not path.startswith("/"):
+        raise UndoError(f"not a JSON pointer: {path!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+
+
+def lookup(obj: Any, path: str) -> tuple[bool, Any]:
+    """(present, value) of the JSON pointer `path` in `obj`."""
+    node = obj
+    for token in pointer_tokens(path):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+# --- the verbs -------------------------------------------------------------------------
+
+
+def delete_created(dyn: Any, data: DeleteCreated, dry_run: bool) -> Result:
+    """Delete exactly the object undertow created (uid precondition)."""
+    target = data["target"]
+    resource = _resource(dyn, target)
+    labels = data.get("labels", {})
+    if target.get("uid") and target.get("name") and not dry_run:
+        # The uid precondition makes the delete itself the check: no read first.
+        meta = {"name": target["name"], "uid": target["uid"]}
+        if _delete_exact(dyn, resource, target, {"metadata": meta}):
+            return Result(RESTORED, f"deleted {_what(target)}")
+        return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
+    if target.get("uid") and target.get("name"):
+        current = _read(dyn, resource, target, target["name"])
+        mine = [current] if current and current["metadata"].get("uid") == target["uid"] else []
+    else:
+        # Recorded before the API server assigned a uid: find it by undertow's labels.
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        mine = [
+            obj
+            for obj in _list(dyn, resource, target, selector)
+            if not target.get("name") or obj["metadata"]["name"] == target["name"]
+        ]
+    if not mine:
+        return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
+    if dry_run:
+        return Result(WOULD_RESTORE, f"would delete {_what(target)}")
+    for obj in mine:
+        _delete_exact(dyn, resource, target, obj)
+    return Result(RESTORED, f"deleted {_what(target)}")
+
+
+def _delete_exact(dyn: Any, resource: Any, target: Target, obj: dict[str, Any]) -> bool:
+    """Delete `obj` if it is still that very object; True if this call deleted it."""
+    name, uid = obj["metadata"]["name"], obj["metadata"]["uid"]
+    body = {"preconditions": {"uid": uid}, "propagationPolicy": "Background"}
+    try:
+        retrying(
+            lambda: resource.delete(
+                name=name, namespace=_namespace(resource, target), body=body, serialize=False
+            ),
+            policy=_RETRY,
+        )
+    except Exception as exc:
+        if status_of(exc) not in (404, 409):  # gone, or replaced by an object that is not ours
+            raise
+        return False
+    # Verify: gone, replaced by another object, or terminating (finalizers, grace period).
+    after = _read(dyn, resource, target, name)
+    if (
+        after
+        and after["metadata"].get("uid") == uid
+        and not after["metadata"].get("deletionTimestamp")
+    ):
+        raise UndoError(f"{_what(target)} still exists after delete")
+    return True
+
+
+def _field_states(
+    current: dict[str, Any], fields: list[FieldChange]
+) -> tuple[list[FieldChange], list[FieldChange], list[FieldChange]]:
+    """Split recorded fields into (already original, still undertow's value, changed since)."""
+    original: list[FieldChange] = []
+    chaos: list[FieldChange] = []
+    changed: list[FieldChange] = []
+    for field in fields:
+        state = lookup(current, field["path"])
+        if state == (field["original_present"], field["original"]):
+            original.append(field)
+        elif state == (field["set_present"], field["set"]):
+            chaos.append(field)
+        else:
+            changed.append(field)
+    return original, chaos, changed
+
+
+def _restore_ops(fields: list[FieldChange]) -> list[Any]:
+    """Put `fields` back, each only if it still holds undertow's value (`test` ops)."""
+    ops: list[Any] = []
+    for field in fields:
+        path = field["path"]
+        if field["set_present"]:
+            ops.append({"op": "test", "path": path, "value": field["set"]})
+            if field["original_present"]:
+                ops.append({"op": "replace", "path": path, "value": field["original"]})
+            else:
+                ops.append({"op": "remove", "path": path})
+        elif field["original_present"]:
+            ops.append({"op": "add", "path": path, "value": field["original"]})
+    return ops
+
+
+def restore_fields(dyn: Any, data: RestoreFields, dry_run: bool) -> Result:
+    """Put back the fields undertow changed, only where they still hold undertow's value."""
+    target = data["target"]
+    resource = _resource(dyn, target)
+    paths = ", ".join(f["path"] for f in data["fields"])
+    for _attempt in range(_ATTEMPTS):
+        current = _read(dyn, resource, target, target["name"])
+        if current is None or (
+            target.get("uid") and current["metadata"].get("uid") != target["uid"]
+        ):
+            return Result(GONE, f"{_what(target)} no longer exists; nothing to restore")
+        _, chaos, changed = _field_states(current, data["fields"])
+        conflict = ", ".join(f["path"] for f in changed)
+        if not chaos:
+            if changed:
+                return Result(
+                    CONFLICT,
+                    f"{_what(target)}: {conflict} changed by someone else since; left alone",
+                )
+            return Result(ALREADY_RESTORED, f"{_what(target)}: {paths} already original")
+        if dry_run:
+            return Result(WOULD_RESTORE, f"would restore {paths} of {_what(target)}")
+        try:
+            _json_patch(dyn, resource, target, _restore_ops(chaos))
+        except Exception as exc:
+            if _may_retry_patch(exc):
+                time.sleep(0.1 * (_attempt + 1))
+                continue  # changed meanwhile, or unknown whether applied: re-read, decide again
+            raise
+        after = _read(dyn, resource, target, target["name"])
+        if after is None:
+            return Result(GONE, f"{_what(target)} was deleted meanwhile")
+        not_back = [f["path"] for f in chaos if f not in _field_states(after, chaos)[0]]
+        if not_back:
+            raise UndoError(f"{_what(target)}: {', '.join(not_back)} not restored on re-read")
+        if changed:
+            done = ", ".join(f["path"] for f in chaos)
+            return Result(
+                CONFLICT, f"{_what(target)}: restored {done}; {conflict} changed since, left alone"
+            )
+        return Result(RESTORED, f"{_what(target)}: restored {paths}")
+    raise UndoError(f"{_what(target)} kept changing while being restored")
+
+
+def _same_taint(a: dict[str, Any], b: Taint) -> bool:
+    return all(a.get(k) == b.get(k) for k in ("key", "value", "effect"))
+
+
+def remove_taint(dyn: Any, data: RemoveTaint, dry_run: bool) -> Result:
+    """Remove exactly the taint undertow added, leaving every other taint alone."""
+    target, taint = data["target"], data["taint"]
+    resource = _resource(dyn, target)
+    shown = f"{taint['key']}={taint.get('value') or ''}:{taint['effect']}"
+    for _attempt in range(_ATTEMPTS):
+        node = _read(dyn, resource, target, target["name"])
+        if node is None:
+            return Result(GONE, f"{_what(target)} no longer exists")
+        taints = node.get("spec", {}).get("taints") or []
+        found = [i for i, t in enumerate(taints) if _same_taint(t, taint)]
+        if not found:
+            return Result(ALREADY_RESTORED, f"{_what(target)} has no taint {shown}")
+        if dry_run:
+            return Result(WOULD_RESTORE, f"would remove taint {shown} from {_what(target)}")
+        ops: list[Any] = []
+        for i in reversed(found):
+            ops.append({"op": "test", "path": f"/spec/taints/{i}", "value": taints[i]})
+            ops.append({"op": "remove", "path": f"/spec/taints/{i}"})
+        try:
+            _json_patch(dyn, resource, target, ops)
+        except Exception as exc:
+            if _may_retry_patch(exc):
+                time.sleep(0.1 * (_attempt + 1))
+                continue
+            raise
+        after = _read(dyn, resource, target, target["name"]) or {}
+        if any(_same_taint(t, taint) for t in after.get("spec", {}).get("taints") or []):
+            raise UndoError(f"taint {shown} still on {_what(target)} after removal")
+        return Result(RESTORED, f"removed taint {shown} from {_what(target)}")
+    raise UndoError(f"{_what(target)} kept changing while its taint was removed")
+
+
+def recreate_deleted(dyn: Any, data: RecreateDeleted, dry_run: bool) -> Result:
+    """Recreate a deleted object from its snapshot, when the scenario asked for it."""
+    target = data["target"]
+    if not data.get("restore"):
+        return Result(NOTHING_TO_UNDO, f"{_what(target)} was deleted on purpose; record only")
+    resource = _resource(dyn, target)
+    existing = _read(dyn, resource, target, target["name"])
+    if existing is not None and not existing["metadata"].get("deletionTimestamp"):
+        return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
+    if dry_run:
+        return Result(WOULD_RESTORE, f"would recreate {_what(target)} from its snapshot")
+    if existing is not None:
+        _wait_gone(dyn, resource, target)
+    _create_when_admitted(resource, target, data["snapshot"])
+    deadline = time.monotonic() + _VERIFY_SECONDS
+    while _read(dyn, resource, target, target["name"]) is None:
+        if time.monotonic() > deadline:
+            raise UndoError(f"{_what(target)} not found after recreating it")
+        time.sleep(0.2)
+    return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:
+    """Wait until a terminating object has really gone, so it can be created again."""
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while _read(dyn, resource, target, target["name"]) is not None:
+        if time.monotonic() > deadline:
+            raise UndoError(f"{_what(target)} is still terminating after {_SETTLE_SECONDS:.0f}s")
+        time.sleep(0.5)
+
+
+def _create_when_admitted(resource: Any, target: Target, snapshot: Any) -> None:
+    """Create the object, waiting out refusals that only mean "not yet" (see above)."""
+    deadline = time.monotonic() + _SETTLE_SECONDS
+    while True:
+        try:
+            retrying(
+                lambda: resource.create(
+                    body=snapshot, namespace=_namespace(resource, target), serialize=False
+                ),
+                policy=_RETRY,
+            )
+            return
+        except Exception as exc:
+            if status_of(exc) == 409:  # already exists: recreated meanwhile
+                return
+            refusal = str(getattr(exc, "body", "") or exc)
+            not_yet = status_of(exc) in (403, 404) and any(m in refusal for m in _NOT_YET_ADMITTED)
+            if not not_yet or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

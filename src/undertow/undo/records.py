@@ -1,0 +1,125 @@
+"""The undo records: the `UNDO = {...}` literal of a version file, one shape per action.
+
+The journal fills in `format`, `run_id`, `scenario_type` and `recorded_at`; the rest is
+what the change's author records. Only plain literals (str, int, float, bool, None, list,
+dict) appear, so a record reads back identically with `ast.literal_eval`.
+"""
+
+from typing import Any, Literal, TypedDict
+
+
+class Target(TypedDict):
+    """The object a change concerns (for a cloud change: the Node it backs)."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    uid: str | None
+
+
+class FieldChange(TypedDict):
+    """One JSON-pointer field a patch changed: its value before, and the value undertow set."""
+
+    path: str
+    original_present: bool
+    original: Any
+    set_present: bool
+    set: Any
+
+
+class _TaintValue(TypedDict, total=False):
+    value: str
+
+
+class Taint(_TaintValue):
+    key: str
+    effect: str
+
+
+class _Where(TypedDict, total=False):
+    """What a cloud SDK needs to find the instance again (never credentials)."""
+
+    region: str
+    project: str
+    zone: str
+    subscription: str
+    resource_group: str
+    cloud: str
+    service_url: str
+    server: str
+    insecure: str
+    bmc_addr: str
+    bmc_user: str
+
+
+class InstanceRecord(_Where):
+    provider: str
+    id: str
+
+
+class _Recorded(TypedDict, total=False):
+    """Filled in by the journal when it writes the file."""
+
+    format: int
+    run_id: str
+    scenario_type: str
+    recorded_at: str
+
+
+class DeleteCreated(_Recorded):
+    action: Literal["delete_created"]
+    description: str
+    target: Target
+    labels: dict[str, str]
+    """The run and entry labels, to find the object if its uid was never recorded."""
+
+
+class RestoreFields(_Recorded):
+    action: Literal["restore_fields"]
+    description: str
+    target: Target
+    fields: list[FieldChange]
+
+
+class RemoveTaint(_Recorded):
+    action: Literal["remove_taint"]
+    description: str
+    target: Target
+    taint: Taint
+
+
+class RecreateDeleted(_Recorded):
+    action: Literal["recreate_deleted"]
+    description: str
+    target: Target
+    restore: bool
+    snapshot: dict[str, Any]
+
+
+class _OutsideTarget(TypedDict, total=False):
+    target: Target
+    """Set by the journaled client: what the change concerns."""
+
+
+class StartInstance(_Recorded, _OutsideTarget):
+    action: Literal["start_instance"]
+    description: str
+    instance: InstanceRecord
+
+
+class RestoreNetworkAcl(_Recorded, _OutsideTarget):
+    action: Literal["restore_network_acl"]
+    description: str
+    region: str
+    original_acls: dict[str, str]
+    """subnet id → the network ACL it had before."""
+    deny_acl_id: str | None
+    """A deny ACL the user named (associated, never deleted)."""
+    entry_tag: str
+    """The `undertow.io/entry` tag on the deny ACL undertow created."""
+
+
+KubeRecord = DeleteCreated | RestoreFields | RemoveTaint | RecreateDeleted
+CloudRecord = StartInstance | RestoreNetworkAcl
+UndoRecord = KubeRecord | CloudRecord
