@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from undertow import cluster
 from undertow.cli.cluster import app as cluster_cli
+from undertow.cluster import realnode
 from undertow.cluster.nodes import kwok_node
-from undertow.cluster.ports import port_in_use
+from undertow.cluster.ports import HOST, port_in_use
 from undertow.errors import LocalClusterError
 
 ZONE = "topology.kubernetes.io/zone"
@@ -186,7 +187,9 @@ def test_status_shows_every_component(local_cluster: Any) -> None:
     node = ["containerd", "kubelet", "kube-proxy", "api-forward"] if info.real_nodes else []
     assert [c.name for c in info.components] == control_plane + node
     assert info.healthy
-    assert all(c.pid > 0 and port_in_use(c.port) for c in info.components)
+    # Every component listens on loopback but the API forwarder, on the real node's bridge.
+    hosts = {"api-forward": realnode.host.GATEWAY}
+    assert all(c.pid > 0 and port_in_use(c.port, hosts.get(c.name, HOST)) for c in info.components)
     assert all(c.log.is_file() and c.log.stat().st_size > 0 for c in info.components)
 
     result = CliRunner().invoke(cluster_cli, ["status", "--name", info.name])

@@ -183,7 +183,8 @@ def test_a_killed_job_pod_is_rolled_back_by_the_next_one(
         wait_for("the next pod rolls the killed run back", first_policy_gone, deadline_s=240)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{_diagnose(core)}") from None
-    assert pending[0].with_name(pending[0].name + ".executed").exists()
+    executed = pending[0].with_name(pending[0].name + ".executed")
+    wait_for("the dead run's version file marked executed", executed.exists)
     second = next(p for p in _pods(core) if p.metadata.name != first.metadata.name)
     init = second.status.init_container_statuses or []
     assert init and init[0].name == "rollback"

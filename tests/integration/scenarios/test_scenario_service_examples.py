@@ -44,7 +44,8 @@ def test_examples_run_against_the_sample_workload(
 
     disrupt = yaml.safe_load((EXAMPLES / "service_disruption.yaml").read_text())
     assert disrupt["scenarios"][0]["namespace"] == "^undertow-demo$"
-    disrupt["scenarios"][0].update(namespace=f"^{namespace}$", wait_time=2, sleep=0)
+    # wait_time also bounds the wait after the restore: real pods need a few seconds to be Ready.
+    disrupt["scenarios"][0].update(namespace=f"^{namespace}$", wait_time=15, sleep=0)
     out = harness.run(disruption, disrupt)
     assert out.result is not None and out.result.passed, out.result or out.error
     assert out.result.metrics["objects_deleted"] == 2
