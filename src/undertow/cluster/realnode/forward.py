@@ -54,6 +54,7 @@ def main(argv: list[str]) -> int:
         return 2
     listen, target = _address(argv[0]), _address(argv[1])
     with socket.create_server(listen, reuse_port=False) as server:
+        print(f"forwarding {argv[0]} -> {argv[1]}", flush=True)
         while True:
             client, _ = server.accept()
             threading.Thread(target=_serve, args=(client, target), daemon=True).start()
