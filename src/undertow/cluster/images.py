@@ -151,9 +151,12 @@ def host_files(binaries: Iterable[str]) -> list[Entry]:
             raise LocalClusterError(f"{binary} is missing: the node's images need it")
         wanted.add(binary)
         wanted.update(shared_libraries(binary))
-    return [
-        Entry(path.lstrip("/"), 0o755, _read(os.path.realpath(path))) for path in sorted(wanted)
-    ]
+    return _host_copies(wanted)
+
+
+def _host_copies(paths: Iterable[str]) -> list[Entry]:
+    """Copies of host files (symlinks followed) at the same paths in the image."""
+    return [Entry(path.lstrip("/"), 0o755, _read(os.path.realpath(path))) for path in sorted(paths)]
 
 
 def python_entries() -> list[Entry]:
@@ -169,14 +172,9 @@ def python_entries() -> list[Entry]:
             elif os.path.islink(path) or not name.endswith((".py", ".pth")):
                 continue
             entries.append(Entry(path.lstrip("/"), 0o644, _read(path)))
-    libraries = {lib for ext in extensions for lib in shared_libraries(ext)}
+    # Libraries both the interpreter and an extension load come twice; `_merge` keeps one.
     entries += host_files([PYTHON_BINARY])
-    known = {e.path for e in entries}
-    entries += [
-        Entry(lib.lstrip("/"), 0o755, _read(os.path.realpath(lib)))
-        for lib in sorted(libraries)
-        if lib.lstrip("/") not in known
-    ]
+    entries += _host_copies({lib for ext in extensions for lib in shared_libraries(ext)})
     entries.append(Entry("usr/bin/python3", link="python3.11"))
     return entries
 
@@ -362,7 +360,7 @@ def undertow_image(repo: Path, cache: Path, python: str) -> Image:
         _busybox_entries(),
         python_entries(),
         _dash_as_sh(),
-        [Entry(lib.lstrip("/"), 0o755, _read(os.path.realpath(lib))) for lib in sorted(libraries)],
+        _host_copies(libraries),
         files,
     )
     return Image(

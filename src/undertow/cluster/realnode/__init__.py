@@ -19,6 +19,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -167,9 +168,7 @@ def _start(
         verify_with_ca=True,
     )
     timings["api-forward"] = _launch(forward, state_dir, state, pki)
-    _point_kubernetes_service(state_dir)
-    _publish_defaults(state_dir)
-    _create_storage_class(state_dir)
+    _register(state_dir)
     timings["real-node"] = time.monotonic() - started
     return timings
 
@@ -189,38 +188,24 @@ def helper_defaults() -> HelperPods:
     )
 
 
-def _publish_defaults(state_dir: StateDir) -> None:
-    """kube-public/undertow-defaults: `undertow run` picks these up without a config change."""
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    body = {
-        "metadata": {"name": DEFAULTS_NAME, "namespace": DEFAULTS_NAMESPACE},
-        "data": helper_defaults().config_map_data(),
-    }
-    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
-        core: Any = client.CoreV1Api(api)
-        try:
-            core.create_namespaced_config_map(DEFAULTS_NAMESPACE, body)
-        except ApiException as exc:
-            if exc.status != 409:
-                raise LocalClusterError(f"publishing {DEFAULTS_NAME}: {exc.reason}") from exc
-            core.replace_namespaced_config_map(DEFAULTS_NAME, DEFAULTS_NAMESPACE, body)
-
-
 STORAGE_CLASS = "standard"
 KUBERNETES_SLICE = "kubernetes-real-node"
 
 
-def _point_kubernetes_service(state_dir: StateDir) -> None:
+def _defaults_config_map() -> dict[str, Any]:
+    """kube-public/undertow-defaults: `undertow run` picks these up without a config change."""
+    return {
+        "metadata": {"name": DEFAULTS_NAME, "namespace": DEFAULTS_NAMESPACE},
+        "data": helper_defaults().config_map_data(),
+    }
+
+
+def _kubernetes_slice() -> dict[str, Any]:
     """An EndpointSlice for default/kubernetes at the forwarder, so in-cluster config works.
 
     The API server keeps no endpoints of its own (it advertises a loopback address).
     """
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    body = {
+    return {
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
         "metadata": {
@@ -235,21 +220,11 @@ def _point_kubernetes_service(state_dir: StateDir) -> None:
         "endpoints": [{"addresses": [host.GATEWAY], "conditions": {"ready": True}}],
         "ports": [{"name": "https", "port": API_FORWARD_PORT, "protocol": "TCP"}],
     }
-    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
-        discovery: Any = client.DiscoveryV1Api(api)
-        try:
-            discovery.create_namespaced_endpoint_slice("default", body)
-        except ApiException as exc:
-            if exc.status != 409:
-                raise LocalClusterError(f"creating {KUBERNETES_SLICE}: {exc.reason}") from exc
 
 
-def _create_storage_class(state_dir: StateDir) -> None:
+def _storage_class() -> dict[str, Any]:
     """The default StorageClass (kind's name): hostPath volumes on the node's tmpfs."""
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    body = {
+    return {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
         "metadata": {
@@ -260,15 +235,45 @@ def _create_storage_class(state_dir: StateDir) -> None:
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "Immediate",
     }
-    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
+
+
+def _register(state_dir: StateDir) -> None:
+    """The cluster objects that go with the node (removed again by `_unregister`).
+
+    An EndpointSlice or StorageClass already there is kept; the defaults are replaced, since
+    they name this node's images.
+    """
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    def create(what: str, call: Callable[[], object], on_conflict: Callable[[], object]) -> None:
         try:
-            storage: Any = client.StorageV1Api(api)
-            storage.create_storage_class(body)
+            call()
         except ApiException as exc:
             if exc.status != 409:
-                raise LocalClusterError(
-                    f"creating StorageClass {STORAGE_CLASS}: {exc.reason}"
-                ) from exc
+                raise LocalClusterError(f"creating {what}: {exc.reason}") from exc
+            on_conflict()
+
+    slice_, defaults, storage_class = _kubernetes_slice(), _defaults_config_map(), _storage_class()
+    with kwok_nodes.api_client(state_dir.kubeconfig) as api:
+        core: Any = client.CoreV1Api(api)
+        discovery: Any = client.DiscoveryV1Api(api)
+        storage: Any = client.StorageV1Api(api)
+        create(
+            f"EndpointSlice {KUBERNETES_SLICE}",
+            lambda: discovery.create_namespaced_endpoint_slice("default", slice_),
+            lambda: None,
+        )
+        create(
+            f"ConfigMap {DEFAULTS_NAME}",
+            lambda: core.create_namespaced_config_map(DEFAULTS_NAMESPACE, defaults),
+            lambda: core.replace_namespaced_config_map(DEFAULTS_NAME, DEFAULTS_NAMESPACE, defaults),
+        )
+        create(
+            f"StorageClass {STORAGE_CLASS}",
+            lambda: storage.create_storage_class(storage_class),
+            lambda: None,
+        )
 
 
 def import_images(state_dir: StateDir, wanted: list[images.Image], progress: Progress) -> None:

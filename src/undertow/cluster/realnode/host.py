@@ -170,8 +170,7 @@ def mount_volumes_tmpfs() -> None:
 
 def unmount_volumes_tmpfs() -> None:
     """The tmpfs is the node's (one real node per host): unmount it even if the dir stays."""
-    if mounts_under(VOLUMES_DIR):
-        unmount_under(VOLUMES_DIR)
+    unmount_under(VOLUMES_DIR)
 
 
 def make_shared_mount(path: Path) -> None:
@@ -217,8 +216,7 @@ def absent_host_paths() -> list[str]:
 def remove_host_paths(paths: Sequence[str]) -> None:
     for path in paths:
         if os.path.isdir(path) and not os.path.islink(path):
-            if mounts_under(Path(path)):
-                unmount_under(Path(path))
+            unmount_under(Path(path))
             shutil.rmtree(path, ignore_errors=True)
         elif os.path.lexists(path):
             os.unlink(path)
