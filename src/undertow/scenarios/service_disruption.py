@@ -130,6 +130,7 @@ class Hit:
     restored: bool = False
     """undertow recreated at least one object from its snapshot."""
     restored_at: float | None = None
+    """When undertow began recreating the objects: "ready N s later" counts from here."""
 
     @property
     def namespace(self) -> str:
@@ -378,22 +379,27 @@ class ServiceDisruptionPlugin:
             changes = list(reversed(hit.changes))
             if changes and changes[0].ref.kind == "Namespace":
                 _wait_replaceable(ctx, changes[0].ref, keep_going)
+                hit.restored_at = ctx.clock.monotonic()
                 report.extend(ctx.kube.revert(changes.pop(0)))
                 _wait_default_account(ctx, hit.namespace, keep_going)
+            else:
+                hit.restored_at = ctx.clock.monotonic()
             for change in changes:
                 report.extend(ctx.kube.revert(change))
             recreated = [o.detail for o in report.outcomes if o.outcome == "restored"]
             hit.restored = bool(recreated)
-            hit.restored_at = ctx.clock.monotonic()
+            seconds = ctx.clock.monotonic() - hit.restored_at
             for failed in report.not_restored:
                 hit.failures.append(f"restore: {failed.detail}")
             ctx.emit(
                 "namespace.restored",
-                f"{hit.namespace}: recreated {len(recreated)} objects from their snapshots"
+                f"{hit.namespace}: recreated {len(recreated)} objects from their snapshots "
+                f"in {seconds:.2f}s"
                 + (f", {len(report.not_restored)} failed" if report.not_restored else ""),
                 entry=n,
                 namespace=hit.namespace,
                 recreated=recreated,
+                seconds=seconds,
             )
 
     def _result(
@@ -446,9 +452,10 @@ class ServiceDisruptionPlugin:
         if by_system:
             summary += f"; {len(by_system)} recovered by the system (slowest {max(times):.1f}s)"
         if restored:
+            ready = max(after_restore, default=0.0)
             summary += (
                 f"; {len(restored)} not back within {cfg.wait_time:g}s, restored from "
-                f"snapshots by undertow (ready {max(after_restore, default=0.0):.1f}s later)"
+                f"snapshots by undertow (ready {ready:.2f}s after undertow began recreating them)"
             )
         if findings:
             summary += f"; {len(findings)} not back within {cfg.wait_time:g}s (finding)"
