@@ -1,4 +1,5 @@
-"""The run as one self-contained HTML page: header, summary, a timeline per scenario, all events.
+"""The run as one self-contained HTML page: header, summary, the scenarios on one overview,
+a timeline per scenario, all events.
 
 Everything is rendered by Jinja2 with autoescaping on (resource names can hold any text).
 The page loads nothing: CSS and the small filter script are inline, and its
@@ -17,11 +18,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from undertow.events import Event
-from undertow.report.timeline import Step, build_view
+from undertow.report.timeline import RunView, Step, build_view
 
 # A scenario timeline shows at most this many events of one kind in a row before folding the
 # rest into one line (a pod kill of 1,000 pods); the full list keeps every event.
 RUN_OF_KIND_SHOWN = 3
+
+# On the run overview a scenario's bar is never narrower than this share of the run (nor than
+# 6px, in the CSS): a 0.1 s scenario in a two-hour run is still seen. Its duration is written
+# beside the bar, so the length never has to be read off a sliver.
+MIN_BAR_PERCENT = 2.0
 
 
 def render_html(events: Sequence[Event]) -> str:
@@ -49,6 +55,7 @@ def render_html(events: Sequence[Event]) -> str:
         run=view,
         timelines=[fold_runs(s.steps) for s in view.scenarios],
         positions=[_positions(s.steps, s.duration) for s in view.scenarios],
+        lanes=lanes(view),
         script=script,
         script_hash=script_hash,
         generated=format_time(events[-1].time) if events else "",
@@ -80,6 +87,33 @@ def fold_runs(steps: Sequence[Step]) -> list[Row]:
         else:
             out.extend(Row(s) for s in steps[i:j])
         i = j
+    return out
+
+
+@dataclass(frozen=True)
+class Lane:
+    """Where a scenario's bar sits on the run overview, in percent of the run."""
+
+    left: float
+    width: float
+
+
+def lanes(view: RunView) -> list[Lane]:
+    """One bar per scenario, placed by its start and sized by its duration, at least
+    MIN_BAR_PERCENT wide (moved left if that would overflow the end)."""
+    if not view.scenarios:
+        return []
+    origin = min(s.started_at for s in view.scenarios)
+    if view.started_at is not None:
+        origin = min(origin, view.started_at)
+    ends = [s.started_at + (s.duration or 0.0) for s in view.scenarios]
+    end = max([*ends, view.finished_at or origin])
+    span = end - origin
+    out = []
+    for s, stop in zip(view.scenarios, ends, strict=True):
+        left = (s.started_at - origin) / span * 100 if span > 0 else 0.0
+        width = max((stop - s.started_at) / span * 100 if span > 0 else 100.0, MIN_BAR_PERCENT)
+        out.append(Lane(round(min(left, 100.0 - width), 2), round(min(width, 100.0), 2)))
     return out
 
 

@@ -21,7 +21,12 @@ from report_fixtures import (
 
 from undertow.events import Event
 from undertow.report import write_reports
-from undertow.report.html import RUN_OF_KIND_SHOWN, format_duration, render_html
+from undertow.report.html import (
+    MIN_BAR_PERCENT,
+    RUN_OF_KIND_SHOWN,
+    format_duration,
+    render_html,
+)
 
 HOSTILE = '<script>alert("x")</script>&"\'><img src=x onerror=alert(1)>'
 
@@ -222,6 +227,41 @@ def test_long_runs_of_one_kind_are_folded_in_the_timeline_only() -> None:
     (folded,) = _rows(timeline, "folded")
     assert f"and {1000 - RUN_OF_KIND_SHOWN} more pod.killed events until +10.99 s" in folded[3]
     assert len(_rows(doc.by_id("events"), "event")) == len(events)
+
+
+def _bar(style: str) -> tuple[float, float]:
+    found = re.fullmatch(r"left: ([\d.]+)%; width: ([\d.]+)%", style)
+    assert found, style
+    return float(found[1]), float(found[2])
+
+
+def test_overview_bars_stay_visible_and_say_their_duration_at_any_scale() -> None:
+    pod, node = "pod_disruption_scenarios", "node_scenarios"
+    events = [
+        started(0),
+        scenario_started(1, node, "nodes.yaml"),
+        scenario_finished(7201, node, "nodes.yaml", duration=7200.0),
+        scenario_started(7201, pod, "pods.yaml"),
+        scenario_finished(7201.05, pod, "pods.yaml", status="failed", duration=0.05),
+        finished(7201.1, 1),
+    ]
+    doc = parse(render_html(events))
+    lanes = doc.by_id("overview").find_all("div", "lane")
+    assert [lane.find_all("span", "lane-time")[0].text for lane in lanes] == [
+        "2 h 00 min 00.0 s",
+        "0.05 s",
+    ]
+    (long_bar,) = lanes[0].find_all("span", "span")
+    (short_bar,) = lanes[1].find_all("span", "span")
+    long_left, long_width = _bar(long_bar.attrs["style"])
+    short_left, short_width = _bar(short_bar.attrs["style"])
+    assert long_width > 99 and long_left < 0.1
+    # 0.05 s of two hours would be 0.0007 %: the bar keeps a visible width, inside the track
+    assert short_width == MIN_BAR_PERCENT and short_left + short_width <= 100
+    assert "status-failed" in short_bar.classes()
+    # each scenario's own event bar is labelled with its length too
+    axis = doc.by_id("scenario-2").find_all("div", "axis")[0]
+    assert [span.text for span in axis.find_all("span")] == ["+0.00 s", "0.05 s"]
 
 
 def test_durations_read_naturally() -> None:
