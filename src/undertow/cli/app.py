@@ -54,7 +54,7 @@ class Lazy:
 COMMANDS: dict[str, Lazy] = {
     "run": Lazy("undertow.cli.run:app", "Run the chaos scenarios of a config."),
     "validate": Lazy("undertow.cli.validate:app", "Check a config and its scenario files."),
-    "scenarios": Lazy("undertow.cli.scenarios:app", "List scenario types, show file schemas."),
+    "scenarios": Lazy("undertow.cli.scenarios:app", "List scenario types; explain their fields."),
     "rollback": Lazy("undertow.cli.rollback:app", "List, execute or sweep pending rollbacks."),
     "list-rollback": Lazy(
         "undertow.cli.rollback:list_rollback", "Alias of `rollback list` (as in Krkn).", "list"

@@ -46,13 +46,24 @@ def _exclusions(value: object) -> object:
 
 class ApplicationOutage(SpecModel):
     namespace: NamespaceName
+    """The namespace of the pods to cut off (it must exist)."""
     pod_selector: dict[str, str] = {}
+    """matchLabels of the pods to cut off; empty selects every pod of the namespace."""
     block: Annotated[list[Literal["Ingress", "Egress"]], Field(min_length=1)] = [
         "Ingress",
         "Egress",
     ]
+    """The policy types to deny, each at most once."""
     duration: Seconds = 60
-    exclude_label: Annotated[dict[str, list[str]], BeforeValidator(_exclusions)] = {}
+    """How long the deny NetworkPolicy stays before it is removed."""
+    exclude_label: Annotated[
+        dict[str, list[str]],
+        BeforeValidator(
+            _exclusions, json_schema_input_type=dict[str, str | list[str]] | str | list[str] | None
+        ),
+    ] = {}
+    """Pods to leave alone: a map, a k=v,k2=a|b string or a list of k=v; each key becomes a NotIn
+    expression."""
 
     @field_validator("pod_selector")
     @classmethod
@@ -87,6 +98,7 @@ class ApplicationOutage(SpecModel):
 
 class ApplicationOutageSpec(SpecModel):
     application_outage: ApplicationOutage
+    """The outage: which pods, which directions, for how long."""
 
 
 # --- the plugin ------------------------------------------------------------------------

@@ -36,17 +36,34 @@ class KillPodsConfig(SpecModel):
     """Which pods to delete and how long to wait for them to come back."""
 
     namespace_pattern: Regex
+    """Regex of the namespaces whose pods may be deleted (matched with re.match: write ^name$ for
+    one namespace)."""
     label_selector: LabelSelector = ""
+    """Label selector of the pods to pick from; set this or name_pattern, not both."""
     name_pattern: Regex = ""
+    """Regex of the pod names to pick from; set this or label_selector, not both."""
     kill: Count = 1
+    """How many pods to delete, picked at random among the matches; fewer matches fail the entry
+    without deleting anything."""
     krkn_pod_recovery_time: Seconds = 120
+    """How long the killed pods may take to be replaced by Running and Ready pods; the effective
+    limit is the smaller of this and timeout."""
     timeout: Seconds = 120
+    """Also a recovery limit (Krkn fails on either): the effective limit is the smaller of this and
+    krkn_pod_recovery_time."""
     duration: Seconds = 10
+    """Polling period while waiting for recovery (capped at 1 s)."""
     execution: Literal["serial", "parallel"] = "serial"
+    """serial: one deletion after another; parallel: up to 32 in flight, at most 200 started per
+    second."""
     force: bool = False
+    """Delete with grace period 0."""
     exclude_label: LabelSelector = ""
+    """Pods matching this label selector are never picked."""
     node_label_selector: LabelSelector = ""
+    """Only pods on nodes matching this label selector."""
     node_names: list[NodeName] = []
+    """Only pods on these nodes."""
 
     @model_validator(mode="after")
     def _one_pod_filter(self) -> KillPodsConfig:
@@ -65,7 +82,9 @@ class KillPodsConfig(SpecModel):
 
 class KillPods(SpecModel):
     id: Literal["kill-pods"]
+    """The entry's kind; kill-pods is the only one."""
     config: KillPodsConfig
+    """Which pods to delete and how long to wait for them to come back."""
 
 
 class PodDisruptionSpec(RootModel[list[KillPods]]):

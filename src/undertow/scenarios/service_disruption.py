@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import model_validator
 
@@ -33,6 +33,7 @@ from undertow.scenarios.common.fields import (
     Regex,
     Seconds,
     SpecModel,
+    undertow_only,
 )
 from undertow.scenarios.common.namespace_recovery import NamespaceRecovery
 from undertow.scenarios.common.status import Obj, is_terminating, name_of, uid_of
@@ -52,18 +53,25 @@ if TYPE_CHECKING:
 
 class NamespaceDisruption(SpecModel):
     namespace: Regex = ""
+    """Regex of the namespaces to disrupt (re.match); set this or label_selector, not both."""
     label_selector: LabelSelector = ""
+    """Label selector of the namespaces to disrupt; set this or namespace, not both."""
     delete_count: PositiveCount = 1
+    """Namespaces picked at random among the matches in each run."""
     runs: PositiveCount = 1
+    """How many times to pick and disrupt; each run picks again."""
     sleep: Seconds = 10
+    """Pause between two deletions."""
     wait_time: Seconds = 30
+    """Recovery window after each run: what is not back by then is a finding (or, with restore,
+    recreated by undertow)."""
     action: Literal["delete"] = "delete"
     """Accepted for older Krkn files; deletion is the only action."""
-    delete: Literal["objects", "namespace"] = "objects"
-    """undertow: `objects` (Krkn's behaviour) deletes the Services, DaemonSets,
-    StatefulSets, ReplicaSets and Deployments; `namespace` deletes the namespace."""
-    restore: bool = False
-    """undertow: recreate what did not come back within `wait_time` from the snapshots."""
+    delete: Annotated[Literal["objects", "namespace"], undertow_only()] = "objects"
+    """objects: the namespace's top-level Services, DaemonSets, StatefulSets, ReplicaSets and
+    Deployments (Krkn's behaviour); namespace: the namespace itself."""
+    restore: Annotated[bool, undertow_only()] = False
+    """Recreate from their snapshots what did not come back within wait_time."""
 
     @model_validator(mode="after")
     def _one_namespace_filter(self) -> NamespaceDisruption:
@@ -74,6 +82,7 @@ class NamespaceDisruption(SpecModel):
 
 class ServiceDisruptionSpec(SpecModel):
     scenarios: list[NamespaceDisruption]
+    """The disruptions, run in order."""
 
 
 # --- the plugin ------------------------------------------------------------------------

@@ -21,7 +21,13 @@ from undertow.kube.refs import ObjectRef
 from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.endpoints import serving_pods
-from undertow.scenarios.common.fields import NamespaceName, Seconds, ServiceName, SpecModel
+from undertow.scenarios.common.fields import (
+    NamespaceName,
+    Seconds,
+    ServiceName,
+    SpecModel,
+    undertow_only,
+)
 from undertow.scenarios.common.status import Obj, name_of, pod_is_ready
 from undertow.scenarios.common.waiting import wait_until
 from undertow.undo.labels import HIJACKER_LABEL
@@ -32,15 +38,24 @@ DEFAULT_IMAGE = "python:3.12-alpine"
 
 class HijackStep(SpecModel):
     duration: Seconds | None = None
+    """How long this step answers before the next one takes over; empty on the last step: until the
+    end."""
     status: Annotated[int, Field(ge=100, le=599, strict=True)] = 200
+    """The HTTP status code of the answer."""
     mime_type: str = "text/plain"
+    """The answer's Content-Type (text/* and XML types get ; charset=utf-8, as Krkn's server
+    does)."""
     payload: str = ""
-    headers: dict[str, str] = {}
+    """The answer's body."""
+    headers: Annotated[dict[str, str], undertow_only()] = {}
+    """Extra response headers."""
 
 
 class HijackResource(SpecModel):
     resource: Annotated[str, Field(pattern=r"^/")]
+    """The path answered (it also answers <resource>/<one segment>); starts with /."""
     steps: dict[str, Annotated[list[HijackStep], Field(min_length=1)]]
+    """For each HTTP method (upper case, e.g. GET), the answers in time order."""
 
     @field_validator("steps")
     @classmethod
@@ -55,15 +70,23 @@ class HijackResource(SpecModel):
 
 class ServiceHijackingSpec(SpecModel):
     service_name: ServiceName
+    """The Service to hijack (it must exist and have a selector)."""
     service_namespace: NamespaceName
+    """The Service's namespace."""
     service_target_port: (
         Annotated[int, Field(ge=1, le=65535, strict=True)]
         | Annotated[str, Field(min_length=1, max_length=15)]
     )
+    """The Service's target port: a number, or a port name (then the hijacker listens on 5000 under
+    that name)."""
     image: str = DEFAULT_IMAGE
+    """The hijacker pod's image: any image with python3 (Krkn's image works too)."""
     chaos_duration: Seconds = 60
+    """How long the Service points at the hijacker."""
     privileged: bool = True
+    """The hijacker container's securityContext.privileged."""
     plan: Annotated[list[HijackResource], Field(min_length=1)]
+    """What the hijacker answers, per path and method, each path at most once."""
 
     @field_validator("plan")
     @classmethod

@@ -38,19 +38,32 @@ def _lower(value: object) -> object:
 
 class ZoneOutage(SpecModel):
     cloud_type: Annotated[Literal["local", "gcp", "aws", "azure", "az"], BeforeValidator(_lower)]
+    """local (kwok nodes) and gcp stop the zone's nodes; aws swaps its subnets' network ACLs; azure
+    is not implemented (refused). Case-insensitive."""
     duration: Seconds = 60
+    """How long the zone stays out."""
     zone: OptionalText = ""
-    """local/gcp: nodes labelled `topology.kubernetes.io/zone=<zone>`."""
+    """local/gcp: the zone whose nodes (labelled topology.kubernetes.io/zone=<zone>) go out."""
     timeout: Seconds = 180
+    """How long the nodes may take to go down, and to come back."""
     kube_check: bool = True
+    """Also wait on the nodes' Ready condition through the API."""
     vpc_id: OptionalText = ""
+    """aws: the VPC in which undertow creates the deny-all ACL (or give default_acl_id)."""
     subnet_id: list[str] = []
+    """aws: the subnets to cut off."""
     default_acl_id: OptionalText = ""
+    """aws: a deny ACL of yours to use instead of creating one (never deleted)."""
     resource_group: OptionalText = ""
+    """azure (not implemented): the resource group."""
     vnet_name: OptionalText = ""
+    """azure (not implemented): the virtual network."""
     subnet_name: OptionalText = ""
+    """azure (not implemented): the subnet."""
     location: OptionalText = ""
+    """azure (not implemented): the region."""
     nsg_name_prefix: OptionalText = "chaos-zone-deny"
+    """azure (not implemented): the prefix of the deny network security group's name."""
 
     @field_validator("zone")
     @classmethod
@@ -79,6 +92,7 @@ class ZoneOutage(SpecModel):
 
 class ZoneOutageSpec(SpecModel):
     zone_outage: ZoneOutage
+    """The outage: which zone, how, for how long."""
 
 
 # --- the plugin ------------------------------------------------------------------------

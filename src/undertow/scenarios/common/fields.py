@@ -7,7 +7,7 @@ selector or negative duration is reported with its field path before the run sta
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -46,13 +46,17 @@ def _blank_to_empty(value: object) -> object:
     return "" if value is None else value
 
 
-Regex = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_regex)]
+# What a file may hold where these types stand: the JSON Schema says so, so that
+# `scenarios schema` and `scenarios explain` accept exactly what validation accepts.
+_BLANK_OR_TEXT = BeforeValidator(_blank_to_empty, json_schema_input_type=str | None)
+
+Regex = Annotated[str, _BLANK_OR_TEXT, AfterValidator(_check_regex)]
 """A Python regular expression, matched with `re.match` (anchored at the start) as Krkn does."""
 
-LabelSelector = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_selector)]
+LabelSelector = Annotated[str, _BLANK_OR_TEXT, AfterValidator(_check_selector)]
 """A Kubernetes label selector string; empty means "no selector"."""
 
-OptionalText = Annotated[str, BeforeValidator(_blank_to_empty)]
+OptionalText = Annotated[str, _BLANK_OR_TEXT]
 
 NamespaceName = Annotated[str, AfterValidator(validate_namespace)]
 ServiceName = Annotated[str, AfterValidator(validate_service_name)]
@@ -66,7 +70,7 @@ def _check_node_names(value: str) -> str:
     return value
 
 
-NodeNames = Annotated[str, BeforeValidator(_blank_to_empty), AfterValidator(_check_node_names)]
+NodeNames = Annotated[str, _BLANK_OR_TEXT, AfterValidator(_check_node_names)]
 """Node names separated by commas (Krkn's `node_name`); empty means none."""
 
 LabelKey = Annotated[str, AfterValidator(validate_key)]
@@ -78,8 +82,20 @@ def _label_value(value: str) -> str:
 
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 
-Seconds = Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)]
+Seconds = Annotated[
+    float, Field(ge=0, strict=True, allow_inf_nan=False, json_schema_extra={"x-unit": "seconds"})
+]
 """A duration in seconds, >= 0."""
 
 Count = Annotated[int, Field(ge=0, strict=True)]
 PositiveCount = Annotated[int, Field(ge=1, strict=True)]
+
+
+def undertow_only() -> Any:
+    """Marks a field undertow adds to Krkn's format (`scenarios explain` says so)."""
+    return Field(json_schema_extra={"x-undertow": True})
+
+
+def krkn_also(*names: str) -> Any:
+    """Marks a field Krkn's files may also spell another way (a separate, older key)."""
+    return Field(json_schema_extra={"x-krkn-names": list(names)})

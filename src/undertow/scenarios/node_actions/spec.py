@@ -7,7 +7,7 @@ import difflib
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from undertow.scenarios.common.fields import (
     Count,
@@ -19,6 +19,8 @@ from undertow.scenarios.common.fields import (
     PositiveCount,
     Seconds,
     SpecModel,
+    krkn_also,
+    undertow_only,
 )
 
 NodeAction = Literal[
@@ -62,6 +64,11 @@ TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
 KNOWN_ACTIONS = typing.get_args(NodeAction)
+ACTION_SPELLINGS = tuple(
+    spelling for name in KNOWN_ACTIONS for spelling in (name.removesuffix("_scenario"), name)
+)
+"""What a file may write in `actions`: each action with or without its `_scenario` suffix
+(the JSON Schema's enum, so that `scenarios schema` accepts what validation accepts)."""
 
 
 def _action(value: object) -> object:
@@ -90,8 +97,11 @@ def _lower(value: object) -> object:
 
 class Taint(SpecModel):
     key: LabelKey
+    """The taint's key (a label key)."""
     value: LabelValue = ""
+    """The taint's value (a label value; may be empty)."""
     effect: TaintEffect = "NoSchedule"
+    """What the taint does to pods."""
 
 
 def _parse_taint(value: object) -> object:
@@ -107,38 +117,73 @@ def _parse_taint(value: object) -> object:
 
 class BmcInfo(SpecModel):
     bmc_addr: OptionalText = ""
+    """The node's BMC address (IPMI)."""
     bmc_user: OptionalText = ""
+    """The BMC user for this node."""
     bmc_password: OptionalText = ""
+    """The BMC password for this node."""
 
 
 class NodeScenario(SpecModel):
-    actions: Annotated[list[Annotated[NodeAction, BeforeValidator(_action)]], Field(min_length=1)]
+    actions: Annotated[
+        list[
+            Annotated[
+                NodeAction,
+                BeforeValidator(_action),
+                WithJsonSchema({"type": "string", "enum": list(ACTION_SPELLINGS)}),
+            ]
+        ],
+        Field(min_length=1),
+    ]
+    """What to do, in order, each runs times on every selected node; Krkn's names with or without
+    the _scenario suffix. Actions that need a shell on the node are refused."""
     node_name: NodeNames = ""
     """One node, or several separated by commas; wins over label_selector."""
     label_selector: LabelSelector = ""
+    """Label selector of the nodes to pick from."""
     exclude_label: LabelSelector = ""
+    """Nodes matching this label selector are never picked."""
     instance_count: Count = 1
-    """How many nodes matching label_selector to act on (0 = all of them)."""
+    """How many nodes matching label_selector to act on, picked at random (0: all of them)."""
     instance_kill_count: Count | None = None
-    """Old Krkn name for `runs`."""
-    runs: PositiveCount = 1
+    """Older Krkn name for runs; wins over it when set."""
+    runs: Annotated[PositiveCount, krkn_also("instance_kill_count")] = 1
+    """How many times each action is repeated."""
     timeout: Seconds = 120
+    """How long a node may take to go down or come back, and a drain to finish."""
     duration: Seconds = 120
-    """Seconds between stop and start (and how long a cordon/drain/taint lasts)."""
+    """Time between stop and start, and how long a cordon, drain or taint lasts."""
     poll_interval: Seconds = 15
+    """Instance-state polling period of cloud providers (node status is read at least every
+    second)."""
     cloud_type: Annotated[CloudType, BeforeValidator(_lower)] = "generic"
+    """The node provider for stop/start/reboot/terminate: local (kwok nodes) or a cloud; Krkn's
+    docker, generic, alibaba and ibmpower have none. Case-insensitive."""
     parallel: bool = False
+    """Act on all selected nodes at once."""
     kube_check: bool = True
-    taints: list[Annotated[Taint, BeforeValidator(_parse_taint)]] = []
-    """undertow: taints added by node_taint_scenario (`key[=value]:Effect`)."""
+    """Also wait on the node's Ready condition through the API."""
+    taints: Annotated[
+        list[Annotated[Taint, BeforeValidator(_parse_taint, json_schema_input_type=str | Taint)]],
+        undertow_only(),
+    ] = []
+    """The taints node_taint_scenario adds: key[=value]:Effect strings or maps."""
     soft_reboot: bool = False
+    """Accepted for Krkn files; unused."""
     service: OptionalText = ""
+    """Accepted for Krkn files; unused."""
     ssh_private_key: OptionalText = "~/.ssh/id_rsa"
+    """Accepted for Krkn files; unused."""
     helper_node_ip: OptionalText = ""
+    """Accepted for Krkn files; unused."""
     bmc_info: dict[str, BmcInfo] | None = None
+    """bm: per node name, its BMC address and credentials."""
     bmc_user: OptionalText = ""
+    """bm/vmware: the user for every node without its own in bmc_info."""
     bmc_password: OptionalText = ""
+    """bm/vmware: the password for every node without its own in bmc_info."""
     disable_ssl_verification: bool = False
+    """vmware: do not verify the server's TLS certificate."""
 
     @field_validator("actions")
     @classmethod
@@ -160,6 +205,7 @@ class NodeScenario(SpecModel):
 
 class NodeScenariosSpec(SpecModel):
     node_scenarios: Annotated[list[NodeScenario], Field(min_length=1)]
+    """The node scenarios, run in order."""
 
 
 PROVIDER_ACTIONS = frozenset(

@@ -15,15 +15,22 @@ from undertow.scenarios.common.fields import LabelSelector, PositiveCount, Regex
 
 class SleepConfig(SpecModel):
     duration: Seconds = 0.0
+    """How long the scenario sleeps."""
     outcome: Literal["pass", "fail", "raise", "exit", "interrupt"] = "pass"
+    """How it ends: pass, fail, raise an error, exit the process, or interrupt the run."""
     name_pattern: Regex = ""
+    """A regex, only validated (for the tests of bad input)."""
     label_selector: LabelSelector = ""
+    """A label selector, only validated (for the tests of bad input)."""
     count: PositiveCount = 1
+    """How many ConfigMaps it creates (through the journal)."""
     configmap_namespace: str = ""
+    """Where it creates them; empty: it creates none."""
 
 
 class SleepSpec(SpecModel):
     sleep: SleepConfig
+    """How long to sleep and how to end."""
 
 
 class SleepPlugin:
