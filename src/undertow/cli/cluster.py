@@ -13,8 +13,9 @@ import typer
 
 app = typer.Typer(
     add_completion=False,
-    help="A real Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, "
-    "scheduler, kwok nodes), optionally with one real worker node.",
+    help="Start, stop or inspect the local Kubernetes cluster on 127.0.0.1.\n\n"
+    "A real control plane (etcd, apiserver, controllers, scheduler) with kwok nodes, "
+    "optionally with one real worker node.",
     no_args_is_help=True,
 )
 
@@ -47,7 +48,14 @@ def up(
         ),
     ] = 0,
 ) -> None:
-    """Start the cluster (building the binaries on first use), or reuse it if it runs."""
+    """Start the cluster (building the binaries on first use), or reuse it if it runs.
+
+    \b
+    Examples:
+      undertow cluster up
+      undertow cluster up --nodes 6 --zones 3
+      undertow cluster up --real-nodes 1
+    """
     from undertow import cluster
 
     info = cluster.up(
@@ -63,7 +71,12 @@ def up(
 
 @app.command()
 def down(name: NameOption = "undertow") -> None:
-    """Stop every component; keeps only the logs."""
+    """Stop every component, keeping only the logs.
+
+    \b
+    Examples:
+      undertow cluster down
+    """
     from undertow import cluster
 
     stopped = cluster.down(name, progress=_progress)
@@ -72,7 +85,12 @@ def down(name: NameOption = "undertow") -> None:
 
 @app.command()
 def status(name: NameOption = "undertow") -> None:
-    """Each component's pid, port and health. Exit code 1 unless all are healthy."""
+    """Show each component's pid, port and health (exit code 1 unless all are healthy).
+
+    \b
+    Examples:
+      undertow cluster status
+    """
     from undertow import cluster
 
     info = cluster.status(name)
@@ -104,7 +122,13 @@ def images(
         ),
     ] = False,
 ) -> None:
-    """Build the node's images again from this host's packages and import them."""
+    """Build the node's images again from this host's packages and import them.
+
+    \b
+    Examples:
+      undertow cluster images
+      undertow cluster images --undertow
+    """
     import sys as _sys
 
     from undertow import cluster
@@ -124,7 +148,12 @@ def images(
 
 @app.command()
 def kubeconfig(name: NameOption = "undertow") -> None:
-    """Print the admin kubeconfig's path."""
+    """Print the admin kubeconfig's path.
+
+    \b
+    Examples:
+      undertow cluster kubeconfig
+    """
     from undertow import cluster
 
     path = cluster.StateDir.for_name(name).kubeconfig

@@ -129,7 +129,7 @@ def list_command(
     versions_dir: VersionsDir = None,
     config: ConfigFile = None,
 ) -> None:
-    """List pending rollbacks per run (live or dead, age, what each undo does). No cluster needed.
+    """List pending rollbacks per run: live or dead, age, what each undo does (no cluster).
 
     \b
     Examples:
@@ -255,8 +255,9 @@ def sweep_command(
     lost, or another machine's) only once older than --older-than.
 
     \b
-    Example:
+    Examples:
       undertow rollback sweep --dry-run
+      undertow rollback sweep --older-than 3600
     """
     from undertow.commands.rollback import rollback_sweep
 
@@ -287,7 +288,13 @@ def list_rollback(
     versions_dir: VersionsDir = None,
     config: ConfigFile = None,
 ) -> None:
-    """Krkn's `list-rollback`: pending and executed files (`rollback list --all`)."""
+    """List pending and executed version files, as Krkn's `list-rollback` (`rollback list --all`).
+
+    \b
+    Examples:
+      undertow list-rollback
+      undertow list-rollback --run 3f2a...
+    """
     list_command(
         run=run,
         scenario=scenario,
@@ -308,7 +315,13 @@ def execute_rollback(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """Krkn's `execute-rollback`: pending files newest first (`rollback execute --yes`)."""
+    """Execute pending files newest first, as Krkn's `execute-rollback` (`rollback execute --yes`).
+
+    \b
+    Examples:
+      undertow execute-rollback --dry-run
+      undertow execute-rollback --run 3f2a...
+    """
     execute_command(
         run=run,
         scenario=scenario,

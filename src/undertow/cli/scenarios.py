@@ -21,7 +21,7 @@ def list_command() -> None:
     """List the scenario types this install can run (built-in and plugins).
 
     \b
-    Example:
+    Examples:
       undertow scenarios list
     """
     from rich.table import Table
@@ -50,7 +50,7 @@ def schema_command(
     """Print the JSON Schema of a scenario type's file (for editors and CI linting).
 
     \b
-    Example:
+    Examples:
       undertow scenarios schema pod_disruption_scenarios > pod.schema.json
     """
     from undertow.commands.scenarios import scenario_schema

@@ -12,7 +12,7 @@ def version() -> None:
     """Show undertow's version and the versions it runs with.
 
     \b
-    Example:
+    Examples:
       undertow version
     """
     from undertow.commands.version import version_info
