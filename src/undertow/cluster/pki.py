@@ -64,7 +64,8 @@ def _crypto() -> Any:
         from cryptography import x509
     except ImportError as exc:
         raise LocalClusterError(
-            "the local cluster needs the `cryptography` package: pip install 'undertow[local]'"
+            "the local cluster needs the `cryptography` package: pip install cryptography "
+            "(or pip install '.[local]' in undertow's checkout)"
         ) from exc
     return x509
 

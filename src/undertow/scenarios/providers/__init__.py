@@ -33,7 +33,11 @@ PROVIDERS: dict[str, str] = {
 """Provider name → "module:class", imported on first use."""
 
 NEEDS: dict[str, tuple[str, str]] = {
-    name: (module, f"pip install 'undertow[{name}]'") for name, (module, _) in SDKS.items()
+    name: (
+        module,
+        f"pip install {' '.join(packages)} (or in undertow's checkout: pip install '.[{name}]')",
+    )
+    for name, (module, packages) in SDKS.items()
 }
 """The SDK module each cloud provider imports (`undertow.undo.cloud.SDKS`), and how to get it."""
 

@@ -1,4 +1,4 @@
-"""`aws`: EC2 instances behind nodes (`pip install 'undertow[aws]'`, credentials from the
+"""`aws`: EC2 instances behind nodes (`pip install '.[aws]'`, credentials from the
 usual AWS environment). The node's providerID is `aws:///<zone>/<instance-id>`."""
 
 from __future__ import annotations

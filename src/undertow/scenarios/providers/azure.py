@@ -1,4 +1,4 @@
-"""`azure`: virtual machines behind nodes (`pip install 'undertow[azure]'`, credentials from
+"""`azure`: virtual machines behind nodes (`pip install '.[azure]'`, credentials from
 DefaultAzureCredential). The node's providerID is
 `azure:///subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<vm>`.
 """

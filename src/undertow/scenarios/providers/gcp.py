@@ -1,4 +1,4 @@
-"""`gcp`: Compute Engine instances behind nodes (`pip install 'undertow[gcp]'`, application
+"""`gcp`: Compute Engine instances behind nodes (`pip install '.[gcp]'`, application
 default credentials). The node's providerID is `gce://<project>/<zone>/<instance>`."""
 
 from __future__ import annotations

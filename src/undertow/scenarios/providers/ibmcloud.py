@@ -1,4 +1,4 @@
-"""`ibmcloud`: VPC virtual server instances behind nodes (`pip install 'undertow[ibmcloud]'`,
+"""`ibmcloud`: VPC virtual server instances behind nodes (`pip install '.[ibmcloud]'`,
 API key in $IBMC_APIKEY, VPC endpoint in $IBMC_URL, as Krkn). The instance id is the last
 segment of the node's providerID."""
 

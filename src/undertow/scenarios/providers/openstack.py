@@ -1,4 +1,4 @@
-"""`openstack`: Nova servers behind nodes (`pip install 'undertow[openstack]'`, credentials
+"""`openstack`: Nova servers behind nodes (`pip install '.[openstack]'`, credentials
 from clouds.yaml or OS_* variables). The node's providerID is `openstack:///<server-id>`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`vmware`: vSphere VMs named like their nodes (`pip install 'undertow[vmware]'`; vCenter
+"""`vmware`: vSphere VMs named like their nodes (`pip install '.[vmware]'`; vCenter
 address and credentials in $VSPHERE_IP, $VSPHERE_USERNAME, $VSPHERE_PASSWORD, as Krkn)."""
 
 from __future__ import annotations
