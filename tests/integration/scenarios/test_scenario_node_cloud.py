@@ -5,7 +5,7 @@ Skipped (with the reason shown by `pytest -ra`) unless configured:
   UNDERTOW_REAL_CLOUD_TYPE   aws, gcp, azure, openstack, ibmcloud, vmware or bm
   UNDERTOW_REAL_NODE         the node to stop and start (its machine really stops)
 plus the provider's usual credentials in the environment and its extra installed
-(`pip install 'undertow[aws]'` ...).
+(`pip install '.[aws]'` ...).
 """
 
 from __future__ import annotations
