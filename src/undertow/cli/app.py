@@ -33,6 +33,7 @@ Examples:
   undertow run -c config.yaml --dry-run   show what would be hit, change nothing
   undertow run -c config.yaml             inject, measure recovery, roll back
   undertow scenarios list                 scenario types this install can run
+  undertow scenarios explain node_scenarios   every field of a scenario file
   undertow rollback list                  pending rollbacks of earlier runs
   undertow cluster up                     start the local test cluster
 
