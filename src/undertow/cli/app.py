@@ -29,13 +29,13 @@ Krkn's config.yaml and scenario files work as they are.
 
 \b
 Examples:
-  undertow validate -c config.yaml        check config + scenario files (no cluster)
-  undertow run -c config.yaml --dry-run   show what would be hit, change nothing
-  undertow run -c config.yaml             inject, measure recovery, roll back
-  undertow scenarios list                 scenario types this install can run
-  undertow scenarios explain node_scenarios   every field of a scenario file
-  undertow rollback list                  pending rollbacks of earlier runs
-  undertow cluster up                     start the local test cluster
+  undertow validate -c config.yaml           check config + scenario files (no cluster)
+  undertow run -c config.yaml --dry-run      show what would be hit, change nothing
+  undertow run -c config.yaml                inject, measure recovery, roll back
+  undertow scenarios list                    scenario types this install can run
+  undertow scenarios explain node_scenarios  every field of a scenario file
+  undertow rollback list                     pending rollbacks of earlier runs
+  undertow cluster up                        start the local test cluster
 
 \b
 Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
