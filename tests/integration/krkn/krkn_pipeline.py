@@ -63,6 +63,12 @@ class Pipeline:
         self.config.write_text(yaml.safe_dump(config, sort_keys=False))
         return self.config
 
+    def where(self, text: str) -> str:
+        """`config/config.yaml:LINE` of the first line holding `text`, as errors name it."""
+        lines = self.config.read_text().splitlines()
+        line = next(n for n, content in enumerate(lines, 1) if text in content)
+        return f"config/config.yaml:{line}"
+
     def start(self, *extra: str) -> subprocess.Popen[str]:
         """`undertow-run-kraken -c config/config.yaml -o kraken.report`, from the directory
         (where Krkn's scripts run it)."""
