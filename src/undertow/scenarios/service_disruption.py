@@ -15,6 +15,7 @@ undertow uses it as the recovery window after each run's deletions.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from dataclasses import dataclass, field
@@ -362,6 +363,7 @@ class ServiceDisruptionPlugin:
                     kind,
                     f"{hit.namespace} not back after {cfg.wait_time:g}s: "
                     f"{hit.tracker.shortfall()}{then}",
+                    level=logging.WARNING,  # a finding (Krkn never checks), not an ERROR line
                     entry=n,
                     namespace=hit.namespace,
                 )

@@ -49,6 +49,7 @@ def test_pods_killed_by_label_and_by_name_pattern_pass(
     assert f"pods matching namespace ~ ^{namespace}$, label app=web selected" in done.log
     assert f"pods matching namespace ~ ^{namespace}$, name ~ ^web-.*$ selected" in done.log
     assert done.log.count(f"[INFO] {POD} passed: killed") == 2
+    assert "[ERROR]" not in done.log
     wait_for(lambda: len(ready_pods(api_client, namespace, "app=web")) == 3)
 
 

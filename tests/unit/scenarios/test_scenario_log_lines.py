@@ -50,3 +50,15 @@ def test_a_message_with_percent_signs_is_logged_as_it_is(caplog: pytest.LogCaptu
     with caplog.at_level(logging.INFO, logger="undertow"):
         context(EventLog()).emit("outage.started", "blocked 100% of pods (app=%s)")
     assert caplog.records[0].getMessage() == "blocked 100% of pods (app=%s)"
+
+
+def test_a_scenario_may_log_a_failure_kind_at_a_lower_level(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="undertow"):
+        context(EventLog()).emit(
+            "recovery.failed", "shop not back after 30s", level=logging.WARNING
+        )
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "shop not back after 30s")
+    ]
