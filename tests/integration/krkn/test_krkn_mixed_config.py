@@ -72,12 +72,18 @@ def test_skip_unsupported_runs_the_rest_and_names_the_skipped_file_in_every_repo
     create_app(api_client, namespace, "web", 2)
     done = pipeline.run("--skip-unsupported")
     assert done.code == 0, done
+    where = pipeline.where("scenarios/container.yaml")
     skipped = (
         "skip  container_scenarios: scenarios/container.yaml (a Krkn scenario type undertow "
-        f"does not implement; {pipeline.where('scenarios/container.yaml')})"
+        f"does not implement; {where})"
     )
     assert skipped in done.output.splitlines()
     assert f"[INFO] deleted pod {namespace}/web-" in done.log
+    logged = (
+        "[WARNING] container_scenarios: scenarios/container.yaml skipped (a Krkn scenario type "
+        f"undertow does not implement); named at {where}"
+    )
+    assert logged in done.log  # the -o file, also Krkn's JUnit failure text when one fails
 
     report = json.loads((pipeline.reports / "report.json").read_text())
     assert [(s["scenario_type"], s["status"]) for s in report["scenarios"]] == [
