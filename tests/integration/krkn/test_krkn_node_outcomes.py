@@ -41,6 +41,15 @@ def node_is_back(api_client: Any, name: str) -> bool:
     return ready and not kept_out and not node.spec.unschedulable
 
 
+def untouched(api_client: Any, name: str) -> bool:
+    """Nothing of undertow's on the node: not stopped (kwok's not-ready label), not cordoned.
+    (Whether kwok reports it Ready at this instant is kwok's business on a busy machine.)"""
+    from kubernetes import client
+
+    node = client.CoreV1Api(api_client).read_node(name)
+    return NOT_READY_LABEL not in (node.metadata.labels or {}) and not node.spec.unschedulable
+
+
 @pytest.fixture(scope="module")
 def kwok_node(api_client: Any) -> Iterator[str]:
     from kubernetes import client
@@ -67,7 +76,6 @@ def test_stop_start_and_cordon_of_a_kwok_node_pass_and_leave_it_as_it_was(
     """Krkn: "Stopping the node N with instance ID: I", "… is in stopped state", "Starting
     the node …", "… is in running state", "node_stop_start_scenario has been successfully
     injected!": exit 0. Cordon is undertow's own action (Krkn has none)."""
-    from kubernetes import client
 
     selector = f"{GROUP_LABEL}={kwok_node.removeprefix('krkn-suite-')}"
     pipeline.write(
@@ -93,8 +101,7 @@ def test_stop_start_and_cordon_of_a_kwok_node_pass_and_leave_it_as_it_was(
     ]
     positions = [done.log.find(line) for line in expected]
     assert -1 not in positions and positions == sorted(positions), done.log
-    node = client.CoreV1Api(api_client).read_node(kwok_node)
-    assert NOT_READY_LABEL not in (node.metadata.labels or {})
+    assert untouched(api_client, kwok_node)
     wait_for(lambda: node_is_back(api_client, kwok_node))
 
 
@@ -124,4 +131,4 @@ def test_a_target_that_does_not_exist_fails_the_run(
     assert done.code == 1, done
     assert f"[ERROR] {NODES} error: {message}" in done.log
     assert "stopped" not in done.log
-    assert node_is_back(api_client, kwok_node)
+    assert untouched(api_client, kwok_node)
