@@ -105,6 +105,33 @@ def test_stop_start_and_cordon_of_a_kwok_node_pass_and_leave_it_as_it_was(
     wait_for(lambda: node_is_back(api_client, kwok_node))
 
 
+def test_a_zone_outage_of_the_nodes_in_a_zone_passes_and_brings_them_back(
+    pipeline: Pipeline, api_client: Any, kwok_node: str
+) -> None:
+    """Krkn (GCP, `krkn/scenario_plugins/zone_outage/zone_outage_scenario_plugin.py`):
+    stops every node labelled with the zone, waits `duration`, starts them again: exit 0.
+    undertow's `local` provider does the same to kwok nodes, with the node scenarios' stop
+    and start lines."""
+    zone = f"zone-krkn-{kwok_node.removeprefix('krkn-suite-')}"
+    outage = {"cloud_type": "local", "zone": zone, "duration": 1, "timeout": 60}
+    pipeline.write([("zone_outages_scenarios", "zone.yaml", {"zone_outage": outage})])
+    done = pipeline.run()
+    assert done.code == 0, done
+    expected = [
+        f"[INFO] zone {zone}: {kwok_node}",
+        f"[INFO] stopped local instance {kwok_node} (node {kwok_node})",
+        f"[INFO] node {kwok_node} NotReady after",
+        f"[INFO] zone {zone} is down (1 nodes)",
+        f"[INFO] started local instance {kwok_node} (node {kwok_node})",
+        f"[INFO] node {kwok_node} Ready again after",
+        f"[INFO] zone_outages_scenarios passed: zone {zone}: 1 node(s) out for",
+    ]
+    positions = [done.log.find(line) for line in expected]
+    assert -1 not in positions and positions == sorted(positions), done.log
+    assert untouched(api_client, kwok_node)
+    wait_for(lambda: node_is_back(api_client, kwok_node))
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
