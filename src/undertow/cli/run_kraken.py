@@ -4,7 +4,8 @@ command line, for scripts that call `python run_kraken.py -c … -o … --junit-
 The flags are translated to `undertow run … --exit-codes krkn` (or to `list-rollback` /
 `execute-rollback` when the command is given), with Krkn's defaults: `-c` is
 `config/config.yaml`, the log goes to `-o` (`kraken.report`), and `-d/--debug` takes a
-value (`-d True`; `false`, `0`, `no` and `off` leave it off).
+value (`-d True`; `false`, `0`, `no` and `off` leave it off). One undertow flag is added:
+`--skip-unsupported` (run the rest of a config that lists types undertow does not implement).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-r", "--run_uuid")
     p.add_argument("-s", "--scenario_type")
     p.add_argument("-d", "--debug", default="")
+    p.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="undertow: skip (and name) the files of types undertow does not implement",
+    )
     p.add_argument("command", nargs="?", choices=ROLLBACK_COMMANDS)
     return p
 
@@ -54,6 +60,8 @@ def translate(argv: Sequence[str]) -> list[str]:
             out += [flag, value]
     if args.debug.strip().lower() not in OFF:
         out.append("--debug")
+    if args.skip_unsupported:
+        out.append("--skip-unsupported")
     if args.scenario_type:
         sys.stderr.write("ignored: -s/--scenario_type only filters the rollback commands\n")
     return out

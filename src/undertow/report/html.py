@@ -1,5 +1,5 @@
-"""The run as one self-contained HTML page: header, summary, the scenarios on one overview,
-a timeline per scenario, all events.
+"""The run as one self-contained HTML page: header, summary, the files skipped on request
+(`--skip-unsupported`), the scenarios on one overview, a timeline per scenario, all events.
 
 Everything is rendered by Jinja2 with autoescaping on (resource names can hold any text).
 The page loads nothing: CSS and the small filter script are inline, and its
@@ -56,10 +56,34 @@ def render_html(events: Sequence[Event]) -> str:
         timelines=[fold_runs(s.steps) for s in view.scenarios],
         positions=[_positions(s.steps, s.duration) for s in view.scenarios],
         lanes=lanes(view),
+        skipped=skipped_files(events),
         script=script,
         script_hash=script_hash,
         generated=format_time(events[-1].time) if events else "",
     )
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A scenario file the run skipped on request, as the `scenario.skipped` event names it."""
+
+    file: str
+    scenario_type: str
+    reason: str
+    named_at: str
+
+
+def skipped_files(events: Sequence[Event]) -> list[SkippedFile]:
+    return [
+        SkippedFile(
+            file=str(e.data.get("written") or e.data.get("file", "")),
+            scenario_type=e.scenario,
+            reason=str(e.data.get("reason", "")),
+            named_at=str(e.data.get("config", "")),
+        )
+        for e in events
+        if e.kind == "scenario.skipped"
+    ]
 
 
 @dataclass(frozen=True)

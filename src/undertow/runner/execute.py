@@ -33,7 +33,9 @@ def execute(
     runs: list[ScenarioRun] = []
     events.emit(Event("run.started", f"run {backend.run_id}", data={"run_id": backend.run_id}))
     for skipped in plan.skipped:
-        events.emit(_skipped_event(skipped))
+        event = _skipped_event(skipped)
+        events.emit(event)
+        log.warning("%s; named at %s", event.message, skipped.where)  # also in the -o file
     try:
         stale = backend.recover_stale()
         if stale.runs:

@@ -161,6 +161,13 @@ def _run_one(
         findings=tuple(result.findings) if result is not None else (),
         rollback=rollback,
     )
+    log.log(
+        logging.INFO if status == "passed" else logging.ERROR,
+        "%s %s: %s",
+        scenario_type,
+        status,
+        run.error or run.summary,
+    )
     events.emit(
         Event(
             "scenario.finished",

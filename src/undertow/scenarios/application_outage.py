@@ -147,15 +147,20 @@ class ApplicationOutagePlugin:
         targets = [pod_key(p) for p in pods]
         ctx.emit(
             "outage.started",
-            f"NetworkPolicy {outage.namespace}/{name} blocks {'+'.join(outage.block)} "
-            f"of {len(pods)} pods",
+            f"created NetworkPolicy {outage.namespace}/{name} blocking {'+'.join(outage.block)} "
+            f"of {len(pods)} pods ({outage.pod_selector_string() or 'all pods'}); "
+            f"waiting {outage.duration:g}s",
             policy=name,
             pods=targets,
         )
         cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
         ctx.kube.revert_or_fail(ref, failure=f"the NetworkPolicy {name} could not be removed")
         held = ctx.clock.monotonic() - started
-        ctx.emit("outage.ended", f"NetworkPolicy {name} removed after {held:.1f}s", seconds=held)
+        ctx.emit(
+            "outage.ended",
+            f"deleted NetworkPolicy {outage.namespace}/{name} after {held:.1f}s",
+            seconds=held,
+        )
         metrics = {"outage_seconds": held, "pods": float(len(pods))}
         if cancelled:
             return ScenarioResult(False, f"cancelled after {held:.1f}s", targets, metrics)

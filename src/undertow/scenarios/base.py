@@ -67,8 +67,19 @@ class RunContext:
     log: logging.Logger
     helpers: HelperPods = field(default_factory=HelperPods)  # images + placement of own pods
 
-    def emit(self, kind: str, message: str, **data: Any) -> None:
+    def emit(self, kind: str, message: str, *, level: int | None = None, **data: Any) -> None:
+        """Tell the reports, and the log: the message is the scenario's log line (targets,
+        deletions, recovery), so log-based checks written for Krkn find the same facts.
+        The log level follows the kind (`…failed`/`…error`: ERROR) unless `level` says
+        otherwise (a finding Krkn never checks is a WARNING, not an ERROR)."""
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
+        self.log.log(_level(kind) if level is None else level, "%s", message)
+
+
+def _level(kind: str) -> int:
+    if kind.endswith(("failed", "error")):
+        return logging.ERROR
+    return logging.WARNING if kind.endswith("warning") else logging.INFO
 
 
 class ScenarioPlugin(Protocol[SpecT_contra]):

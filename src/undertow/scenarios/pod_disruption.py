@@ -162,12 +162,16 @@ class PodDisruptionPlugin:
         population, victims = sample.matching, sample.chosen
         selection = ctx.clock.monotonic() - started
         if len(population) < cfg.kill:
-            message = f"only {len(population)} pods match {_describe(cfg)}, {cfg.kill} wanted"
+            message = (
+                f"not enough pods match {_describe(cfg)}: expected {cfg.kill}, "
+                f"found only {len(population)}"
+            )
             ctx.emit("scenario.error", message, entry=n)
             return ScenarioResult(False, message, metrics={"selection_seconds": selection})
         ctx.emit(
             "targets.selected",
-            f"{len(victims)} of {len(population)} pods selected in {selection:.2f}s",
+            f"{len(victims)} of {len(population)} pods matching {_describe(cfg)} selected in "
+            f"{selection:.2f}s; waiting up to {cfg.recovery_deadline:g}s for their recovery",
             entry=n,
             pods=[pod_key(p) for p in victims],
         )

@@ -15,6 +15,7 @@ undertow uses it as the recovery window after each run's deletions.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from dataclasses import dataclass, field
@@ -254,8 +255,8 @@ class ServiceDisruptionPlugin:
             names = _candidates(ctx.kube.api, cfg)
             if len(names) < cfg.delete_count:
                 problem = (
-                    f"run {run + 1}: only {len(names)} namespaces match {_describe(cfg)}, "
-                    f"{cfg.delete_count} wanted"
+                    f"run {run + 1}: not enough namespaces match {_describe(cfg)}: expected "
+                    f"{cfg.delete_count}, found only {len(names)}; nothing deleted"
                 )
                 ctx.emit("scenario.error", problem, entry=n)
                 problems.append(problem)
@@ -263,7 +264,8 @@ class ServiceDisruptionPlugin:
             victims = pick(names, cfg.delete_count, self._rng)
             ctx.emit(
                 "targets.selected",
-                f"run {run + 1}: {len(victims)} of {len(names)} namespaces selected",
+                f"run {run + 1}: {len(victims)} of {len(names)} namespaces selected: "
+                f"{', '.join(victims)}",
                 entry=n,
                 namespaces=victims,
             )
@@ -307,10 +309,12 @@ class ServiceDisruptionPlugin:
                 hit.failures.append(f"{object_key(obj)}: {exc}")
                 ctx.emit("object.delete_failed", f"{name}/{object_key(obj)}: {exc}", entry=n)
         deleted = [str(c.ref) for c in hit.changes if c.entry is not None]
-        what = f"namespace {name}" if cfg.delete == "namespace" else f"{len(deleted)} objects"
+        shown = ", ".join(c.ref.kind + "/" + c.ref.name for c in hit.changes if c.entry is not None)
         ctx.emit(
             "namespace.disrupted",
-            f"deleted {what} in {name}" if cfg.delete == "objects" else f"deleted {what}",
+            f"deleted {len(deleted)} objects in namespace {name}: {shown or 'none'}"
+            if cfg.delete == "objects"
+            else f"deleted namespace {name}",
             entry=n,
             namespace=name,
             deleted=deleted,
@@ -369,6 +373,7 @@ class ServiceDisruptionPlugin:
                     kind,
                     f"{hit.namespace} not back after {cfg.wait_time:g}s: "
                     f"{hit.tracker.shortfall()}{then}",
+                    level=logging.WARNING,  # a finding (Krkn never checks), not an ERROR line
                     entry=n,
                     namespace=hit.namespace,
                 )

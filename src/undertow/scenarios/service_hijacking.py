@@ -247,7 +247,8 @@ class ServiceHijackingPlugin:
         started = ctx.clock.monotonic()
         ctx.emit(
             "hijack.started",
-            f"Service {where} now selects hijacker pod {pod_name}",
+            f"patched Service {where} to select hijacker pod {pod_name} (was "
+            f"{_selector_text(service)}); waiting {spec.chaos_duration:g}s",
             service=where,
             pod=pod_name,
             serving_before=sorted(before or []),
@@ -280,7 +281,10 @@ class ServiceHijackingPlugin:
         held = ctx.clock.monotonic() - started
         metrics["hijack_seconds"] = held
         ctx.emit(
-            "hijack.ended", f"Service {where} selector restored after {held:.1f}s", seconds=held
+            "hijack.ended",
+            f"restored the selector of Service {where} ({_selector_text(service)}) after "
+            f"{held:.1f}s; deleted hijacker pod {pod_name}",
+            seconds=held,
         )
         if not report.complete:
             failed = report.why_incomplete()
@@ -296,6 +300,11 @@ class ServiceHijackingPlugin:
         for ref in refs:
             report.extend(ctx.kube.revert(ref))
         return report
+
+
+def _selector_text(service: Obj) -> str:
+    selector = (service.get("spec") or {}).get("selector") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
 
 
 plugin = ServiceHijackingPlugin()

@@ -165,11 +165,20 @@ class ZoneOutagePlugin:
         started = ctx.clock.monotonic()
         change = aws_acl.cut_off(ctx.kube, outage.vpc_id, outage.subnet_id, outage.default_acl_id)
         subnets = list(outage.subnet_id)
-        ctx.emit("zone.down", f"subnets {', '.join(subnets)} cut off", subnets=subnets)
+        ctx.emit(
+            "zone.down",
+            f"subnets {', '.join(subnets)}{f' of {outage.vpc_id}' if outage.vpc_id else ''} "
+            f"cut off by a deny-all network ACL; waiting {outage.duration:g}s",
+            subnets=subnets,
+        )
         cancelled = ctx.clock.sleep(outage.duration, ctx.cancel)
         ctx.kube.revert_or_fail(change, failure="the subnets' network ACLs could not be restored")
         held = ctx.clock.monotonic() - started
-        ctx.emit("zone.back", f"subnets' ACLs restored after {held:.1f}s", seconds=held)
+        ctx.emit(
+            "zone.back",
+            f"network ACLs of subnets {', '.join(subnets)} restored after {held:.1f}s",
+            seconds=held,
+        )
         summary = f"subnets {', '.join(subnets)} cut off for {held:.1f}s"
         if cancelled:
             summary += " (cancelled; ACLs restored)"

@@ -66,7 +66,7 @@ def test_name_pattern_exclude_label_and_not_enough_pods(
 
     too_many = harness.run(plugin, kill(namespace, label_selector="app=keep", kill=2))
     assert too_many.result is not None and not too_many.result.passed
-    assert "only 1 pods match" in too_many.result.summary
+    assert "expected 2, found only 1" in too_many.result.summary
     assert "pod.killed" not in too_many.kinds()
 
 

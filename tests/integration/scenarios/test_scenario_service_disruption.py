@@ -207,4 +207,4 @@ def test_krkn_example_files_validate_and_run(
     legacy["scenarios"][0].update(namespace=f"^{namespace}-nope$")
     out = harness.run(plugin, legacy)
     assert out.result is not None and not out.result.passed
-    assert "only 0 namespaces match" in out.result.summary
+    assert "expected 1, found only 0" in out.result.summary

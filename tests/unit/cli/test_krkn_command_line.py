@@ -46,6 +46,8 @@ def test_run_kraken_flags_become_an_undertow_run_with_krkn_exit_codes() -> None:
     ]  # fmt: skip
     assert translate([])[:3] == ["run", "-c", "config/config.yaml"]
     assert "--debug" not in translate(["-d", "False"])
+    assert translate(["--skip-unsupported"])[-1] == "--skip-unsupported"
+    assert "--skip-unsupported" not in translate([])
 
 
 def test_run_kraken_rollback_commands_keep_their_filters() -> None:

@@ -277,3 +277,34 @@ def test_write_reports_writes_the_html_beside_json_and_junit(tmp_path: Path) -> 
     assert sorted(p.name for p in paths) == ["junit.xml", "report.html", "report.json"]
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert page == render_html(events)
+
+
+def test_files_skipped_on_request_have_their_own_table() -> None:
+    skipped = emitted(
+        0.1,
+        "container_scenarios",
+        "scenario.skipped",
+        "container_scenarios: scenarios/container.yaml skipped (not implemented)",
+        file="/krkn/scenarios/container.yaml",
+        written="scenarios/container.yaml",
+        reason="a Krkn scenario type undertow does not implement",
+        config="config/config.yaml:24",
+    )
+    events = pod_run()
+    doc = parse(render_html([events[0], skipped, *events[1:]]))
+    assert _rows(doc.by_id("skipped"), "skipped-file") == [
+        [
+            "scenarios/container.yaml",
+            "container_scenarios",
+            "a Krkn scenario type undertow does not implement",
+            "config/config.yaml:24",
+        ]
+    ]
+    assert "1 file (--skip-unsupported)" in doc.by_id("run").text
+    assert len(_rows(doc, "scenario")) == 1  # the skipped file is not a scenario that ran
+
+
+def test_no_skipped_table_when_nothing_was_skipped() -> None:
+    doc = parse(render_html(pod_run()))
+    assert not [n for n in doc.find_all("section") if n.attrs.get("id") == "skipped"]
+    assert "Skipped" not in doc.by_id("run").text

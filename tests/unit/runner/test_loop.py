@@ -327,3 +327,20 @@ def test_a_strict_run_fails_the_scenario_with_findings() -> None:
     assert outcome.runs[0].summary == "done; finding: ns not back"
     assert backend.settled == [("a", False), ("b", True)]
     assert outcome.exit_code == 1
+
+
+def test_each_scenario_file_ends_with_a_verdict_line_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="test"):
+        run(plan(Plugin("a", ["pass"]), Plugin("b", ["fail"]), Plugin("c", ["raise"])))
+    verdicts = [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.getMessage().startswith(("a ", "b ", "c ")) and ": " in r.getMessage()
+    ]
+    assert verdicts == [
+        ("INFO", "a passed: pass"),
+        ("ERROR", "b failed: fail"),
+        ("ERROR", "c error: RuntimeError: boom"),
+    ]

@@ -89,8 +89,16 @@ class EntryRun:
             rng=self.rng,
         )
         names = [name_of(n) for n in nodes]
+        by = (
+            f"node_name {self.s.node_name}"
+            if self.s.node_name
+            else f"label_selector {self.s.label_selector or '(any)'}"
+        )
         self.ctx.emit(
-            "targets.selected", f"nodes {', '.join(names)}", entry=self.index, nodes=names
+            "targets.selected",
+            f"nodes selected by {by}: {', '.join(names)}",
+            entry=self.index,
+            nodes=names,
         )
         if any(a in PROVIDER_ACTIONS for a in self.s.actions):
             provider = providers.provider_for(self.s.cloud_type, provider_options(self.s, self.ctx))
