@@ -19,17 +19,25 @@ EXEC_TIMEOUT = 30.0
 """Seconds a command may run; the container kill's `kill` returns at once."""
 
 
+_NOT_FOUND = ("executable file not found", "no such file or directory")
 ERROR_CHANNEL = 3
 """The stream channel on which the kubelet sends the command's final status (a v1.Status)."""
 
 
 @dataclass(frozen=True)
 class ExecResult:
-    """The command's exit status (None when the kubelet did not report one) and its output."""
+    """The command's exit status and its output. `returncode` is None when the kubelet
+    reported none: the command could not start (`not_started`), or the container stopped
+    while it ran (a command that kills the container's main process ends with it)."""
 
     returncode: int | None
     stdout: str
     stderr: str
+
+    @property
+    def not_started(self) -> bool:
+        """The command is not in the image (the runtime could not start it)."""
+        return self.returncode is None and any(h in self.stderr for h in _NOT_FOUND)
 
 
 def exec_in_container(

@@ -22,7 +22,6 @@ from undertow.scenarios.common.waiting import wait_until
 from undertow.scenarios.containers.spec import ContainerKill, ContainerScenariosSpec
 
 POLL_SECONDS = 0.5
-NO_KILL_HINTS = ("executable file not found", "no such file or directory", "not found")
 
 
 @dataclass(frozen=True)
@@ -177,23 +176,25 @@ class ContainerKillPlugin:
 def _signal(ctx: RunContext, victim: Victim, kill: ContainerKill, n: int) -> None:
     """Signal one container; a container whose image has no `kill` is a clear error."""
     _, result = ctx.kube.signal_container(victim.pod, victim.container, kill.action)
-    if result.returncode == 0:
-        ctx.emit(
-            "container.killed",
-            f"sent {kill.signal_name} to pid 1 of {victim.key}",
-            entry=n,
-            container=victim.key,
-            signal=kill.action,
-            restarts_before=victim.restarts_before,
-        )
-        return
     output = (result.stderr or result.stdout).strip()
-    if result.returncode is None and any(h in output.lower() for h in NO_KILL_HINTS):
+    if result.not_started:
         raise ScenarioError(
             f"cannot signal {victim.key}: its image has no `kill` command ({output}); "
             "container_scenarios runs `kill` inside the container, as Krkn does"
         )
-    raise ScenarioError(f"`kill -{kill.action} 1` failed in {victim.key}: {output or 'no output'}")
+    if result.returncode not in (0, None):
+        raise ScenarioError(
+            f"`kill -{kill.action} 1` failed in {victim.key} (exit {result.returncode}): "
+            f"{output or 'no output'}"
+        )
+    ctx.emit(
+        "container.killed",
+        f"sent {kill.signal_name} to pid 1 of {victim.key}",
+        entry=n,
+        container=victim.key,
+        signal=kill.action,
+        restarts_before=victim.restarts_before,
+    )
 
 
 def _restarted(api: KubeApi, victim: Victim) -> bool:

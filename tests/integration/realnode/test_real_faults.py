@@ -1,0 +1,215 @@
+"""container_scenarios and hog_scenarios on the real node, proven by their effect: the
+signalled container restarts; the CPU hog's cgroup burns CPU and the memory hog's holds
+the memory; then no hog pod is left. A run killed mid-hog leaves a fault that ends by
+itself (stress-ng's timeout, activeDeadlineSeconds), and `rollback execute` removes the pod.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from real_pods import create_ready, real_pod, wait_for
+
+from undertow.cluster import realnode
+from undertow.rollback import directory
+from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN
+
+HOG_LABEL = "undertow.io/hog"
+ON_THE_REAL_NODE = {
+    "node-name": realnode.NODE_NAME,
+    "taints": [f"{realnode.REAL_NODE_LABEL}=true:NoSchedule"],
+    "workers": 1,
+}
+TRAPS_TERM = ["sh", "-c", 'trap "exit 143" TERM; httpd -f -p 8080 -h /var/www & wait']
+"""A main process with a SIGTERM handler: pid 1 of a container ignores the signals it has
+no handler for (the kernel's rule for a namespace's init), SIGKILL included."""
+
+
+class UndertowRun:
+    """`undertow run` on one scenario file, as a user starts it."""
+
+    def __init__(self, tmp: Path, kubeconfig: str, scenario_type: str, body: Any) -> None:
+        self.tmp, self.kubeconfig = tmp, kubeconfig
+        self.versions = tmp / "versions"
+        (tmp / "scenario.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
+        (tmp / "config.yaml").write_text(
+            f"kraken:\n  chaos_scenarios:\n    - {scenario_type}: [scenario.yaml]\n"
+            "tunings: {wait_duration: 0}\n"
+        )
+        self.log = tmp / "run.log"
+        self.env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state")}
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "undertow", "run", "-c", str(tmp / "config.yaml")),
+                    *("--kubeconfig", kubeconfig, "--versions-dir", str(self.versions)),
+                    *("--report-dir", str(tmp / "reports")),
+                ],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def finish(self) -> dict[str, Any]:
+        """Wait for the run to end; its JSON report."""
+        assert self.proc.wait(timeout=300) == 0, self.output()
+        report: dict[str, Any] = json.loads((self.tmp / "reports" / "report.json").read_text())
+        return report
+
+    def kill_when(self, injected: Callable[[], object]) -> None:
+        try:
+            wait_for("the fault injected", lambda: injected() or self.proc.poll() is not None)
+            assert self.proc.poll() is None, f"the run ended early:\n{self.output()}"
+        finally:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def rollback(self) -> str:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "undertow", "rollback", "execute", "--yes"),
+                *("--versions-dir", str(self.versions), "--kubeconfig", self.kubeconfig),
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+
+def cgroup(controller: str, pod: Any) -> Path:
+    """The pod's cgroup (v1) directory for `controller`, whatever its QoS class."""
+    for qos in ("besteffort", "burstable", ""):
+        path = Path("/sys/fs/cgroup", controller, "kubepods", qos, f"pod{pod.metadata.uid}")
+        if path.is_dir():
+            return path
+    raise AssertionError(f"no {controller} cgroup for pod {pod.metadata.name}")
+
+
+def running_hogs(core: Any, namespace: str) -> list[Any]:
+    pods = core.list_namespaced_pod(namespace, label_selector=HOG_LABEL).items
+    return [p for p in pods if p.status.phase == "Running"]
+
+
+def snapshot(core: Any, namespace: str) -> list[tuple[str, str]]:
+    """The namespace's pods (name, uid): what a hog run must leave as it found it."""
+    return sorted(
+        (p.metadata.name, p.metadata.uid) for p in core.list_namespaced_pod(namespace).items
+    )
+
+
+def test_a_signalled_container_restarts_and_its_recovery_is_reported(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    create_ready(core, real_pod("victim", TRAPS_TERM, port=8080), namespace)
+    scenario = {
+        "scenarios": [
+            {
+                "name": "kill the victim",
+                "namespace": namespace,
+                "label_selector": "app=victim",
+                "container_name": "main",
+                "action": 15,
+                "count": 1,
+                "expected_recovery_time": 60,
+            }
+        ]
+    }
+    report = UndertowRun(tmp_path, kubeconfig, "container_scenarios", scenario).finish()
+    status = core.read_namespaced_pod("victim", namespace).status.container_statuses[0]
+    assert status.restart_count == 1 and status.ready
+    assert status.last_state.terminated.exit_code == 143  # its own TERM handler exited
+    kinds = [e["kind"] for e in report["events"]]
+    assert "container.killed" in kinds
+    [recovered] = [e for e in report["events"] if e["kind"] == "container.recovered"]
+    assert recovered["data"]["container"] == f"{namespace}/victim/main"
+    assert recovered["data"]["seconds"] > 0
+    assert not list(tmp_path.glob("versions/*/*.py"))  # the record is gone once it passed
+
+
+def test_a_cpu_hog_burns_cpu_then_leaves_nothing(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    before = snapshot(core, namespace)
+    scenario = {
+        "hog-type": "cpu",
+        "duration": 10,
+        "namespace": namespace,
+        "cpu-load-percentage": 50,
+        "image": "quay.io/krkn-chaos/krkn-hog",  # mapped to the local tools image
+        **ON_THE_REAL_NODE,
+    }
+    run = UndertowRun(tmp_path, kubeconfig, "hog_scenarios", scenario)
+    [pod] = wait_for("the hog running", lambda: running_hogs(core, namespace))
+    usage = cgroup("cpuacct", pod) / "cpuacct.usage"
+    first, start = int(usage.read_text()), time.monotonic()
+    time.sleep(3)
+    used_ns, elapsed = int(usage.read_text()) - first, time.monotonic() - start
+    # One worker asked for 50% of a CPU: it used at least a quarter of that over the interval.
+    assert used_ns > 0.25 * 0.5 * elapsed * 1e9, (used_ns, elapsed)
+    report = run.finish()
+    assert report["passed"] == 1, run.output()
+    wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
+    assert snapshot(core, namespace) == before
+
+
+def test_a_memory_hog_holds_the_memory_asked_for(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    size = 64 * 1024 * 1024
+    scenario = {
+        "hog-type": "memory",
+        "duration": 10,
+        "namespace": namespace,
+        "memory-vm-bytes": "64m",
+        **ON_THE_REAL_NODE,
+    }
+    run = UndertowRun(tmp_path, kubeconfig, "hog_scenarios", scenario)
+    [pod] = wait_for("the hog running", lambda: running_hogs(core, namespace))
+    usage = cgroup("memory", pod) / "memory.usage_in_bytes"
+    wait_for("the hog holds the memory", lambda: int(usage.read_text()) >= 0.9 * size)
+    assert run.finish()["passed"] == 1, run.output()
+    wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
+
+
+def test_a_hog_killed_with_its_runner_ends_itself_and_rollback_removes_it(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    duration = 5
+    scenario = {"hog-type": "cpu", "duration": duration, "namespace": namespace, **ON_THE_REAL_NODE}
+    run = UndertowRun(tmp_path, kubeconfig, "hog_scenarios", scenario)
+    run.kill_when(lambda: running_hogs(core, namespace))
+    [listed] = directory.list_runs(run.versions)
+    assert not listed.live and len(listed.pending) == 1
+    # Nobody comes back: the pod's own timeout ends the fault.
+    [pod] = core.list_namespaced_pod(namespace, label_selector=HOG_LABEL).items
+    assert pod.spec.active_deadline_seconds == duration + EXPIRY_MARGIN
+    ended = wait_for(
+        "the hog pod in a terminal phase",
+        lambda: (
+            core.read_namespaced_pod(pod.metadata.name, namespace).status.phase
+            in ("Succeeded", "Failed")
+            and core.read_namespaced_pod(pod.metadata.name, namespace)
+        ),
+        deadline_s=duration + EXPIRY_MARGIN + 30,
+    )
+    assert ended.status.phase == "Succeeded"  # stress-ng stopped at --timeout
+    run.rollback()
+    wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
+    [listed] = directory.list_runs(run.versions, include_executed=True)
+    assert listed.pending == [] and listed.executed
