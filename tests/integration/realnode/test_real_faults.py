@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from real_pods import create_ready, real_pod, wait_for
 
@@ -23,6 +24,8 @@ from undertow.cluster import realnode
 from undertow.rollback import directory
 from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN
 
+REPO = Path(__file__).resolve().parents[3]
+EXAMPLES = REPO / "examples"
 HOG_LABEL = "undertow.io/hog"
 ON_THE_REAL_NODE = {
     "node-name": realnode.NODE_NAME,
@@ -213,3 +216,82 @@ def test_a_hog_killed_with_its_runner_ends_itself_and_rollback_removes_it(
     wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
     [listed] = directory.list_runs(run.versions, include_executed=True)
     assert listed.pending == [] and listed.executed
+
+
+@pytest.fixture
+def sample_workload(api_client: Any, core: Any) -> Iterator[list[dict[str, Any]]]:
+    """examples/workload.yaml, Ready; removed afterwards."""
+    from kubernetes import utils
+
+    documents = [d for d in yaml.safe_load_all((EXAMPLES / "workload.yaml").read_text()) if d]
+    for doc in documents:
+        utils.create_from_dict(api_client, doc)
+    try:
+        wait_for(
+            "the web pods Ready",
+            lambda: (
+                len(
+                    [
+                        p
+                        for p in core.list_namespaced_pod(
+                            "undertow-demo", label_selector="app=web"
+                        ).items
+                        if p.status.container_statuses and p.status.container_statuses[0].ready
+                    ]
+                )
+                == 3
+            ),
+        )
+        yield documents
+    finally:
+        core.delete_namespace("undertow-demo")
+        wait_for(
+            "undertow-demo gone",
+            lambda: "undertow-demo" not in [n.metadata.name for n in core.list_namespace().items],
+        )
+
+
+def test_the_examples_plan_and_run_against_the_sample_workload(
+    core: Any, sample_workload: Any, kubeconfig: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "scenarios": [
+                    {"container_scenarios": [str(EXAMPLES / "container_kill.yaml")]},
+                    {"hog_scenarios": [str(EXAMPLES / "memory_hog.yaml")]},
+                ],
+                "tunings": {"wait_duration": 0},
+            }
+        )
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    undertow = [
+        sys.executable,
+        "-m",
+        "undertow",
+        "run",
+        "-c",
+        str(config),
+        "--kubeconfig",
+        kubeconfig,
+    ]
+    plan = subprocess.run(
+        [*undertow, "--dry-run"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "send SIGTERM (kill -15 1) to 1 of 3 running containers" in plan.stdout
+    assert f"memory hog pod in undertow-demo on node {realnode.NODE_NAME}" in plan.stdout
+    assert not core.list_namespaced_pod("undertow-demo", label_selector=HOG_LABEL).items
+
+    done = subprocess.run(
+        undertow, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    pods = core.list_namespaced_pod("undertow-demo", label_selector="app=web").items
+    assert sorted(p.status.container_statuses[0].restart_count for p in pods) == [0, 0, 1]
+    wait_for(
+        "no hog pod left",
+        lambda: not core.list_namespaced_pod("undertow-demo", label_selector=HOG_LABEL).items,
+    )

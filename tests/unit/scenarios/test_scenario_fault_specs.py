@@ -165,3 +165,26 @@ def test_the_hog_pod_is_pinned_ends_itself_and_uses_the_mapped_image() -> None:
     assert container["command"][container["command"].index("--timeout") + 1] == "10s"
     assert container["volumeMounts"] == [{"name": "node-volume", "mountPath": "/hog-data"}]
     assert body["volumes"] == [{"name": "node-volume", "hostPath": {"path": "/tmp"}}]
+
+
+def test_a_signal_record_is_undone_as_a_record_without_a_cluster(tmp_path: Any) -> None:
+    from undertow.rollback.entry import JournalEntry
+    from undertow.undo.outcome import FORMAT, NOTHING_TO_UNDO
+    from undertow.undo.verbs import undo
+
+    data = {
+        "format": FORMAT,
+        "action": "signalled_container",
+        "description": "nothing to undo: record of signal 15 sent to container web",
+        "target": {"api_version": "v1", "kind": "Pod", "name": "web-1", "namespace": "shop"},
+        "container": "web",
+        "signal": 15,
+    }
+
+    def no_cluster() -> Any:
+        raise AssertionError("a record needs no cluster")
+
+    result = undo(no_cluster, data)
+    assert result.outcome == NOTHING_TO_UNDO and "container web of Pod shop/web-1" in result.detail
+    entry = JournalEntry(path=tmp_path / "x.py", name=None, run_id="r", data=data)  # type: ignore[arg-type]
+    assert entry.record_only
