@@ -39,6 +39,15 @@ class ExecResult:
         """The command is not in the image (the runtime could not start it)."""
         return self.returncode is None and any(h in self.stderr for h in _NOT_FOUND)
 
+    @property
+    def cut_short(self) -> bool:
+        """The command was stopped from outside: no status, or killed by a signal (128+n).
+        When the container's main process exits, the kernel kills every other process of
+        the container, the command included: that is how a signal that stops it shows."""
+        if self.returncode is None:
+            return not self.not_started
+        return self.returncode > 128
+
 
 def exec_in_container(
     api: KubeApi,

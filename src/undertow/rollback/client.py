@@ -352,8 +352,8 @@ class JournaledClient:
         container's own `kill` (as Krkn does). Nothing to undo: the entry is a record of the
         kill, removed when the scenario passes. If the exec cannot start, the image has no
         `kill`, or `kill` fails, nothing was signalled and the entry is dropped (the returned
-        Change has no entry). No exit status at all means the container stopped meanwhile:
-        the signal took effect."""
+        Change has no entry). A `kill` cut short (no exit status, or killed itself) means
+        the container stopped meanwhile: the signal took effect."""
         _, exact = self._read_exact(ObjectRef.of(pod), pod)
         record: SignalledContainer = {
             "action": "signalled_container",
@@ -371,7 +371,7 @@ class JournaledClient:
         except errors.KubeError:
             self.journal.remove(entry)
             raise
-        if result.not_started or result.returncode not in (0, None):
+        if result.returncode != 0 and not result.cut_short:
             self.journal.remove(entry)
             return Change(exact, None), result
         return self._keep(Change(exact, entry)), result

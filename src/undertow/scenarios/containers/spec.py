@@ -68,14 +68,23 @@ class ContainerKill(SpecModel):
     """One kill: which containers, which signal, and how long they may take to come back."""
 
     name: OptionalText = ""
+    """A label for the output."""
     namespace: Annotated[str, BeforeValidator(_namespace_or_all)] = "*"
+    """The pods' namespace (exact name); `*`: every namespace (then label_selector is needed)."""
     label_selector: LabelSelector = ""
+    """Pod label selector (or pod_names)."""
     pod_names: list[str] = []
+    """Pod names in `namespace` (or label_selector)."""
     container_name: OptionalText = ""
+    """The container to signal; empty: each pod's first container."""
     action: Signal = 1
+    """Signal 1-15: a number, `kill <n>` or a name (KILL, SIGTERM)."""
     count: PositiveCount = 1
+    """Containers to signal, in pods picked at random among the Running matches."""
     expected_recovery_time: Seconds = 120
+    """Seconds each container has to restart and be Ready again (Krkn's older retry_wait)."""
     exclude_label: LabelSelector = ""
+    """Pods matching this selector are never picked."""
 
     @model_validator(mode="before")
     @classmethod

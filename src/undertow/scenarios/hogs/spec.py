@@ -70,32 +70,48 @@ class HogSpec(SpecModel):
     """One hog scenario file."""
 
     hog_type: Literal["cpu", "memory", "io"] = Field(alias="hog-type")
+    """What to stress: cpu, memory or io."""
     duration: Annotated[int, Field(ge=1, strict=True)] = 30
+    """Seconds of stress (stress-ng --timeout)."""
     workers: Positive | None = None
+    """stress-ng workers; empty: the node's CPU count (cpu), else 1."""
     namespace: NamespaceName = "default"
+    """Where the hog pods run."""
     image: str = DEFAULT_IMAGE
+    """An image with stress-ng (through the helper image map)."""
     node_selector: dict[str, str | None] | str | None = Field(None, alias="node-selector")
+    """Nodes to hog: a label map or a selector string; empty: any schedulable node."""
     node_name: NodeNames = Field("", alias="node-name")
+    """Node names, comma-separated; each must exist (overrides node-selector)."""
     number_of_nodes: Positive | None = Field(None, alias="number-of-nodes")
+    """How many matching nodes; empty: all with a selector, one without."""
     taints: list[str] = []
+    """key[=value]:Effect taints the hog pods tolerate."""
     cpu_load_percentage: Annotated[int, Field(ge=1, le=100, strict=True)] = Field(
         80, alias="cpu-load-percentage"
     )
+    """cpu: load per worker, 1-100."""
     cpu_method: str = Field("all", alias="cpu-method")
+    """cpu: stress-ng's --cpu-method."""
     memory_vm_bytes: Annotated[str, AfterValidator(_size_or_percent)] = Field(
         "10%", alias="memory-vm-bytes"
     )
+    """memory: a percentage of the available memory, or a size (256m)."""
     io_block_size: Size = Field("1m", alias="io-block-size")
+    """io: the size of each write."""
     io_write_bytes: Annotated[str, AfterValidator(_size_or_percent)] = Field(
         "10m", alias="io-write-bytes"
     )
+    """io: bytes written per worker: a size or a percentage of the free space."""
     io_target_pod_folder: Annotated[str, AfterValidator(_absolute)] = Field(
         "/hog-data", alias="io-target-pod-folder"
     )
+    """io: where the volume is mounted and written."""
     io_target_pod_volume: dict[str, Any] = Field(
         default_factory=lambda: {"name": "node-volume", "hostPath": {"path": "/tmp"}},  # noqa: S108 (Krkn's default, on the node)
         alias="io-target-pod-volume",
     )
+    """io: the pod volume to write to (with a name)."""
 
     @model_validator(mode="before")
     @classmethod
