@@ -1,6 +1,7 @@
 """container_scenarios and hog_scenarios on the real node, proven by their effect: the
-signalled container restarts; the CPU hog's cgroup burns CPU and the memory hog's holds
-the memory; then no hog pod is left. A run killed mid-hog leaves a fault that ends by
+signalled container restarts; the CPU hog's cgroup burns CPU, the memory hog's holds the
+memory and the IO hog writes in its volume; then no hog pod is left. The examples run
+against the sample workload. A run killed mid-hog leaves a fault that ends by
 itself (stress-ng's timeout, activeDeadlineSeconds), and `rollback execute` removes the pod.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from real_pods import create_ready, real_pod, wait_for
+from real_pods import create_ready, node_dir, real_pod, wait_for
 
 from undertow.cluster import realnode
 from undertow.rollback import directory
@@ -186,6 +187,32 @@ def test_a_memory_hog_holds_the_memory_asked_for(
     [pod] = wait_for("the hog running", lambda: running_hogs(core, namespace))
     usage = cgroup("memory", pod) / "memory.usage_in_bytes"
     wait_for("the hog holds the memory", lambda: int(usage.read_text()) >= 0.9 * size)
+    assert run.finish()["passed"] == 1, run.output()
+    wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
+
+
+def test_an_io_hog_writes_to_its_volume_then_leaves_nothing(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    scenario = {
+        "hog-type": "io",
+        "duration": 6,
+        "namespace": namespace,
+        "io-block-size": "64k",
+        "io-write-bytes": "8m",
+        "io-target-pod-folder": "/hog-data",
+        "io-target-pod-volume": {"name": "scratch", "emptyDir": {}},
+        **ON_THE_REAL_NODE,
+    }
+    run = UndertowRun(tmp_path, kubeconfig, "hog_scenarios", scenario)
+    [pod] = wait_for("the hog running", lambda: running_hogs(core, namespace))
+    volume = (
+        (node_dir(kubeconfig) / "kubelet" / "pods" / pod.metadata.uid / "volumes")
+        / "kubernetes.io~empty-dir"
+        / "scratch"
+    )
+    # stress-ng's hdd workers write (and at once unlink) their files in a directory of theirs.
+    wait_for("stress-ng writing in the volume", lambda: list(volume.glob("tmp-stress-ng*")))
     assert run.finish()["passed"] == 1, run.output()
     wait_for("no hog pod left", lambda: not core.list_namespaced_pod(namespace).items)
 
