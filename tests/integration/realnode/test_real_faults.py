@@ -146,6 +146,35 @@ def test_a_signalled_container_restarts_and_its_recovery_is_reported(
     assert not list(tmp_path.glob("versions/*/*.py"))  # the record is gone once it passed
 
 
+def test_a_signal_the_main_process_ignores_fails_the_scenario(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    """busybox httpd as pid 1 has no SIGTERM handler: the kernel drops the signal, nothing
+    restarts, and the scenario fails saying why (Krkn reports success here)."""
+    httpd = ["httpd", "-f", "-p", "8080", "-h", "/var/www"]
+    create_ready(core, real_pod("deaf", httpd, port=8080), namespace)
+    scenario = {
+        "scenarios": [
+            {
+                "namespace": namespace,
+                "label_selector": "app=deaf",
+                "action": "SIGTERM",
+                "expected_recovery_time": 5,
+            }
+        ]
+    }
+    run = UndertowRun(tmp_path, kubeconfig, "container_scenarios", scenario)
+    assert run.proc.wait(timeout=120) == 1, run.output()
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    [failed] = [e for e in report["events"] if e["kind"] == "recovery.failed"]
+    assert "ignores signals it has no handler for" in failed["message"]
+    assert (
+        core.read_namespaced_pod("deaf", namespace).status.container_statuses[0].restart_count == 0
+    )
+    [listed] = directory.list_runs(run.versions, include_executed=True)
+    assert listed.pending == [] and len(listed.executed) == 1  # the record, marked executed
+
+
 def test_a_cpu_hog_burns_cpu_then_leaves_nothing(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path
 ) -> None:
