@@ -1,7 +1,7 @@
 """Where the pods undertow creates itself run, and from which images.
 
-undertow starts helper pods for some scenarios (the service hijacker today; hog, network and
-storage helpers next). Their images come from the scenario file (Krkn's defaults name
+undertow starts helper pods for some scenarios (the service hijacker and the hog pods;
+network and storage helpers next). Their images come from the scenario file (Krkn's defaults name
 registry images), and are substituted through an image map: the `images` setting of
 undertow's config, over the defaults the cluster publishes in the ConfigMap
 `kube-public/undertow-defaults` (undertow's local cluster publishes its locally built images

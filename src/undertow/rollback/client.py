@@ -8,6 +8,8 @@ Every mutating call first writes its version file (durably), then makes the chan
     patch_fields(ref, {...})    undo: put back exactly those fields, if they still hold our value
     set_label / cordon / scale  patch_fields underneath
     add_taint(node, ...)        undo: remove exactly that taint
+    signal_container(pod, ...)  `kill -SIG 1` in a container; a record only (the kubelet
+                                restarts it: nothing to put back)
     external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
@@ -29,6 +31,7 @@ from typing import Any
 
 from undertow import errors
 from undertow.kube import KubeApi, ObjectRef, mutate
+from undertow.kube.exec import ExecResult, exec_in_container
 from undertow.rollback import executor
 from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
@@ -40,6 +43,7 @@ from undertow.undo.records import (
     RecreateDeleted,
     RemoveTaint,
     RestoreFields,
+    SignalledContainer,
     Taint,
     Target,
     UndoRecord,
@@ -340,6 +344,37 @@ class JournaledClient:
             return data, ops
 
         return self._patch_until_settled(ObjectRef.node(node), plan, "taint it")
+
+    def signal_container(
+        self, pod: Mapping[str, Any], container: str, signal: int
+    ) -> tuple[Change, ExecResult]:
+        """Send `signal` to the main process (pid 1) of `container` in `pod`, with the
+        container's own `kill` (as Krkn does). Nothing to undo: the entry is a record of the
+        kill, removed when the scenario passes. If the exec cannot start, the image has no
+        `kill`, or `kill` fails, nothing was signalled and the entry is dropped (the returned
+        Change has no entry). A `kill` cut short (no exit status, or killed itself) means
+        the container stopped meanwhile: the signal took effect."""
+        _, exact = self._read_exact(ObjectRef.of(pod), pod)
+        record: SignalledContainer = {
+            "action": "signalled_container",
+            "description": f"nothing to undo: record of signal {signal} sent to container "
+            f"{container} of {exact}",
+            "target": _target(exact),
+            "container": container,
+            "signal": signal,
+        }
+        entry = self._record(record)
+        try:
+            result = exec_in_container(
+                self.api, str(exact.namespace), exact.name, container, ["kill", f"-{signal}", "1"]
+            )
+        except errors.KubeError:
+            self.journal.remove(entry)
+            raise
+        if result.returncode != 0 and not result.cut_short:
+            self.journal.remove(entry)
+            return Change(exact, None), result
+        return self._keep(Change(exact, entry)), result
 
     def external(self, ref: ObjectRef, data: CloudRecord, apply: Callable[[], None]) -> Change:
         """Journal the undo of a change made outside the Kubernetes API, then make it.

@@ -43,8 +43,12 @@ class JournalEntry:
 
     @property
     def record_only(self) -> bool:
-        """A deletion kept for the record: nothing to put back unless restore was asked."""
-        return self.data.get("action") == "recreate_deleted" and not self.data.get("restore")
+        """A deletion (or a container signalled) kept for the record: nothing to put back
+        unless restore was asked."""
+        action = self.data.get("action")
+        if action == "signalled_container":
+            return True
+        return action == "recreate_deleted" and not self.data.get("restore")
 
     def newest_first_key(self) -> tuple[int, str]:
         return self.name.sort_key

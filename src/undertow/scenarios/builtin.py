@@ -14,4 +14,6 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "zone_outages_scenarios": "undertow.scenarios.zone_outage:plugin",
     "service_disruption_scenarios": "undertow.scenarios.service_disruption:plugin",
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
+    "container_scenarios": "undertow.scenarios.containers:plugin",
+    "hog_scenarios": "undertow.scenarios.hogs:plugin",
 }

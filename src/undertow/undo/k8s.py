@@ -34,6 +34,7 @@ from undertow.undo.records import (
     RecreateDeleted,
     RemoveTaint,
     RestoreFields,
+    SignalledContainer,
     Taint,
     Target,
 )
@@ -327,6 +328,16 @@ def recreate_deleted(dyn: Any, data: RecreateDeleted, dry_run: bool) -> Result:
             raise UndoError(f"{_what(target)} not found after recreating it")
         time.sleep(0.2)
     return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+def signalled_container(data: SignalledContainer, dry_run: bool) -> Result:
+    """A record only: the kubelet restarts a signalled container, there is nothing to put back
+    (and no need to reach the cluster to say so)."""
+    return Result(
+        NOTHING_TO_UNDO,
+        f"signal {data['signal']} was sent to container {data['container']} of "
+        f"{_what(data['target'])}; the kubelet restarts it; record only",
+    )
 
 
 def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:

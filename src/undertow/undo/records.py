@@ -97,6 +97,17 @@ class RecreateDeleted(_Recorded):
     snapshot: dict[str, Any]
 
 
+class SignalledContainer(_Recorded):
+    """A signal sent to a container's main process: nothing to put back (the kubelet restarts
+    the container), kept as a record of what the run did."""
+
+    action: Literal["signalled_container"]
+    description: str
+    target: Target
+    container: str
+    signal: int
+
+
 class _OutsideTarget(TypedDict, total=False):
     target: Target
     """Set by the journaled client: what the change concerns."""
@@ -120,6 +131,6 @@ class RestoreNetworkAcl(_Recorded, _OutsideTarget):
     """The `undertow.io/entry` tag on the deny ACL undertow created."""
 
 
-KubeRecord = DeleteCreated | RestoreFields | RemoveTaint | RecreateDeleted
+KubeRecord = DeleteCreated | RestoreFields | RemoveTaint | RecreateDeleted | SignalledContainer
 CloudRecord = StartInstance | RestoreNetworkAcl
 UndoRecord = KubeRecord | CloudRecord

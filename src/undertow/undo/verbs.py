@@ -6,7 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from undertow.undo.cloud import instance_packages, restore_network_acl, start_stopped_instance
-from undertow.undo.k8s import delete_created, recreate_deleted, remove_taint, restore_fields
+from undertow.undo.k8s import (
+    delete_created,
+    recreate_deleted,
+    remove_taint,
+    restore_fields,
+    signalled_container,
+)
 from undertow.undo.k8s_api import api_client, dynamic_client, kubeconfig_from_environment
 from undertow.undo.outcome import FORMAT, WOULD_RESTORE, Result, UndoError
 
@@ -17,6 +23,7 @@ _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
     "recreate_deleted": recreate_deleted,
 }
 _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
+    "signalled_container": signalled_container,  # a record only: never connects
     "start_instance": start_stopped_instance,
     "restore_network_acl": restore_network_acl,
 }

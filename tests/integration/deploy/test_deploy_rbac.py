@@ -188,6 +188,26 @@ def _scenario_files(tmp: Path, zone: str, nodes: list[str]) -> Path:
             "privileged": False,
             "plan": [{"resource": "/", "steps": {"GET": [{"status": 503, "payload": "down"}]}}],
         },
+        "container_scenarios": {  # exec into a web container of the real node
+            "scenarios": [
+                {
+                    "namespace": DEMO_NAMESPACE,
+                    "label_selector": "app=web",
+                    "container_name": "web",
+                    "action": 15,
+                    "expected_recovery_time": 60,
+                }
+            ]
+        },
+        "hog_scenarios": {
+            "hog-type": "cpu",
+            "duration": 3,
+            "workers": 1,
+            "cpu-load-percentage": 20,
+            "namespace": DEMO_NAMESPACE,
+            "node-selector": {"undertow.io/real-node": "true"},
+            "taints": ["undertow.io/real-node=true:NoSchedule"],
+        },
         "service_disruption_scenarios": {
             "scenarios": [
                 {

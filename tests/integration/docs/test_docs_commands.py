@@ -116,7 +116,7 @@ def sandbox(
         _write_yaml(root / "config.yaml", {"scenarios": chaos, "tunings": {"wait_duration": 0}})
         krkn = {"kraken": {"chaos_scenarios": chaos}, "tunings": {"wait_duration": 0}}
         _write_yaml(root / "config" / "config.yaml", krkn)
-        unsupported = [*chaos, {"container_scenarios": ["containers.yaml"]}]
+        unsupported = [*chaos, {"arcaflow_scenarios": ["arcaflow.yaml"]}]
         krkn_mixed = {"kraken": {"chaos_scenarios": unsupported}, "tunings": {"wait_duration": 0}}
         _write_yaml(root / "krkn-config.yaml", krkn_mixed)
         _kubeconfig_with_context_dev(kubeconfig, root / "kc")

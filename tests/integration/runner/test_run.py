@@ -211,13 +211,13 @@ def test_dry_run_changes_nothing(
 def test_a_config_with_an_unimplemented_type_exits_2_and_touches_nothing(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
-    config = setup(tmp_path, namespace, outcome="pass", unimplemented="container_scenarios")
+    config = setup(tmp_path, namespace, outcome="pass", unimplemented="arcaflow_scenarios")
     code, output = finish(
         undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
     )
     assert code == 2, output
     assert (
-        f"{config}:6 at kraken.chaos_scenarios[1].container_scenarios[0]: container_scenarios "
+        f"{config}:6 at kraken.chaos_scenarios[1].arcaflow_scenarios[0]: arcaflow_scenarios "
         "is a Krkn scenario type undertow does not implement" in output
     )
     assert "--skip-unsupported" in output
@@ -228,7 +228,7 @@ def test_a_config_with_an_unimplemented_type_exits_2_and_touches_nothing(
 def test_skip_unsupported_runs_the_rest_and_names_what_it_skipped(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
-    config = setup(tmp_path, namespace, outcome="pass", unimplemented="container_scenarios")
+    config = setup(tmp_path, namespace, outcome="pass", unimplemented="arcaflow_scenarios")
     report_dir = tmp_path / "rep"
     code, output = finish(
         undertow(
@@ -244,7 +244,7 @@ def test_skip_unsupported_runs_the_rest_and_names_what_it_skipped(
     )
     assert code == 0, output
     assert (
-        "skip  container_scenarios: c.yaml (a Krkn scenario type undertow does not implement; "
+        "skip  arcaflow_scenarios: c.yaml (a Krkn scenario type undertow does not implement; "
         f"{config}:6)" in output.splitlines()
     )
     assert configmaps(api_client, namespace) == []
@@ -252,7 +252,7 @@ def test_skip_unsupported_runs_the_rest_and_names_what_it_skipped(
     report = json.loads((report_dir / "report.json").read_text())
     assert [(s["scenario_type"], s["status"]) for s in report["scenarios"]] == [
         ("sleep_scenarios", "passed"),
-        ("container_scenarios", "skipped"),
+        ("arcaflow_scenarios", "skipped"),
     ]
     assert report["scenarios"][1]["config"] == f"{config}:6"
     assert (report["passed"], report["failed"], report["skipped"]) == (1, 0, 1)

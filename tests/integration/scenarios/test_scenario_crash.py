@@ -48,12 +48,19 @@ CRASH_TESTED_HERE = {
     "service_hijacking_scenarios",
     "service_disruption_scenarios",
     "node_scenarios",
+    "hog_scenarios",
 }
 CRASH_TESTED_IN_NODE_MODULE = {"node_scenarios", "zone_outages_scenarios"}
+NOTHING_TO_ROLL_BACK = {
+    "container_scenarios": "a signal to a container is a record, not an undo: the kubelet "
+    "restarts the container (proven on the real node, tests/integration/realnode)",
+}
 
 
 def test_every_builtin_scenario_type_has_a_sigkill_test() -> None:
-    assert set(BUILTIN_SCENARIOS) == CRASH_TESTED_HERE | CRASH_TESTED_IN_NODE_MODULE
+    assert set(BUILTIN_SCENARIOS) == (
+        CRASH_TESTED_HERE | CRASH_TESTED_IN_NODE_MODULE | set(NOTHING_TO_ROLL_BACK)
+    )
     node_module = (Path(__file__).parent / "test_scenario_node_crash.py").read_text()
     assert all(t in node_module for t in CRASH_TESTED_IN_NODE_MODULE)
 
@@ -518,4 +525,41 @@ def test_node_drain_killed_mid_duration(
     run.rollback_restores()
     assert not _node(kube_api, target)["spec"].get("unschedulable")
     wait_for(lambda: len(ready_pods(kube_api, namespace, "app=spread")) == 2)
+    assert cluster_state(kube_api, [namespace]) == before
+
+
+def test_hog_on_two_nodes_killed_mid_duration(
+    tmp_path: Path, kubeconfig: str, kube_api: KubeApi, namespace: str, nodes: ChaosNodes
+) -> None:
+    """Every hog pod is journaled before it is created: the rollback removes all of them
+    (Krkn's journal keeps only the last one when several nodes are hit)."""
+    before = cluster_state(kube_api, [namespace])
+    run = Run(
+        tmp_path,
+        kubeconfig,
+        "hog_scenarios",
+        {
+            "hog-type": "cpu",
+            "duration": CHAOS_SECONDS,
+            "workers": 1,
+            "namespace": namespace,
+            "node-selector": nodes.selector,
+            "taints": [f"{nodes.selector}:NoSchedule"],
+        },
+    )
+    run.start()
+
+    def hogs() -> list[dict[str, Any]]:
+        return kube_api.list_pods(namespace, "undertow.io/hog")
+
+    run.kill_once(lambda: len(hogs()) == len(nodes.names))
+    affinity = [p["spec"]["affinity"]["nodeAffinity"] for p in hogs()]
+    terms = [
+        a["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] for a in affinity
+    ]
+    assert sorted(t[0]["matchFields"][0]["values"][0] for t in terms) == nodes.names  # one each
+    assert len(run.pending()) == len(nodes.names)
+    run.rollback_restores()
+    assert undertow_objects(kube_api, namespace) == []
+    wait_for(lambda: hogs() == [])
     assert cluster_state(kube_api, [namespace]) == before

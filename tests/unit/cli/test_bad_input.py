@@ -314,6 +314,38 @@ CASES = [
         "{tmp}/s.yaml:1 at service_name: invalid Service name 'web_svc': at most 63 characters of lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
     ),
     Case(
+        "container-negative-count",
+        {
+            "config.yaml": typed("container_scenarios"),
+            "s.yaml": "scenarios:\n  - namespace: shop\n    label_selector: app=web\n    count: -1\n",
+        },
+        "{tmp}/s.yaml:4 at scenarios[0].count: must be >= 1, got -1",
+    ),
+    Case(
+        "container-unknown-signal",
+        {
+            "config.yaml": typed("container_scenarios"),
+            "s.yaml": "scenarios:\n  - namespace: shop\n    label_selector: app=web\n    action: SIGFOO\n",
+        },
+        "{tmp}/s.yaml:4 at scenarios[0].action: unknown signal 'SIGFOO': expected a number 1-15, `kill <n>` or a name (HUP, INT, QUIT, ILL, TRAP, ABRT, BUS, FPE, KILL, USR1, SEGV, USR2, PIPE, ALRM, TERM)",
+    ),
+    Case(
+        "hog-load-over-100",
+        {
+            "config.yaml": typed("hog_scenarios"),
+            "s.yaml": "hog-type: cpu\nduration: 5\ncpu-load-percentage: 150\n",
+        },
+        "{tmp}/s.yaml:3 at cpu-load-percentage: must be <= 100, got 150",
+    ),
+    Case(
+        "hog-bad-node-name",
+        {
+            "config.yaml": typed("hog_scenarios"),
+            "s.yaml": "hog-type: memory\nnode-name: worker-1,Worker 2\n",
+        },
+        "{tmp}/s.yaml:2 at node-name: invalid node name 'Worker 2': at most 253 characters of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ),
+    Case(
         "node-scenarios-bad-node-name",
         {
             "config.yaml": typed("node_scenarios"),
@@ -444,6 +476,8 @@ RUN_CASES = [
         "service-disruption-bad-selector",
         "service-hijacking-bad-namespace",
         "node-scenarios-bad-node-name",
+        "container-unknown-signal",
+        "hog-load-over-100",
         "zone-outage-bad-zone",
         "node-cloud-type-without-provider",
     }

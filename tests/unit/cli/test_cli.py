@@ -77,7 +77,7 @@ def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., ob
 
 MIXED = (
     "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-    "    - container_scenarios:\n        - c.yaml\n    - time_scenarios: [t.yaml]\n"
+    "    - pvc_scenarios:\n        - c.yaml\n    - time_scenarios: [t.yaml]\n"
 )
 
 
@@ -91,8 +91,8 @@ def test_an_unimplemented_type_is_bad_input_naming_the_config_entry(
     lines = result.err.splitlines()
     assert lines[0] == "error: invalid input (2 problems):"
     assert lines[1].startswith(
-        "  config.yaml:5 at kraken.chaos_scenarios[1].container_scenarios[0]: "
-        "container_scenarios is a Krkn scenario type undertow does not implement"
+        "  config.yaml:5 at kraken.chaos_scenarios[1].pvc_scenarios[0]: "
+        "pvc_scenarios is a Krkn scenario type undertow does not implement"
     )
     assert lines[2].startswith("  config.yaml:6 at kraken.chaos_scenarios[2].time_scenarios[0]: ")
     assert all("pass --skip-unsupported" in line for line in lines[1:])
@@ -107,7 +107,7 @@ def test_skip_unsupported_names_each_skipped_file(
     result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
     assert result.code == 0, result
     assert result.out.splitlines()[1:] == [
-        "skip  container_scenarios: c.yaml (a Krkn scenario type undertow does not "
+        "skip  pvc_scenarios: c.yaml (a Krkn scenario type undertow does not "
         "implement; config.yaml:5)",
         "skip  time_scenarios: t.yaml (a Krkn scenario type undertow does not "
         "implement; config.yaml:6)",

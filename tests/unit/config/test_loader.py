@@ -172,6 +172,7 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
     registry = build_registry()
     examples = {
         "application_outages_scenarios": "application_outages",
+        "container_scenarios": "container",
         "node_scenarios": "node_scenarios",
         "service_disruption_scenarios": "service_disruption",
         "zone_outages_scenarios": "zone_outages",

@@ -7,6 +7,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from undertow.scenarios.application_outage import ApplicationOutageSpec
+from undertow.scenarios.containers import ContainerScenariosSpec
+from undertow.scenarios.hogs import HogSpec
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.pod_disruption import PodDisruptionSpec
 from undertow.scenarios.service_disruption import ServiceDisruptionSpec
@@ -21,6 +23,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "service_hijacking": ServiceHijackingSpec,
     "node_scenarios": NodeScenariosSpec,
     "zone_outages": ZoneOutageSpec,
+    "container": ContainerScenariosSpec,
+    "hogs": HogSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
 PLACEHOLDERS = {"<namespace-with-application>": "shop", "<zone>": "us-central1-a"}
