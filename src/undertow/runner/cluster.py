@@ -15,7 +15,7 @@ from pathlib import Path
 
 from undertow.config import KubeconfigChoice
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
-from undertow.errors import Forbidden, NotFound
+from undertow.errors import Forbidden, JournalError, NotFound, VersionsDirUnusable
 from undertow.kube import KubeApi, connect
 from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
@@ -123,8 +123,14 @@ class ClusterBackend:
         run_id: str | None = None,
         images: Mapping[str, str] | None = None,
     ) -> ClusterBackend:
-        """Open the journal (fail closed), then connect; close the journal if that fails."""
-        journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        """Open the journal (fail closed), then connect; close the journal if that fails.
+
+        A journal that cannot be opened is a problem of the environment (exit 2): nothing
+        has been changed yet, and its message names the fix."""
+        try:
+            journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        except JournalError as exc:
+            raise VersionsDirUnusable(str(exc)) from exc
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})

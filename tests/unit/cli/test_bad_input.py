@@ -4,7 +4,7 @@ no traceback, and nothing touched (no versions directory, no cluster contact).
 
 Each case writes its files into a scratch directory and runs `undertow validate` (and, for
 a selection, `undertow run`, whose kubeconfig points at a closed port: reaching the cluster
-would fail differently, with exit 1).
+would fail differently, with another message).
 """
 
 from __future__ import annotations
