@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from undertow.commands.rollback import ExecuteResult
     from undertow.config import Connection
     from undertow.kube import KubeApi
     from undertow.rollback.directory import RunInfo
-    from undertow.rollback.entry import EntryOutcome, RollbackReport
+    from undertow.rollback.entry import EntryOutcome
 
 app = typer.Typer(
     add_completion=False,
@@ -43,10 +44,13 @@ ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Take the versions dir and kubeconfig from this config."),
 ]
-RunId = Annotated[str | None, typer.Option("--run", "-r", help="Only this run id.")]
+RunId = Annotated[
+    str | None,
+    typer.Option("--run", "-r", help="Only this run: its id, or the start of exactly one id."),
+]
 Scenario = Annotated[
     str | None,
-    typer.Option("--scenario", "-s", help="Only this scenario type."),
+    typer.Option("--scenario", "-s", help="Only this scenario type (e.g. node_scenarios)."),
 ]
 Kubeconfig = Annotated[
     Path | None,
@@ -156,10 +160,12 @@ class _Bar:
         self.console = Console(stderr=True)
         self.progress = Progress(console=self.console, transient=True)
         self.task = self.progress.add_task("rolling back", total=0)
+        self.running = False
 
     def started(self, total: int) -> None:
         self.progress.update(self.task, total=total)
         self.progress.start()
+        self.running = True
 
     def finished(self, outcome: EntryOutcome) -> None:
         color = "green" if outcome.ok else "red"
@@ -167,12 +173,20 @@ class _Bar:
         self.progress.advance(self.task)
 
     def stop(self) -> None:
-        self.progress.stop()
+        if self.running:
+            self.progress.stop()
 
 
-def _summary(report: RollbackReport) -> str:
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items()))
-    return counts or "nothing to do"
+def _summary(result: ExecuteResult) -> str:
+    """One line: what was done to the selected files, never "nothing to do" beside a failure."""
+    counts = [f"{n} {outcome}" for outcome, n in sorted(result.report.counts().items())]
+    if result.refused:
+        counts.append(f"{len(result.refused)} refused (left untouched)")
+    if counts:
+        return ", ".join(counts)
+    if result.live_runs:
+        return "nothing executed: only live runs have pending files (they roll back themselves)"
+    return "nothing pending"
 
 
 @app.command("execute")
@@ -198,7 +212,7 @@ def execute_command(
     \b
     Examples:
       undertow rollback execute --dry-run
-      undertow rollback execute --run 3f2a... --yes
+      undertow rollback execute --run 3f2a --yes      (the start of a run id will do)
       undertow rollback execute --file ~/.local/state/undertow/rollback/<ctx>/<file>.py
     """
     from undertow.commands.rollback import rollback_execute, rollback_list
@@ -227,7 +241,7 @@ def execute_command(
         typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
-    typer.echo(f"rollback: {_summary(result.report)}")
+    typer.echo(f"rollback: {_summary(result)}")
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)
     raise typer.Exit(result.exit_code)
@@ -267,7 +281,7 @@ def sweep_command(
         dry_run=dry_run,
         min_age_seconds=older_than,
     )
-    typer.echo(f"journal: {_summary(result.journal.report)}")
+    typer.echo(f"journal: {_summary(result.journal)}")
     for done in result.leftovers:
         typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")
     if result.unlisted:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from undertow import exit_codes
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
 from undertow.config import Overrides
@@ -128,7 +129,8 @@ def run(
       undertow run -c config.yaml --scenario pod_disruption_scenarios --kubeconfig kc.yaml
 
     \b
-    Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
+    Exit codes: 0 passed, 1 a scenario failed (or, with --dry-run, would fail), 2 bad
+    input or environment (nothing changed), 3 rollback incomplete (files kept pending),
     130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
@@ -193,14 +195,23 @@ def _run(
         print_skipped(out, validated.plan.skipped)
     if not validated.plan.jobs:
         out.print("nothing to run: no scenario file of an implemented type is selected")
-        return 2
+        return exit_codes.BAD_INPUT
     if dry_run:
-        for planned in commands.dry_run(validated, log=log):
+        plans = commands.dry_run(validated, log=log)
+        for planned in plans:
             out.print(f"[bold]{planned.job.scenario_type}[/]: {planned.job.file}")
             for line in planned.lines:
                 out.print(f"  - {line}", markup=False)  # plan text is data, e.g. undertow[aws]
+        failing = [planned.job for planned in plans if planned.would_fail]
+        if failing:
+            out.print(
+                f"dry run: nothing was changed; {len(failing)} scenario file(s) would fail as "
+                f"planned: {', '.join(f'{job.scenario_type}: {job.file}' for job in failing)}",
+                markup=False,
+            )
+            return exit_codes.FAILED
         out.print("dry run: nothing was changed")
-        return 0
+        return exit_codes.OK
     outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id)
     out.print(summary_table(outcome))
     print_findings(out, outcome, strict=validated.settings.strict)

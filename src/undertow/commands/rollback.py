@@ -9,19 +9,97 @@ same order as `run`), the cluster through `undertow.commands.connection.connecto
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from undertow import errors
+from undertow import errors, exit_codes
 from undertow.kube import KubeApi
 from undertow.rollback import directory, executor
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
+
+
+def _bad_flag(flag: str, message: str) -> errors.ConfigError:
+    return errors.ConfigError([errors.ConfigIssue("command line", flag, message)])
+
+
+def resolve_run(versions_dir: Path, run: str) -> str:
+    """The run id `--run` names: a run id, or the start of exactly one (as `rollback list`
+    prints them). Bad input (exit 2) when it names none, or several (listed)."""
+    ids = sorted({r.run_id for r in directory.list_runs(versions_dir, include_executed=True)})
+    if run in ids:
+        return run
+    matches = [run_id for run_id in ids if run_id.startswith(run)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise _bad_flag(
+            "--run",
+            f"{run!r} is the start of {len(matches)} runs ({', '.join(matches)}); "
+            "give more of the id",
+        )
+    known = f"runs there: {', '.join(ids)}" if ids else "it holds no version files"
+    raise _bad_flag("--run", f"no run {run!r} in {versions_dir} ({known})")
+
+
+def check_scenario_type(versions_dir: Path, scenario_type: str) -> None:
+    """`--scenario` must name a scenario type: one this install runs, or one a version file
+    in the versions dir was written for. Bad input (exit 2) otherwise, with a hint."""
+    from undertow.scenarios.registry import build_registry
+
+    on_disk = {
+        listed.name.scenario_type
+        for run in directory.list_runs(versions_dir, include_executed=True)
+        for listed in [*run.pending, *run.executed]
+    }
+    known = sorted(set(build_registry().types()) | on_disk)
+    if scenario_type in known:
+        return
+    close = difflib.get_close_matches(scenario_type, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise _bad_flag(
+        "--scenario", f"unknown scenario type {scenario_type!r} ({hint}known: {', '.join(known)})"
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """`--run` / `--scenario` as given, resolved against the versions dir (`select`)."""
+
+    run_id: str | None = None
+    scenario_type: str | None = None
+
+    @classmethod
+    def select(
+        cls, versions_dir: Path, *, run: str | None = None, scenario_type: str | None = None
+    ) -> Filters:
+        """Resolve a run prefix and check the scenario type; ConfigError (exit 2) if bad."""
+        if scenario_type is not None:
+            check_scenario_type(versions_dir, scenario_type)
+        return cls(None if run is None else resolve_run(versions_dir, run), scenario_type)
+
+    def describe(self) -> str:
+        parts = [f"run {self.run_id}"] if self.run_id else []
+        parts += [f"scenario type {self.scenario_type}"] if self.scenario_type else []
+        return " and ".join(parts)
+
+    def nothing_matches(self, versions_dir: Path, what: str) -> errors.ConfigError:
+        flag = "--run" if self.run_id else "--scenario"
+        return _bad_flag(
+            flag,
+            f"no {what + ' ' if what else ''}version file of {self.describe()} in {versions_dir} "
+            "(`undertow rollback list --all` shows every file there)",
+        )
+
+    @property
+    def given(self) -> bool:
+        return self.run_id is not None or self.scenario_type is not None
 
 
 def rollback_list(
@@ -31,10 +109,19 @@ def rollback_list(
     scenario_type: str | None = None,
     include_executed: bool = False,
 ) -> list[RunInfo]:
-    """Runs with pending (and, with include_executed, executed) version files."""
-    return directory.list_runs(
-        versions_dir, run_id=run_id, scenario_type=scenario_type, include_executed=include_executed
+    """Runs with pending (and, with include_executed, executed) version files.
+
+    `run_id` may be the start of a run id; filters that select nothing are bad input."""
+    filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
+    runs = directory.list_runs(
+        versions_dir,
+        run_id=filters.run_id,
+        scenario_type=filters.scenario_type,
+        include_executed=include_executed,
     )
+    if filters.given and not runs:
+        raise filters.nothing_matches(versions_dir, "" if include_executed else "pending")
+    return runs
 
 
 def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[str, Any]]:
@@ -78,9 +165,13 @@ class ExecuteResult:
     live_runs: list[RunInfo] = field(default_factory=list)
 
     @property
+    def complete(self) -> bool:
+        """Everything selected was restored: no file refused, every undo restored."""
+        return not self.refused and self.report.complete
+
+    @property
     def exit_code(self) -> int:
-        """0 when everything selected was restored; 3 otherwise (DESIGN §5)."""
-        return 3 if self.refused or not self.report.complete else 0
+        return exit_codes.for_rollback(complete=self.complete)
 
 
 def rollback_execute(
@@ -94,7 +185,11 @@ def rollback_execute(
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
 ) -> ExecuteResult:
-    """Execute pending version files of dead runs newest first; `file` picks exactly one."""
+    """Execute pending version files of dead runs newest first; `file` picks exactly one.
+
+    `run_id` may be the start of a run id. A `run_id` or `scenario_type` that selects no
+    pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
+    """
     result = ExecuteResult()
     if file is not None:
         entry = directory.load_for_execution(file)
@@ -104,11 +199,14 @@ def rollback_execute(
             )
         entries = [entry]
     else:
+        filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
         selection = directory.select_pending(
-            versions_dir, run_id=run_id, scenario_type=scenario_type
+            versions_dir, run_id=filters.run_id, scenario_type=filters.scenario_type
         )
         result.refused, result.live_runs = selection.refused, selection.live_runs
         entries = selection.entries
+        if filters.given and not (entries or result.refused or result.live_runs):
+            raise filters.nothing_matches(versions_dir, "pending")
     if not entries:
         return result
     cluster = _FirstUse(connect)
@@ -156,10 +254,13 @@ class SweepResult:
     """Kinds this identity may not list (HTTP 403): their leftovers, if any, were not seen."""
 
     @property
+    def complete(self) -> bool:
+        """The dead runs' journals and every leftover were restored."""
+        return self.journal.complete and all(o.ok for o in self.leftovers)
+
+    @property
     def exit_code(self) -> int:
-        """0 when the journal and every leftover were restored; 3 otherwise (DESIGN §5)."""
-        complete = all(o.ok for o in self.leftovers)
-        return 3 if not complete or self.journal.exit_code else 0
+        return exit_codes.for_rollback(complete=self.complete)
 
 
 def rollback_sweep(

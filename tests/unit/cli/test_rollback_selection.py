@@ -1,0 +1,102 @@
+"""`rollback list|execute --run/--scenario`: a run id prefix works, and a selection that
+names nothing, or several runs, or a scenario type that does not exist, is bad input (exit 2)
+with the candidates listed — never "nothing to do". No cluster: every case stops before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CliResult
+
+from undertow.rollback.journal import Journal
+from undertow.undo.records import DeleteCreated
+
+Cli = Callable[..., CliResult]
+
+
+def dead_run(versions: Path, run_id: str, scenario_type: str = "sleep_scenarios") -> Path:
+    data: DeleteCreated = {
+        "action": "delete_created",
+        "description": "delete ConfigMap default/a created by undertow",
+        "target": {
+            "api_version": "v1",
+            "kind": "ConfigMap",
+            "name": "a",
+            "namespace": "default",
+            "uid": None,
+        },
+        "labels": {"undertow.io/run-id": run_id, "undertow.io/entry": "a"},
+    }
+    journal = Journal.open(versions, run_id)
+    entry = journal.record(scenario_type, data)
+    journal.close()  # lock released: the run is dead, its file pending
+    return entry.path
+
+
+@pytest.fixture
+def versions(workdir: Path) -> Path:
+    versions = workdir / "versions"
+    dead_run(versions, "aa11-first")
+    dead_run(versions, "aa22-second")
+    return versions
+
+
+def test_the_start_of_a_run_id_selects_that_run(versions: Path, cli: Cli) -> None:
+    result = cli("rollback", "list", "--run", "aa1", "--versions-dir", str(versions), "--json")
+    assert result.code == 0, result
+    assert '"run_id": "aa11-first"' in result.out
+    assert "aa22-second" not in result.out
+
+
+@pytest.mark.parametrize("command", ["list", "execute"])
+def test_an_ambiguous_prefix_is_bad_input_listing_the_candidates(
+    versions: Path, cli: Cli, command: str
+) -> None:
+    result = cli("rollback", command, "--run", "aa", "--versions-dir", str(versions))
+    assert result.code == 2, result
+    assert result.err.splitlines()[1] == (
+        "  command line at --run: 'aa' is the start of 2 runs (aa11-first, aa22-second); "
+        "give more of the id"
+    )
+
+
+def test_a_run_that_does_not_exist_is_bad_input(versions: Path, cli: Cli) -> None:
+    result = cli("rollback", "execute", "--run", "zz", "--versions-dir", str(versions), "--yes")
+    assert result.code == 2, result
+    assert result.err.splitlines()[1] == (
+        f"  command line at --run: no run 'zz' in {versions} (runs there: aa11-first, aa22-second)"
+    )
+    assert "nothing to do" not in result.out + result.err
+
+
+def test_an_unknown_scenario_type_is_bad_input_with_a_hint(versions: Path, cli: Cli) -> None:
+    result = cli(
+        "rollback", "execute", "--scenario", "node_scenario", "--versions-dir", str(versions)
+    )
+    assert result.code == 2, result
+    assert result.err.splitlines()[1].startswith(
+        "  command line at --scenario: unknown scenario type 'node_scenario' "
+        "(did you mean 'node_scenarios'? known: "
+    )
+
+
+def test_a_scenario_type_with_nothing_pending_is_bad_input(versions: Path, cli: Cli) -> None:
+    result = cli(
+        "rollback", "execute", "--scenario", "node_scenarios", "--versions-dir", str(versions)
+    )
+    assert result.code == 2, result
+    assert result.err.splitlines()[1] == (
+        f"  command line at --scenario: no pending version file of scenario type "
+        f"node_scenarios in {versions} (`undertow rollback list --all` shows every file there)"
+    )
+
+
+def test_refused_files_are_said_so_not_nothing_to_do(versions: Path, cli: Cli) -> None:
+    for path in versions.rglob("*.py"):
+        path.chmod(0o666)
+    result = cli("rollback", "execute", "--run", "aa11", "--versions-dir", str(versions), "--yes")
+    assert result.code == 3, result
+    assert "rollback: 1 refused (left untouched)" in result.out
+    assert "nothing to do" not in result.out + result.err
