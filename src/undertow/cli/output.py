@@ -75,6 +75,7 @@ def summary_table(outcome: RunOutcome) -> object:
         parts = [
             f"{count} {label}"
             for count, label in (
+                (tally.cleaned_up, "undone by the scenario"),
                 (tally.restored, "restored"),
                 (tally.already_restored, "already restored"),
                 (tally.conflicts, "conflict"),

@@ -244,6 +244,8 @@ def execute_command(
     typer.echo(f"rollback: {_summary(result)}")
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)
+        for line in result.conflicts.get(str(outcome.entry.path), []):
+            typer.echo(f"  {line}", err=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -55,7 +55,12 @@ def run(
         bool | None,
         typer.Option(
             "--auto-rollback/--no-auto-rollback",
-            help="Roll back failed or interrupted scenarios (default: on).",
+            help=(
+                "Undo what a failed or interrupted scenario leaves behind (default: on). Off: "
+                "it stays pending and is listed, for `undertow rollback execute`; a "
+                "scenario's own end step (its duration over, or cut short by a signal) "
+                "still undoes what it changed for that duration."
+            ),
             show_default=False,
         ),
     ] = None,

@@ -19,6 +19,7 @@ from typing import Any
 from undertow import errors, exit_codes
 from undertow.kube import KubeApi
 from undertow.rollback import directory, executor
+from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
@@ -163,6 +164,8 @@ class ExecuteResult:
     report: RollbackReport = field(default_factory=RollbackReport)
     refused: list[tuple[Path, str]] = field(default_factory=list)
     live_runs: list[RunInfo] = field(default_factory=list)
+    conflicts: dict[str, list[str]] = field(default_factory=dict)
+    """Per conflicting file: what undertow set, what is there now, how to inspect or force it."""
 
     @property
     def complete(self) -> bool:
@@ -214,6 +217,7 @@ def rollback_execute(
         result.report = executor.execute(
             entries, cluster, dry_run=dry_run, progress=progress, should_abort=should_abort
         )
+        result.conflicts = explain_conflicts(result.report.outcomes, cluster)
     finally:
         cluster.close()
     return result

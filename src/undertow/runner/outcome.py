@@ -25,6 +25,8 @@ class RollbackTally:
     failed: int = 0
     pending: int = 0
     errors: tuple[str, ...] = ()
+    cleaned_up: int = 0
+    """Changes the scenario's own end step undid (with rollback on or off)."""
 
     def __add__(self, other: RollbackTally) -> RollbackTally:
         return RollbackTally(
@@ -34,6 +36,7 @@ class RollbackTally:
             failed=self.failed + other.failed,
             pending=self.pending + other.pending,
             errors=self.errors + other.errors,
+            cleaned_up=self.cleaned_up + other.cleaned_up,
         )
 
     @property
