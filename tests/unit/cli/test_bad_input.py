@@ -372,6 +372,24 @@ CASES = [
         "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_crash_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
     ),
     Case(
+        "node-stop-kubelet-krkn-format",
+        {
+            "config.yaml": krkn()
+            .replace("sleep_scenarios", "node_scenarios")
+            .replace("s.yaml", "n.yaml"),
+            "n.yaml": "node_scenarios:\n  - actions:\n      - stop_kubelet_scenario\n    node_name: w1\n    cloud_type: local\n",
+        },
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: stop_kubelet_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
+    ),
+    Case(
+        "node-termination-bare-metal",
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions: [node_termination_scenario]\n    node_name: w1\n    cloud_type: bm\n",
+        },
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_termination is not possible on bare metal (cloud_type bm)",
+    ),
+    Case(
         "zone-azure-not-implemented",
         {
             "config.yaml": native("  - zone_outages_scenarios: [z.yaml]\n"),
@@ -446,6 +464,8 @@ RUN_CASES = [
         "node-scenarios-bad-node-name",
         "zone-outage-bad-zone",
         "node-cloud-type-without-provider",
+        "node-stop-kubelet-krkn-format",
+        "node-termination-bare-metal",
     }
 ]
 
