@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from undertow.kube import KubeApi
     from undertow.rollback.directory import RunInfo
     from undertow.rollback.entry import EntryOutcome
+    from undertow.rollback.sweep import LeftoverOutcome
 
 app = typer.Typer(
     add_completion=False,
@@ -111,7 +112,7 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
         )
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("state", "scenario", "age", "undo", "file"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # wrapped, never cut: pastable names
         for listed in [*run.pending, *run.executed]:
             table.add_row(
                 "executed" if listed.name.executed else "pending",
@@ -196,7 +197,11 @@ def execute_command(
     scenario: Scenario = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Execute exactly this version file."),
+        typer.Option(
+            "--file",
+            "-f",
+            help="Execute exactly this version file (a path, or its name as `list` shows it).",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -237,16 +242,22 @@ def execute_command(
         )
     finally:
         bar.stop()
+    print_execution(result, "rollback")
+    raise typer.Exit(result.exit_code)
+
+
+def print_execution(result: ExecuteResult, label: str) -> None:
+    """After the per-entry lines: live runs skipped, refused files and why, the summary, and
+    for each file still pending its path (and, for a conflict, how to settle it)."""
     for live in result.live_runs:
         typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
-    typer.echo(f"rollback: {_summary(result)}")
+    typer.echo(f"{label}: {_summary(result)}")
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)
         for line in result.conflicts.get(str(outcome.entry.path), []):
             typer.echo(f"  {line}", err=True)
-    raise typer.Exit(result.exit_code)
 
 
 @app.command("sweep")
@@ -277,21 +288,41 @@ def sweep_command(
     from undertow.commands.rollback import rollback_sweep
 
     settings = _settings(config, versions_dir, kubeconfig, context)
-    result = rollback_sweep(
-        settings.versions_directory,
-        _connector(settings),
-        dry_run=dry_run,
-        min_age_seconds=older_than,
-    )
-    typer.echo(f"journal: {_summary(result.journal)}")
+    bar = _Bar()
+    try:
+        result = rollback_sweep(
+            settings.versions_directory,
+            _connector(settings),
+            dry_run=dry_run,
+            min_age_seconds=older_than,
+            progress=bar,
+        )
+    finally:
+        bar.stop()
+    print_execution(result.journal, "journal of dead runs")
     for done in result.leftovers:
-        typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")
+        line = f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})"
+        typer.echo(line, err=not done.ok)
     if result.unlisted:
         shown = ", ".join(result.unlisted)
         typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
-    failed = sum(not done.ok for done in result.leftovers)
-    typer.echo(f"sweep: {len(result.leftovers)} leftover object(s), {failed} not restored")
+    typer.echo(f"sweep: {leftover_summary(result.leftovers, dry_run=dry_run)}")
     raise typer.Exit(result.exit_code)
+
+
+def leftover_summary(leftovers: list[LeftoverOutcome], *, dry_run: bool) -> str:
+    """What happened to the leftovers, in one line; the failures' reasons are listed above."""
+    if not leftovers:
+        return "no leftover objects found"
+    counts: dict[str, int] = {}
+    for done in leftovers:
+        counts[done.outcome] = counts.get(done.outcome, 0) + 1
+    shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    failed = sum(not done.ok for done in leftovers)
+    if dry_run:
+        return f"{len(leftovers)} leftover object(s): {shown}; nothing was changed"
+    why = f"; {failed} not removed (why: above)" if failed else ""
+    return f"{len(leftovers)} leftover object(s): {shown}{why}"
 
 
 def list_rollback(

@@ -10,6 +10,7 @@ same order as `run`), the cluster through `undertow.commands.connection.connecto
 from __future__ import annotations
 
 import difflib
+import glob
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,20 @@ def check_scenario_type(versions_dir: Path, scenario_type: str) -> None:
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise _bad_flag(
         "--scenario", f"unknown scenario type {scenario_type!r} ({hint}known: {', '.join(known)})"
+    )
+
+
+def find_version_file(versions_dir: Path, file: Path) -> Path:
+    """`--file`: a path, or a bare version-file name as `rollback list` prints it (looked up
+    in the versions dir's run contexts). Bad input (exit 2) if there is no such file."""
+    if file.exists():
+        return file
+    if file.name == str(file):
+        found = sorted(versions_dir.glob(f"*/{glob.escape(file.name)}"))
+        if len(found) == 1:
+            return found[0]
+    raise _bad_flag(
+        "--file", f"no version file {str(file)!r} (nor one of that name in {versions_dir})"
     )
 
 
@@ -195,7 +210,7 @@ def rollback_execute(
     """
     result = ExecuteResult()
     if file is not None:
-        entry = directory.load_for_execution(file)
+        entry = directory.load_for_execution(find_version_file(versions_dir, file))
         if is_live(entry.path.parent):
             raise errors.JournalError(
                 f"{file} belongs to a run that is still alive; stop it first (it rolls back itself)"

@@ -100,3 +100,32 @@ def test_refused_files_are_said_so_not_nothing_to_do(versions: Path, cli: Cli) -
     assert result.code == 3, result
     assert "rollback: 1 refused (left untouched)" in result.out
     assert "nothing to do" not in result.out + result.err
+
+
+def test_list_wraps_long_names_instead_of_cutting_them(versions: Path) -> None:
+    from rich.console import Console
+
+    from undertow.cli.rollback import print_runs
+    from undertow.rollback.directory import list_runs
+
+    names = sorted(p.name for p in versions.rglob("*.py"))
+    for width in (60, 200):
+        console = Console(width=width, record=True)
+        print_runs(list_runs(versions), versions, console)
+        text = console.export_text()
+        assert "…" not in text and "..." not in text
+        if width == 200:
+            assert all(name in text for name in names), text
+
+
+def test_file_takes_a_name_as_list_shows_it(versions: Path, cli: Cli) -> None:
+    from undertow.commands.rollback import find_version_file
+
+    pending = next(versions.rglob("*aa11-first/*.py"))
+    assert find_version_file(versions, Path(pending.name)) == pending
+    assert find_version_file(versions, pending) == pending
+    result = cli("rollback", "execute", "--file", "nope.py", "--versions-dir", str(versions))
+    assert result.code == 2, result
+    assert result.err.splitlines()[1] == (
+        f"  command line at --file: no version file 'nope.py' (nor one of that name in {versions})"
+    )
