@@ -187,6 +187,7 @@ def _run(
         print_ignored,
         print_skipped,
         summary_table,
+        verdict,
     )
     from undertow.commands import run as commands
     from undertow.commands.validate import validate
@@ -237,6 +238,7 @@ def _run(
         out.print(f"[red]not restored:[/] {error}")
     if outcome.stopped_early:
         out.print(f"stopped early: {outcome.stopped_early}")
+    out.print(verdict(outcome), markup=False)
     return outcome.exit_code
 
 

@@ -189,12 +189,15 @@ def test_no_auto_rollback_interrupted_keeps_pending_only_what_the_scenario_left(
         assert label_of(api_client, namespace, "target") is None
         assert version_files(tmp_path) == []
         assert "2 undone by the scenario" in output
+        name = signal.Signals(signum).name
+        assert f"interrupted by {name}; 2 change(s) undone, nothing left pending" in output
         return
     assert len(configmaps(api_client, namespace)) == 1
     assert label_of(api_client, namespace, "target") == "chaos"
     assert version_files(tmp_path) == ["sleep", "sleep"]
     flat = " ".join(output.split())
     assert "2 change(s) kept pending (rollback.auto is off)" in flat
+    assert "0 change(s) undone, 2 left pending (`undertow rollback list --run " in flat
     run_id = flat.split("undertow rollback execute --run ", 1)[1].split("`", 1)[0]
     code, output = rollback(
         "execute", "--run", run_id, "--yes", kubeconfig=kubeconfig, tmp_path=tmp_path

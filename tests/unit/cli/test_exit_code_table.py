@@ -157,3 +157,23 @@ def test_every_error_has_one_code(error: errors.UndertowError, code: int) -> Non
 def test_krkn_scheme_keeps_its_own_codes() -> None:
     krkn = ExitCodes(ExitScheme.krkn)
     assert [krkn(c) for c in (0, 1, 2, 3, 130, 143)] == [0, 1, 255, 1, 130, 143]
+
+
+def test_the_last_line_says_how_the_run_ended_and_what_is_left() -> None:
+    from undertow.cli.output import verdict
+
+    cleaned = RollbackTally(cleaned_up=2)
+    assert verdict(outcome(scenario("interrupted", cleaned), signum=signal.SIGINT)) == (
+        "interrupted by SIGINT; 2 change(s) undone, nothing left pending"
+    )
+    assert verdict(outcome(scenario("passed", cleaned))) == (
+        "passed: 1 scenario run(s); 2 change(s) undone, nothing left pending"
+    )
+    assert verdict(outcome(scenario("failed", RollbackTally(pending=1)))) == (
+        "failed: 1 of 1 scenario run(s); 0 change(s) undone, 1 left pending "
+        "(`undertow rollback list --run r`)"
+    )
+    conflict = RollbackTally(restored=1, conflicts=1)
+    assert verdict(outcome(scenario("failed", conflict))) == (
+        "rollback incomplete; 1 change(s) undone, 1 left pending (`undertow rollback list --run r`)"
+    )
