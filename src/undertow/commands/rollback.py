@@ -207,6 +207,8 @@ def rollback_execute(
 
     `run_id` may be the start of a run id. A `run_id` or `scenario_type` that selects no
     pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
+    When the cluster cannot be opened (no kubeconfig, unknown context, unreachable server)
+    and so nothing at all was restored, that error is raised (exit 2); the files stay pending.
     """
     result = ExecuteResult()
     if file is not None:
@@ -235,6 +237,10 @@ def rollback_execute(
         result.conflicts = explain_conflicts(result.report.outcomes, cluster)
     finally:
         cluster.close()
+    unusable = cluster.error
+    nothing_changed = not any(o.resolved for o in result.report.outcomes)
+    if unusable and nothing_changed and exit_codes.for_error(unusable) == exit_codes.BAD_INPUT:
+        raise unusable  # a kubeconfig, context or API server problem (exit 2); files kept
     return result
 
 
@@ -246,6 +252,11 @@ class _FirstUse:
         self._connect = connect
         self._api: KubeApi | None = None
         self._error: Exception | None = None
+
+    @property
+    def error(self) -> errors.UndertowError | None:
+        """Why the cluster could not be opened, if it could not."""
+        return self._error if isinstance(self._error, errors.UndertowError) else None
 
     def __call__(self) -> KubeApi:
         if self._error is not None:

@@ -129,3 +129,28 @@ def test_file_takes_a_name_as_list_shows_it(versions: Path, cli: Cli) -> None:
     assert result.err.splitlines()[1] == (
         f"  command line at --file: no version file 'nope.py' (nor one of that name in {versions})"
     )
+
+
+def test_an_unreachable_cluster_is_exit_2_and_the_files_stay_pending(
+    versions: Path, workdir: Path, cli: Cli
+) -> None:
+    (workdir / "kc").write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    before = sorted(versions.rglob("*.py"))
+    args = ["rollback", "execute", "--run", "aa11", "--versions-dir", str(versions), "--yes"]
+    result = cli(*args, "--kubeconfig", "kc")
+    assert result.code == 2, result
+    assert "error: cannot reach the API server at https://127.0.0.1:9" in result.err
+    assert "hint: the kubeconfig (kc) came from --kubeconfig" in result.err
+    result = cli(*args, "--kubeconfig", "kc", "--context", "prod")
+    assert result.code == 2, result
+    assert "error: context 'prod' is not in the kubeconfig kc (its contexts: x)" in result.err
+    result = cli(*args, "--kubeconfig", "missing")
+    assert result.code == 2, result
+    assert "kubeconfig missing does not exist" in result.err
+    assert sorted(versions.rglob("*.py")) == before
