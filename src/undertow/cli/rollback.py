@@ -306,12 +306,22 @@ def sweep_command(
     if result.unlisted:
         shown = ", ".join(result.unlisted)
         typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
-    typer.echo(f"sweep: {leftover_summary(result.leftovers, dry_run=dry_run)}")
+    if result.search_failed:
+        typer.echo(f"leftovers not searched for: {result.search_failed}", err=True)
+    summary = leftover_summary(
+        result.leftovers, dry_run=dry_run, search_failed=result.search_failed
+    )
+    typer.echo(f"sweep: {summary}")
     raise typer.Exit(result.exit_code)
 
 
-def leftover_summary(leftovers: list[LeftoverOutcome], *, dry_run: bool) -> str:
+def leftover_summary(
+    leftovers: list[LeftoverOutcome], *, dry_run: bool, search_failed: str = ""
+) -> str:
     """What happened to the leftovers, in one line; the failures' reasons are listed above."""
+    if search_failed:
+        removed = sum(done.ok for done in leftovers)
+        return f"{removed} leftover object(s) handled, then the search failed (why: above)"
     if not leftovers:
         return "no leftover objects found"
     counts: dict[str, int] = {}

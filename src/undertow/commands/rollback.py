@@ -282,11 +282,14 @@ class SweepResult:
     leftovers: list[LeftoverOutcome] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
     """Kinds this identity may not list (HTTP 403): their leftovers, if any, were not seen."""
+    search_failed: str = ""
+    """Why the leftovers could not be searched for (or removed), after the journals were."""
 
     @property
     def complete(self) -> bool:
         """The dead runs' journals and every leftover were restored."""
-        return self.journal.complete and all(o.ok for o in self.leftovers)
+        leftovers_ok = not self.search_failed and all(o.ok for o in self.leftovers)
+        return self.journal.complete and leftovers_ok
 
     @property
     def exit_code(self) -> int:
@@ -307,7 +310,13 @@ def rollback_sweep(
     journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
     runs = directory.list_runs(versions_dir, include_executed=True)
     result = SweepResult(journal)
-    api = connect()
+    try:
+        api = connect()
+    except errors.UndertowError as exc:
+        if not any(o.resolved for o in journal.report.outcomes):
+            raise  # nothing done at all: the kubeconfig, context or server problem alone
+        result.search_failed = str(exc)
+        return result
     try:
         found = find_leftovers(
             api,
@@ -318,6 +327,8 @@ def rollback_sweep(
             unlisted=result.unlisted,
         )
         result.leftovers = remove_leftovers(found, lambda: api, dry_run=dry_run)
+    except errors.UndertowError as exc:  # the journals' results still get reported
+        result.search_failed = str(exc)
     finally:
         api.close()
     return result

@@ -4,9 +4,11 @@ failure. Built from results in memory (the cluster side is tested in tests/integ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import CliResult
 
 from undertow.cli.rollback import leftover_summary, print_execution
 from undertow.commands.rollback import ExecuteResult
@@ -81,3 +83,22 @@ def test_the_sweep_summary_counts_each_outcome_and_points_at_the_failures() -> N
     assert leftover_summary([would], dry_run=True) == (
         "1 leftover object(s): 1 would restore; nothing was changed"
     )
+    assert leftover_summary([], dry_run=False, search_failed="403 listing pods") == (
+        "0 leftover object(s) handled, then the search failed (why: above)"
+    )
+
+
+def test_a_sweep_that_cannot_reach_the_cluster_is_exit_2_with_the_hint(
+    workdir: Path, cli: Callable[..., CliResult]
+) -> None:
+    (workdir / "kc").write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    result = cli("rollback", "sweep", "--kubeconfig", "kc", "--versions-dir", "v")
+    assert result.code == 2, result
+    assert result.err.startswith("error: cannot reach the API server at https://127.0.0.1:9")
+    assert "hint: the kubeconfig (kc) came from --kubeconfig" in result.err
