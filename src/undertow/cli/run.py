@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,11 @@ from undertow import exit_codes
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
 from undertow.config import Overrides
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from undertow.runner import RunOutcome
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -223,23 +228,31 @@ def _run(
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:
-        from undertow.cli.rollback import print_runs
-        from undertow.commands.rollback import rollback_list
-
-        versions_directory = validated.settings.rollback.versions_directory
-        out.print(
-            f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
-            f"undo them with `undertow rollback execute --run {outcome.run_id}`:"
-        )
-        print_runs(
-            rollback_list(versions_directory, run_id=outcome.run_id), versions_directory, out
-        )
+        _print_kept_pending(outcome, validated.settings.rollback.versions_directory, out)
     for error in outcome.rollback.errors:
         out.print(f"[red]not restored:[/] {error}")
     if outcome.stopped_early:
         out.print(f"stopped early: {outcome.stopped_early}")
     out.print(verdict(outcome), markup=False)
     return outcome.exit_code
+
+
+def _print_kept_pending(outcome: RunOutcome, versions_directory: Path, out: Console) -> None:
+    """What rollback.auto off left pending, this run's and dead earlier runs', and the
+    command that undoes it."""
+    from undertow.cli.rollback import print_runs
+    from undertow.commands.rollback import rollback_list
+
+    mine = {outcome.run_id, *outcome.stale.runs}
+    runs = [run for run in rollback_list(versions_directory) if run.run_id in mine]
+    command = "undertow rollback execute"
+    if len(runs) == 1:
+        command += f" --run {runs[0].run_id}"
+    out.print(
+        f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
+        f"undo them with `{command}`:"
+    )
+    print_runs(runs, versions_directory, out)
 
 
 def _ask(question: str) -> bool:
