@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from undertow import exit_codes
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -228,7 +230,8 @@ def execute_command(
         runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
         count = sum(len(r.pending) for r in runs)
         if count and not typer.confirm(f"Undo {count} pending change(s) in {len(runs)} run(s)?"):
-            raise typer.Exit(1)
+            typer.echo("not confirmed: nothing was undone; the files stay pending", err=True)
+            raise typer.Exit(exit_codes.FAILED)
     bar = _Bar()
     try:
         result = rollback_execute(

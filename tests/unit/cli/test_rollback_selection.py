@@ -119,7 +119,7 @@ def test_list_wraps_long_names_instead_of_cutting_them(versions: Path) -> None:
 
 
 def test_file_takes_a_name_as_list_shows_it(versions: Path, cli: Cli) -> None:
-    from undertow.commands.rollback import find_version_file
+    from undertow.commands.rollback_filters import find_version_file
 
     pending = next(versions.rglob("*aa11-first/*.py"))
     assert find_version_file(versions, Path(pending.name)) == pending
@@ -153,4 +153,21 @@ def test_an_unreachable_cluster_is_exit_2_and_the_files_stay_pending(
     result = cli(*args, "--kubeconfig", "missing")
     assert result.code == 2, result
     assert "kubeconfig missing does not exist" in result.err
+    assert sorted(versions.rglob("*.py")) == before
+
+
+def test_declining_the_confirmation_changes_nothing_and_says_so(
+    versions: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    before = sorted(versions.rglob("*.py"))
+    result = cli("rollback", "execute", "--run", "aa11", "--versions-dir", str(versions))
+    assert result.code == 1, result
+    assert "not confirmed: nothing was undone; the files stay pending" in result.err
     assert sorted(versions.rglob("*.py")) == before
