@@ -205,3 +205,28 @@ def test_no_auto_rollback_interrupted_keeps_pending_only_what_the_scenario_left(
     assert code == 0, output
     assert configmaps(api_client, namespace) == []
     assert label_of(api_client, namespace, "target") is None
+
+
+def test_with_rollback_off_a_dead_runs_pending_changes_are_listed_at_the_end(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="fail", auto=False)
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    assert code == 1, output
+    (pending,) = (tmp_path / "state" / "undertow" / "rollback").rglob("*.py")
+    first_run = pending.parent.name.split("-", 1)[1]
+
+    config = setup(tmp_path, namespace, outcome="pass", auto=False)
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    assert code == 0, output  # kept pending on purpose: not an incomplete rollback
+    flat = " ".join(output.split())
+    assert (
+        "1 change(s) kept pending (rollback.auto is off); undo them with "
+        f"`undertow rollback execute --run {first_run}`" in flat
+    ), output
+    assert pending.name in output.replace("\n", "")
+    assert len(configmaps(api_client, namespace)) == 1
