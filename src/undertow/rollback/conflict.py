@@ -44,6 +44,8 @@ def explain(entry: JournalEntry, current: Mapping[str, Any] | None) -> list[str]
     `current` is the object now, None if it is gone, `_UNREAD` if it could not be read."""
     data, lines = entry.data, []
     target = data["target"]
+    if data.get("action") == "restore_network_acl":
+        return _explain_acls(entry)
     force: list[dict[str, Any]] = []
     fields = data.get("fields", []) if data.get("action") == "restore_fields" else []
     for field in fields if current is not _UNREAD else []:
@@ -66,11 +68,28 @@ def explain(entry: JournalEntry, current: Mapping[str, Any] | None) -> list[str]
     if force:
         patch = shlex.quote(json.dumps(force))
         lines.append(f"force the original back: {_kubectl('patch', target)} --type=json -p {patch}")
-    lines.append(
+    lines.append(_then(entry))
+    return lines
+
+
+def _then(entry: JournalEntry) -> str:
+    return (
         f"then: undertow rollback execute --file {shlex.quote(str(entry.path))} (it finds the "
         "object as it was and marks the file executed)"
     )
-    return lines
+
+
+def _explain_acls(entry: JournalEntry) -> list[str]:
+    """An AWS zone outage's subnets: which ACL each had, and how to look at them now."""
+    data = entry.data
+    originals = ", ".join(f"{subnet}: {acl}" for subnet, acl in data["original_acls"].items())
+    subnets = ",".join(data["original_acls"])
+    return [
+        f"the subnets had these network ACLs before undertow: {originals}",
+        f"inspect: aws ec2 describe-network-acls --region {shlex.quote(str(data['region']))} "
+        f"--filters Name=association.subnet-id,Values={shlex.quote(subnets)}",
+        _then(entry),
+    ]
 
 
 def explain_conflicts(
@@ -82,7 +101,11 @@ def explain_conflicts(
     for outcome in outcomes:
         if outcome.outcome != CONFLICT:
             continue
-        target = outcome.entry.data["target"]
+        data = outcome.entry.data
+        if data.get("action") != "restore_fields":
+            explained[str(outcome.entry.path)] = explain(outcome.entry, _UNREAD)
+            continue
+        target = data["target"]
         ref = ObjectRef(target["api_version"], target["kind"], target["name"], target["namespace"])
         try:
             current: Mapping[str, Any] | None = cluster().get(ref)

@@ -78,3 +78,21 @@ def test_fields_still_undertows_or_already_original_are_not_listed() -> None:
 def test_an_object_gone_meanwhile_is_said_so() -> None:
     cordoned = entry("v1", "Node", None, [field("/spec/unschedulable", None, True)])
     assert "kubectl get node w1: not found now" in explain(cordoned, None)
+
+
+def test_an_aws_acl_conflict_names_the_original_acls_and_how_to_look() -> None:
+    data = {
+        "action": "restore_network_acl",
+        "description": "restore ACLs",
+        "target": {"api_version": "v1", "kind": "Node", "name": "w1", "namespace": None},
+        "region": "eu-west-1",
+        "original_acls": {"subnet-1": "acl-a", "subnet-2": "acl-b"},
+        "deny_acl_id": None,
+        "entry_tag": "e",
+    }
+    acl = JournalEntry(FILE, VersionName("zone_outages_scenarios", 1, "abcdefgh", False), "r", data)
+    assert explain(acl, None)[:2] == [
+        "the subnets had these network ACLs before undertow: subnet-1: acl-a, subnet-2: acl-b",
+        "inspect: aws ec2 describe-network-acls --region eu-west-1 "
+        "--filters Name=association.subnet-id,Values=subnet-1,subnet-2",
+    ]
