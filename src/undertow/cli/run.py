@@ -13,6 +13,7 @@ from undertow import exit_codes
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
 from undertow.config import Overrides
+from undertow.errors import ConfigError, ConfigIssue
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -205,8 +206,16 @@ def _run(
     if not validated.plan.jobs or dry_run:
         print_skipped(out, validated.plan.skipped)
     if not validated.plan.jobs:
-        out.print("nothing to run: no scenario file of an implemented type is selected")
-        return exit_codes.BAD_INPUT
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    str(config),
+                    "",
+                    "nothing to run: every scenario file selected is of a type undertow does "
+                    "not implement (skipped above); nothing was changed",
+                )
+            ]
+        )
     if dry_run:
         plans = commands.dry_run(validated, log=log)
         for planned in plans:

@@ -132,7 +132,11 @@ def test_run_with_only_unimplemented_types_skipped_has_nothing_to_run(
     result = cli("run", "-c", "config.yaml", "--skip-unsupported", "--kubeconfig", "missing")
     assert result.code == 2, result
     assert "skip  time_scenarios: t" in result.out
-    assert "nothing to run" in result.out
+    assert result.err.splitlines() == [
+        "error: invalid input (1 problem):",
+        "  config.yaml: nothing to run: every scenario file selected is of a type undertow does "
+        "not implement (skipped above); nothing was changed",
+    ]
     assert not (workdir / "state").exists()
 
 
