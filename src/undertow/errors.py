@@ -1,14 +1,16 @@
 """undertow's one error family.
 
-    UndertowError                      base; every error the CLI maps to an exit code
-    ├── ConfigError                    bad input: config or scenario file (exit 2)
+    UndertowError                      base; `undertow.exit_codes.for_error` gives its exit code
+    ├── ConfigError                    bad input: config or scenario file, flag (exit 2)
     ├── KubeError                      a Kubernetes API call failed
     │   ├── NotFound                   404
     │   ├── Conflict                   409 / failed precondition / failed JSON-patch test
     │   ├── Forbidden                  401 / 403
     │   ├── ServerError                5xx, timeouts, dropped connections (retryable)
-    │   └── ClusterUnreachable         credentials unusable, or the API server cannot be reached
+    │   └── ClusterUnreachable         credentials or context unusable, or the API server cannot
+    │                                  be reached (exit 2)
     ├── JournalError                   the rollback journal cannot be written or read (fail closed)
+    │   ├── VersionsDirUnusable        a run's journal cannot be opened: nothing changed (exit 2)
     │   └── TamperedVersionFile        a version file failed the ownership/mode/content checks
     ├── ScenarioError                  a scenario could not run as specified
     ├── UndoFailed                     a clean-up a scenario needs could not restore everything
@@ -24,8 +26,6 @@ from dataclasses import dataclass, field
 
 class UndertowError(Exception):
     """Base of every error undertow raises on purpose."""
-
-    exit_code: int = 1
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,6 @@ class ConfigError(UndertowError):
     """Bad input. Holds every issue found, so the user can fix them in one pass."""
 
     issues: list[ConfigIssue] = field(default_factory=list)
-    exit_code: int = 2
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -90,7 +89,11 @@ class ClusterUnreachable(KubeError):
 
 
 class JournalError(UndertowError):
-    exit_code = 3
+    pass
+
+
+class VersionsDirUnusable(JournalError):
+    """The versions directory cannot hold a new run's journal; the message names the fix."""
 
 
 class TamperedVersionFile(JournalError):
@@ -102,7 +105,7 @@ class ScenarioError(UndertowError):
 
 
 class UndoFailed(UndertowError):
-    exit_code = 3
+    pass
 
 
 class LocalClusterError(UndertowError):

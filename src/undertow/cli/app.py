@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from undertow import __version__
+from undertow import __version__, exit_codes
 from undertow.cli.exit_codes import ExitCodes
 from undertow.errors import ClusterUnreachable, ConfigError, UndertowError
 
@@ -38,8 +39,9 @@ Examples:
   undertow cluster up                        start the local test cluster
 
 \b
-Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
-130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after rollback).
+Exit codes: 0 passed, 1 a scenario failed, 2 bad input or environment (nothing
+changed), 3 rollback incomplete, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP
+(after rollback).
 """
 
 
@@ -160,17 +162,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = command.main(args=args, prog_name="undertow", standalone_mode=False, obj=codes)
     except UndertowError as exc:
         sys.stderr.write(render_error(exc) + "\n")
-        sys.exit(codes(exc.exit_code))
+        sys.exit(codes(exit_codes.for_error(exc)))
     except typer.Exit as exc:
         sys.exit(codes(exc.exit_code))
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(codes(exit_codes.interrupted(signal.SIGINT)))
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
         show = getattr(exc, "show", None)
         if callable(show):
             show()
         else:
             sys.stderr.write(f"error: {exc}\n")
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+        sys.exit(int(getattr(exc, "exit_code", exit_codes.BAD_INPUT)))
     sys.exit(codes(result) if isinstance(result, int) else 0)

@@ -1,4 +1,5 @@
-"""Exit codes: undertow's own scheme (docs/config.md), or Krkn's with `--exit-codes krkn`.
+"""The exit code scheme: undertow's own (`undertow.exit_codes`, docs/config.md), or Krkn's
+with `--exit-codes krkn`.
 
 `main` maps every exit through the scheme the command chose; only `run` chooses.
 """
@@ -8,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from undertow import exit_codes
+
 
 class ExitScheme(StrEnum):
     undertow = "undertow"
     krkn = "krkn"
 
 
-KRKN_CODES = {2: 255, 3: 1}
+KRKN_CODES = {exit_codes.BAD_INPUT: 255, exit_codes.ROLLBACK_INCOMPLETE: exit_codes.FAILED}
 """undertow → Krkn: bad input is Krkn's -1 (255); a rollback that could not restore
 everything is a failed scenario (1). 0, 1 and the signal codes are the same."""
 

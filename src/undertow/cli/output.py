@@ -75,6 +75,7 @@ def summary_table(outcome: RunOutcome) -> object:
         parts = [
             f"{count} {label}"
             for count, label in (
+                (tally.cleaned_up, "undone by the scenario"),
                 (tally.restored, "restored"),
                 (tally.already_restored, "already restored"),
                 (tally.conflicts, "conflict"),
@@ -93,6 +94,33 @@ def summary_table(outcome: RunOutcome) -> object:
             run.error or run.summary,
         )
     return table
+
+
+def verdict(outcome: RunOutcome) -> str:
+    """The run's last line: how it ended, what was undone, what is left and where to see it."""
+    import signal
+
+    from undertow import exit_codes
+
+    code, tally = outcome.exit_code, outcome.rollback
+    undone = tally.cleaned_up + tally.restored + tally.already_restored
+    left = tally.conflicts + tally.failed + tally.pending
+    failed = sum(not run.passed for run in outcome.runs)
+    if code == exit_codes.ROLLBACK_INCOMPLETE:
+        head = "rollback incomplete"
+    elif outcome.signal is not None:
+        head = f"interrupted by {signal.Signals(outcome.signal).name}"
+    elif code == exit_codes.FAILED:
+        head = f"failed: {failed} of {len(outcome.runs)} scenario run(s)"
+        head += f" ({outcome.stopped_early})" if outcome.stopped_early else ""
+    else:
+        head = f"passed: {len(outcome.runs)} scenario run(s)"
+    kept = (
+        f"{left} left pending (`undertow rollback list --run {outcome.run_id}`)"
+        if left
+        else "nothing left pending"
+    )
+    return f"{head}; {undone} change(s) undone, {kept}"
 
 
 def setup_logging(verbose: bool) -> logging.Logger:

@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from undertow import exit_codes
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rich.console import Console
 
+    from undertow.commands.rollback import ExecuteResult
     from undertow.config import Connection
     from undertow.kube import KubeApi
     from undertow.rollback.directory import RunInfo
-    from undertow.rollback.entry import EntryOutcome, RollbackReport
+    from undertow.rollback.entry import EntryOutcome
+    from undertow.rollback.sweep import LeftoverOutcome
 
 app = typer.Typer(
     add_completion=False,
@@ -43,10 +47,13 @@ ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Take the versions dir and kubeconfig from this config."),
 ]
-RunId = Annotated[str | None, typer.Option("--run", "-r", help="Only this run id.")]
+RunId = Annotated[
+    str | None,
+    typer.Option("--run", "-r", help="Only this run: its id, or the start of exactly one id."),
+]
 Scenario = Annotated[
     str | None,
-    typer.Option("--scenario", "-s", help="Only this scenario type."),
+    typer.Option("--scenario", "-s", help="Only this scenario type (e.g. node_scenarios)."),
 ]
 Kubeconfig = Annotated[
     Path | None,
@@ -107,7 +114,7 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
         )
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("state", "scenario", "age", "undo", "file"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # wrapped, never cut: pastable names
         for listed in [*run.pending, *run.executed]:
             table.add_row(
                 "executed" if listed.name.executed else "pending",
@@ -156,10 +163,12 @@ class _Bar:
         self.console = Console(stderr=True)
         self.progress = Progress(console=self.console, transient=True)
         self.task = self.progress.add_task("rolling back", total=0)
+        self.running = False
 
     def started(self, total: int) -> None:
         self.progress.update(self.task, total=total)
         self.progress.start()
+        self.running = True
 
     def finished(self, outcome: EntryOutcome) -> None:
         color = "green" if outcome.ok else "red"
@@ -167,12 +176,20 @@ class _Bar:
         self.progress.advance(self.task)
 
     def stop(self) -> None:
-        self.progress.stop()
+        if self.running:
+            self.progress.stop()
 
 
-def _summary(report: RollbackReport) -> str:
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items()))
-    return counts or "nothing to do"
+def _summary(result: ExecuteResult) -> str:
+    """One line: what was done to the selected files, never "nothing to do" beside a failure."""
+    counts = [f"{n} {outcome}" for outcome, n in sorted(result.report.counts().items())]
+    if result.refused:
+        counts.append(f"{len(result.refused)} refused (left untouched)")
+    if counts:
+        return ", ".join(counts)
+    if result.live_runs:
+        return "nothing executed: only live runs have pending files (they roll back themselves)"
+    return "nothing pending"
 
 
 @app.command("execute")
@@ -182,7 +199,11 @@ def execute_command(
     scenario: Scenario = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Execute exactly this version file."),
+        typer.Option(
+            "--file",
+            "-f",
+            help="Execute exactly this version file (a path, or its name as `list` shows it).",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -198,7 +219,7 @@ def execute_command(
     \b
     Examples:
       undertow rollback execute --dry-run
-      undertow rollback execute --run 3f2a... --yes
+      undertow rollback execute --run 3f2a --yes      (the start of a run id will do)
       undertow rollback execute --file ~/.local/state/undertow/rollback/<ctx>/<file>.py
     """
     from undertow.commands.rollback import rollback_execute, rollback_list
@@ -209,7 +230,8 @@ def execute_command(
         runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
         count = sum(len(r.pending) for r in runs)
         if count and not typer.confirm(f"Undo {count} pending change(s) in {len(runs)} run(s)?"):
-            raise typer.Exit(1)
+            typer.echo("not confirmed: nothing was undone; the files stay pending", err=True)
+            raise typer.Exit(exit_codes.FAILED)
     bar = _Bar()
     try:
         result = rollback_execute(
@@ -223,14 +245,22 @@ def execute_command(
         )
     finally:
         bar.stop()
+    print_execution(result, "rollback")
+    raise typer.Exit(result.exit_code)
+
+
+def print_execution(result: ExecuteResult, label: str) -> None:
+    """After the per-entry lines: live runs skipped, refused files and why, the summary, and
+    for each file still pending its path (and, for a conflict, how to settle it)."""
     for live in result.live_runs:
         typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
-    typer.echo(f"rollback: {_summary(result.report)}")
+    typer.echo(f"{label}: {_summary(result)}")
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)
-    raise typer.Exit(result.exit_code)
+        for line in result.conflicts.get(str(outcome.entry.path), []):
+            typer.echo(f"  {line}", err=True)
 
 
 @app.command("sweep")
@@ -262,21 +292,51 @@ def sweep_command(
     from undertow.commands.rollback import rollback_sweep
 
     settings = _settings(config, versions_dir, kubeconfig, context)
-    result = rollback_sweep(
-        settings.versions_directory,
-        _connector(settings),
-        dry_run=dry_run,
-        min_age_seconds=older_than,
-    )
-    typer.echo(f"journal: {_summary(result.journal.report)}")
+    bar = _Bar()
+    try:
+        result = rollback_sweep(
+            settings.versions_directory,
+            _connector(settings),
+            dry_run=dry_run,
+            min_age_seconds=older_than,
+            progress=bar,
+        )
+    finally:
+        bar.stop()
+    print_execution(result.journal, "journal of dead runs")
     for done in result.leftovers:
-        typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")
+        line = f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})"
+        typer.echo(line, err=not done.ok)
     if result.unlisted:
         shown = ", ".join(result.unlisted)
         typer.echo(f"not allowed to list (leftovers of these kinds not seen): {shown}", err=True)
-    failed = sum(not done.ok for done in result.leftovers)
-    typer.echo(f"sweep: {len(result.leftovers)} leftover object(s), {failed} not restored")
+    if result.search_failed:
+        typer.echo(f"leftovers not searched for: {result.search_failed}", err=True)
+    summary = leftover_summary(
+        result.leftovers, dry_run=dry_run, search_failed=result.search_failed
+    )
+    typer.echo(f"sweep: {summary}")
     raise typer.Exit(result.exit_code)
+
+
+def leftover_summary(
+    leftovers: list[LeftoverOutcome], *, dry_run: bool, search_failed: str = ""
+) -> str:
+    """What happened to the leftovers, in one line; the failures' reasons are listed above."""
+    if search_failed:
+        removed = sum(done.ok for done in leftovers)
+        return f"{removed} leftover object(s) handled, then the search failed (why: above)"
+    if not leftovers:
+        return "no leftover objects found"
+    counts: dict[str, int] = {}
+    for done in leftovers:
+        counts[done.outcome] = counts.get(done.outcome, 0) + 1
+    shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    failed = sum(not done.ok for done in leftovers)
+    if dry_run:
+        return f"{len(leftovers)} leftover object(s): {shown}; nothing was changed"
+    why = f"; {failed} not removed (why: above)" if failed else ""
+    return f"{len(leftovers)} leftover object(s): {shown}{why}"
 
 
 def list_rollback(

@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from undertow import exit_codes
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.options import Config, Scenarios, SkipUnsupported, to_path
 from undertow.config import Overrides
+from undertow.errors import ConfigError, ConfigIssue
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from undertow.runner import RunOutcome
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -54,7 +61,12 @@ def run(
         bool | None,
         typer.Option(
             "--auto-rollback/--no-auto-rollback",
-            help="Roll back failed or interrupted scenarios (default: on).",
+            help=(
+                "Undo what a failed or interrupted scenario leaves behind (default: on). Off: "
+                "it stays pending and is listed, for `undertow rollback execute`; a "
+                "scenario's own end step (its duration over, or cut short by a signal) "
+                "still undoes what it changed for that duration."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -128,7 +140,8 @@ def run(
       undertow run -c config.yaml --scenario pod_disruption_scenarios --kubeconfig kc.yaml
 
     \b
-    Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
+    Exit codes: 0 passed, 1 a scenario failed (or, with --dry-run, would fail), 2 bad
+    input or environment (nothing changed), 3 rollback incomplete (files kept pending),
     130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
@@ -180,6 +193,7 @@ def _run(
         print_ignored,
         print_skipped,
         summary_table,
+        verdict,
     )
     from undertow.commands import run as commands
     from undertow.commands.validate import validate
@@ -192,36 +206,62 @@ def _run(
     if not validated.plan.jobs or dry_run:
         print_skipped(out, validated.plan.skipped)
     if not validated.plan.jobs:
-        out.print("nothing to run: no scenario file of an implemented type is selected")
-        return 2
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    str(config),
+                    "",
+                    "nothing to run: every scenario file selected is of a type undertow does "
+                    "not implement (skipped above); nothing was changed",
+                )
+            ]
+        )
     if dry_run:
-        for planned in commands.dry_run(validated, log=log):
+        plans = commands.dry_run(validated, log=log)
+        for planned in plans:
             out.print(f"[bold]{planned.job.scenario_type}[/]: {planned.job.file}")
             for line in planned.lines:
                 out.print(f"  - {line}", markup=False)  # plan text is data, e.g. undertow[aws]
+        failing = [planned.job for planned in plans if planned.would_fail]
+        if failing:
+            out.print(
+                f"dry run: nothing was changed; {len(failing)} scenario file(s) would fail as "
+                f"planned: {', '.join(f'{job.scenario_type}: {job.file}' for job in failing)}",
+                markup=False,
+            )
+            return exit_codes.FAILED
         out.print("dry run: nothing was changed")
-        return 0
+        return exit_codes.OK
     outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id)
     out.print(summary_table(outcome))
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:
-        from undertow.cli.rollback import print_runs
-        from undertow.commands.rollback import rollback_list
-
-        versions_directory = validated.settings.rollback.versions_directory
-        out.print(
-            f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
-            f"undo them with `undertow rollback execute --run {outcome.run_id}`:"
-        )
-        print_runs(
-            rollback_list(versions_directory, run_id=outcome.run_id), versions_directory, out
-        )
+        _print_kept_pending(outcome, validated.settings.rollback.versions_directory, out)
     for error in outcome.rollback.errors:
         out.print(f"[red]not restored:[/] {error}")
     if outcome.stopped_early:
         out.print(f"stopped early: {outcome.stopped_early}")
+    out.print(verdict(outcome), markup=False)
     return outcome.exit_code
+
+
+def _print_kept_pending(outcome: RunOutcome, versions_directory: Path, out: Console) -> None:
+    """What rollback.auto off left pending, this run's and dead earlier runs', and the
+    command that undoes it."""
+    from undertow.cli.rollback import print_runs
+    from undertow.commands.rollback import rollback_list
+
+    mine = {outcome.run_id, *outcome.stale.runs}
+    runs = [run for run in rollback_list(versions_directory) if run.run_id in mine]
+    command = "undertow rollback execute"
+    if len(runs) == 1:
+        command += f" --run {runs[0].run_id}"
+    out.print(
+        f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
+        f"undo them with `{command}`:"
+    )
+    print_runs(runs, versions_directory, out)
 
 
 def _ask(question: str) -> bool:

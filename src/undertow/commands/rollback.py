@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from undertow import errors
+from undertow import errors, exit_codes
+from undertow.commands.rollback_filters import Filters, find_version_file
 from undertow.kube import KubeApi
 from undertow.rollback import directory, executor
+from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
@@ -31,10 +33,19 @@ def rollback_list(
     scenario_type: str | None = None,
     include_executed: bool = False,
 ) -> list[RunInfo]:
-    """Runs with pending (and, with include_executed, executed) version files."""
-    return directory.list_runs(
-        versions_dir, run_id=run_id, scenario_type=scenario_type, include_executed=include_executed
+    """Runs with pending (and, with include_executed, executed) version files.
+
+    `run_id` may be the start of a run id; filters that select nothing are bad input."""
+    filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
+    runs = directory.list_runs(
+        versions_dir,
+        run_id=filters.run_id,
+        scenario_type=filters.scenario_type,
+        include_executed=include_executed,
     )
+    if filters.given and not runs:
+        raise filters.nothing_matches(versions_dir, "" if include_executed else "pending")
+    return runs
 
 
 def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[str, Any]]:
@@ -76,11 +87,17 @@ class ExecuteResult:
     report: RollbackReport = field(default_factory=RollbackReport)
     refused: list[tuple[Path, str]] = field(default_factory=list)
     live_runs: list[RunInfo] = field(default_factory=list)
+    conflicts: dict[str, list[str]] = field(default_factory=dict)
+    """Per conflicting file: what undertow set, what is there now, how to inspect or force it."""
+
+    @property
+    def complete(self) -> bool:
+        """Everything selected was restored: no file refused, every undo restored."""
+        return not self.refused and self.report.complete
 
     @property
     def exit_code(self) -> int:
-        """0 when everything selected was restored; 3 otherwise (DESIGN §5)."""
-        return 3 if self.refused or not self.report.complete else 0
+        return exit_codes.for_rollback(complete=self.complete)
 
 
 def rollback_execute(
@@ -94,21 +111,30 @@ def rollback_execute(
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
 ) -> ExecuteResult:
-    """Execute pending version files of dead runs newest first; `file` picks exactly one."""
+    """Execute pending version files of dead runs newest first; `file` picks exactly one.
+
+    `run_id` may be the start of a run id. A `run_id` or `scenario_type` that selects no
+    pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
+    When the cluster cannot be opened (no kubeconfig, unknown context, unreachable server)
+    and so nothing at all was restored, that error is raised (exit 2); the files stay pending.
+    """
     result = ExecuteResult()
     if file is not None:
-        entry = directory.load_for_execution(file)
+        entry = directory.load_for_execution(find_version_file(versions_dir, file))
         if is_live(entry.path.parent):
             raise errors.JournalError(
                 f"{file} belongs to a run that is still alive; stop it first (it rolls back itself)"
             )
         entries = [entry]
     else:
+        filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
         selection = directory.select_pending(
-            versions_dir, run_id=run_id, scenario_type=scenario_type
+            versions_dir, run_id=filters.run_id, scenario_type=filters.scenario_type
         )
         result.refused, result.live_runs = selection.refused, selection.live_runs
         entries = selection.entries
+        if filters.given and not (entries or result.refused or result.live_runs):
+            raise filters.nothing_matches(versions_dir, "pending")
     if not entries:
         return result
     cluster = _FirstUse(connect)
@@ -116,8 +142,13 @@ def rollback_execute(
         result.report = executor.execute(
             entries, cluster, dry_run=dry_run, progress=progress, should_abort=should_abort
         )
+        result.conflicts = explain_conflicts(result.report.outcomes, cluster)
     finally:
         cluster.close()
+    unusable = cluster.error
+    nothing_changed = not any(o.resolved for o in result.report.outcomes)
+    if unusable and nothing_changed and exit_codes.for_error(unusable) == exit_codes.BAD_INPUT:
+        raise unusable  # a kubeconfig, context or API server problem (exit 2); files kept
     return result
 
 
@@ -129,6 +160,11 @@ class _FirstUse:
         self._connect = connect
         self._api: KubeApi | None = None
         self._error: Exception | None = None
+
+    @property
+    def error(self) -> errors.UndertowError | None:
+        """Why the cluster could not be opened, if it could not."""
+        return self._error if isinstance(self._error, errors.UndertowError) else None
 
     def __call__(self) -> KubeApi:
         if self._error is not None:
@@ -154,12 +190,18 @@ class SweepResult:
     leftovers: list[LeftoverOutcome] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
     """Kinds this identity may not list (HTTP 403): their leftovers, if any, were not seen."""
+    search_failed: str = ""
+    """Why the leftovers could not be searched for (or removed), after the journals were."""
+
+    @property
+    def complete(self) -> bool:
+        """The dead runs' journals and every leftover were restored."""
+        leftovers_ok = not self.search_failed and all(o.ok for o in self.leftovers)
+        return self.journal.complete and leftovers_ok
 
     @property
     def exit_code(self) -> int:
-        """0 when the journal and every leftover were restored; 3 otherwise (DESIGN §5)."""
-        complete = all(o.ok for o in self.leftovers)
-        return 3 if not complete or self.journal.exit_code else 0
+        return exit_codes.for_rollback(complete=self.complete)
 
 
 def rollback_sweep(
@@ -176,7 +218,13 @@ def rollback_sweep(
     journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
     runs = directory.list_runs(versions_dir, include_executed=True)
     result = SweepResult(journal)
-    api = connect()
+    try:
+        api = connect()
+    except errors.UndertowError as exc:
+        if not any(o.resolved for o in journal.report.outcomes):
+            raise  # nothing done at all: the kubeconfig, context or server problem alone
+        result.search_failed = str(exc)
+        return result
     try:
         found = find_leftovers(
             api,
@@ -187,6 +235,8 @@ def rollback_sweep(
             unlisted=result.unlisted,
         )
         result.leftovers = remove_leftovers(found, lambda: api, dry_run=dry_run)
+    except errors.UndertowError as exc:  # the journals' results still get reported
+        result.search_failed = str(exc)
     finally:
         api.close()
     return result

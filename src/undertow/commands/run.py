@@ -19,13 +19,18 @@ from undertow.commands.validate import Validated
 from undertow.events import EventLog
 from undertow.report import write_reports
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
-from undertow.scenarios.base import PlanContext
+from undertow.scenarios.base import PlanContext, would_fail
 
 
 @dataclass(frozen=True)
 class PlannedJob:
     job: ScenarioJob
     lines: list[str]
+
+    @property
+    def would_fail(self) -> bool:
+        """The plan says the run would fail (exit 1, as the run itself would)."""
+        return bool(would_fail(self.lines))
 
 
 def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:

@@ -25,9 +25,30 @@ deletions). Under the client's default (5 per CPU), each call beyond it opened, 
 dropped, a new TLS connection."""
 
 
+def _check_context(choice: KubeconfigChoice, context: str | None) -> None:
+    """An unknown context is named with the ones the kubeconfig has (the client only says
+    it expected an object of that name)."""
+    from kubernetes import config
+
+    if not context or not choice.described:
+        return
+    try:
+        contexts, _ = config.list_kube_config_contexts(config_file=choice.described)  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        return  # the credentials' own error follows, with its message
+    names = sorted(str(c.get("name")) for c in contexts or [])
+    if context not in names:
+        raise errors.ClusterUnreachable(
+            f"context {context!r} is not in the kubeconfig {choice.described} "
+            f"(its contexts: {', '.join(names) or 'none'})",
+            hint=f"pass --context NAME (or set UNDERTOW_CONTEXT); {choice.hint}",
+        )
+
+
 def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
     from kubernetes import config
 
+    _check_context(choice, context)
     try:
         return api_client(choice.described or None, context, pool_size=POOL_SIZE)
     except config.ConfigException as exc:

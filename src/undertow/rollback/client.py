@@ -97,6 +97,8 @@ class JournaledClient:
         self.run_id = journal.run_id
         self._guard = threading.Lock()
         self._pending: list[Change] = []
+        self.cleaned_up = 0
+        """Entries the scenario's own clean-up (`revert`) resolved, for the run's summary."""
 
     # --- bookkeeping ----------------------------------------------------------------------
 
@@ -422,6 +424,8 @@ class JournaledClient:
         entries = [c.entry for c in chosen if c.entry is not None]
         report = executor.execute(entries, lambda: self.api, resolve="remove", **options)
         self._forget(report)
+        with self._guard:
+            self.cleaned_up += sum(o.resolved for o in report.outcomes)
         return report
 
     def revert_or_fail(

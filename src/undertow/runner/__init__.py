@@ -9,10 +9,6 @@ from undertow.runner.backend import RunBackend, ScenarioGuard
 from undertow.runner.execute import execute
 from undertow.runner.loop import LoopOptions
 from undertow.runner.outcome import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_ROLLBACK_INCOMPLETE,
     RollbackTally,
     RunOutcome,
     ScenarioRun,
@@ -22,10 +18,6 @@ from undertow.runner.plan import RunPlan, ScenarioJob, SkippedFile, build_plan
 from undertow.runner.signals import SignalWatch
 
 __all__ = [
-    "EXIT_BAD_INPUT",
-    "EXIT_FAILED",
-    "EXIT_OK",
-    "EXIT_ROLLBACK_INCOMPLETE",
     "LoopOptions",
     "RollbackTally",
     "RunBackend",

@@ -15,22 +15,25 @@ from pathlib import Path
 
 from undertow.config import KubeconfigChoice
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
-from undertow.errors import Forbidden, NotFound
+from undertow.errors import Forbidden, JournalError, NotFound, VersionsDirUnusable
 from undertow.kube import KubeApi, connect
 from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
+from undertow.rollback.conflict import explain_conflicts
 from undertow.runner.outcome import RollbackTally, StaleReport
 from undertow.undo.outcome import ALREADY_RESTORED, CONFLICT, GONE, NOTHING_TO_UNDO, RESTORED
 
 _ALREADY = {ALREADY_RESTORED, GONE, NOTHING_TO_UNDO}
 
 
-def tally(report: RollbackReport) -> RollbackTally:
-    """Count a journal RollbackReport's outcomes into the runner's tally."""
+def tally(report: RollbackReport, api: KubeApi) -> RollbackTally:
+    """Count a journal RollbackReport's outcomes into the runner's tally; a conflict's text
+    says what undertow set, what is there now, and how to inspect or force it."""
     restored = already = conflicts = failed = 0
     errors: list[str] = []
+    explained = explain_conflicts(report.outcomes, lambda: api)
     for outcome in report.outcomes:
         if outcome.outcome == RESTORED:
             restored += 1
@@ -38,7 +41,8 @@ def tally(report: RollbackReport) -> RollbackTally:
             already += 1
         elif outcome.outcome == CONFLICT:
             conflicts += 1
-            errors.append(outcome.detail)
+            help_lines = explained.get(str(outcome.entry.path), [])
+            errors.append("\n  ".join([outcome.detail, *help_lines]))
         elif not outcome.ok:
             failed += 1
             errors.append(outcome.detail)
@@ -70,7 +74,7 @@ class ScenarioJournal:
         if not passed:
             self._gate.rollback_started()
         report = self._client.settle(passed, self._auto, should_abort=self._gate.should_abort)
-        return tally(report)
+        return tally(report, self._client.api) + RollbackTally(cleaned_up=self._client.cleaned_up)
 
 
 def cluster_helper_defaults(api: KubeApi, log: logging.Logger) -> HelperPods:
@@ -123,8 +127,14 @@ class ClusterBackend:
         run_id: str | None = None,
         images: Mapping[str, str] | None = None,
     ) -> ClusterBackend:
-        """Open the journal (fail closed), then connect; close the journal if that fails."""
-        journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        """Open the journal (fail closed), then connect; close the journal if that fails.
+
+        A journal that cannot be opened is a problem of the environment (exit 2): nothing
+        has been changed yet, and its message names the fix."""
+        try:
+            journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        except JournalError as exc:
+            raise VersionsDirUnusable(str(exc)) from exc
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
@@ -175,7 +185,7 @@ class ClusterBackend:
         report = execute_undo(
             chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
         )
-        result = tally(report)
+        result = tally(report, self._api)
         refused = [f"{path}: {why}" for path, why in selection.refused]
         if refused:
             result = result + RollbackTally(failed=len(refused), errors=tuple(refused))

@@ -215,5 +215,6 @@ def _finished_data(run: ScenarioRun) -> dict[str, Any]:
             "failed": run.rollback.failed,
             "pending": run.rollback.pending,
             "errors": list(run.rollback.errors),
+            "cleaned_up": run.rollback.cleaned_up,
         },
     }

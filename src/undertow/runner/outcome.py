@@ -1,9 +1,7 @@
-"""What a run produced: per-scenario results and timings, and the process exit code.
-
-Exit codes (DESIGN §5), the most serious wins:
-3 a rollback could not restore everything; 128+N interrupted by signal N (130 SIGINT,
-143 SIGTERM, 129 SIGHUP); 1 a scenario or its recovery check failed; 0 all passed.
-Bad input (2) never gets this far: it is raised before the run starts.
+"""What a run produced: per-scenario results and timings, and the process exit code
+(`undertow.exit_codes.for_run`: a rollback that left a conflict or a failure pending wins
+over an interruption, which wins over a failed scenario). Bad input (2) never gets this
+far: it is raised before the run starts.
 """
 
 from __future__ import annotations
@@ -12,10 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_ROLLBACK_INCOMPLETE = 3
+from undertow import exit_codes
 
 Status = Literal["passed", "failed", "error", "interrupted"]
 
@@ -30,6 +25,8 @@ class RollbackTally:
     failed: int = 0
     pending: int = 0
     errors: tuple[str, ...] = ()
+    cleaned_up: int = 0
+    """Changes the scenario's own end step undid (with rollback on or off)."""
 
     def __add__(self, other: RollbackTally) -> RollbackTally:
         return RollbackTally(
@@ -39,11 +36,14 @@ class RollbackTally:
             failed=self.failed + other.failed,
             pending=self.pending + other.pending,
             errors=self.errors + other.errors,
+            cleaned_up=self.cleaned_up + other.cleaned_up,
         )
 
     @property
     def complete(self) -> bool:
-        return self.failed == 0
+        """Every undo that was tried restored its object: no conflict, no failure. Entries
+        kept pending on purpose (rollback.auto off) do not make it incomplete."""
+        return self.failed == 0 and self.conflicts == 0
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        if not self.rollback.complete:
-            return EXIT_ROLLBACK_INCOMPLETE
-        if self.signal is not None:
-            return 128 + self.signal
-        if any(not run.passed for run in self.runs) or self.stopped_early:
-            return EXIT_FAILED
-        return EXIT_OK
+        return exit_codes.for_run(
+            rollback_complete=self.rollback.complete,
+            signal=self.signal,
+            failed=any(not run.passed for run in self.runs) or bool(self.stopped_early),
+        )

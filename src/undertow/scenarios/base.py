@@ -5,6 +5,9 @@ resolve targets and describe what would happen, used by `--dry-run`) and `run` (
 wait, check recovery). Every cluster mutation goes through `ctx.kube`, the journaled
 client; a plugin never writes its own undo code path.
 
+A plan line `would fail: <why>` (after an entry's `[n] `, if any) says the run would fail
+as planned (no such Service, fewer pods than `kill`); a dry run with such a line exits 1.
+
 A plugin may also be `Preflight`: `preflight(spec)` says, without a cluster, why a
 well-formed file cannot run with this install (a provider with no SDK, an action undertow
 does not implement); `validate` and `run` report those as bad input (exit 2).
@@ -13,7 +16,8 @@ does not implement); `validate` and `run` report those as bad input (exit 2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
@@ -26,6 +30,8 @@ from undertow.events import Event, EventSink
 if TYPE_CHECKING:
     from undertow.kube import KubeApi
     from undertow.rollback.client import JournaledClient
+
+_WOULD_FAIL = re.compile(r"(\[\d+\] )?would fail: ")
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 SpecT_contra = TypeVar("SpecT_contra", bound=BaseModel, contravariant=True)
@@ -99,6 +105,11 @@ class ScenarioPlugin(Protocol[SpecT_contra]):
     def plan(self, ctx: PlanContext, spec: SpecT_contra) -> list[str]: ...
 
     def run(self, ctx: RunContext, spec: SpecT_contra) -> ScenarioResult: ...
+
+
+def would_fail(plan: Sequence[str]) -> list[str]:
+    """The lines of a plan that say the run would fail as planned."""
+    return [line for line in plan if _WOULD_FAIL.match(line)]
 
 
 @dataclass(frozen=True)

@@ -77,4 +77,4 @@ def test_sigkill_then_rollback_execute_restores_everything(
     again = _undertow(
         "rollback", "execute", "--versions-dir", str(versions), "--kubeconfig", kubeconfig, "--yes"
     )
-    assert again.returncode == 0 and "nothing to do" in again.stdout
+    assert again.returncode == 0 and "rollback: nothing pending" in again.stdout

@@ -4,7 +4,7 @@ no traceback, and nothing touched (no versions directory, no cluster contact).
 
 Each case writes its files into a scratch directory and runs `undertow validate` (and, for
 a selection, `undertow run`, whose kubeconfig points at a closed port: reaching the cluster
-would fail differently, with exit 1).
+would fail differently, with another message).
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ CASES = [
         "scenario-unknown-field",
         {"config.yaml": native(), "s.yaml": "sleep:\n  duraton: 3\n"},
         "{tmp}/s.yaml:2 at sleep.duraton: unknown field 'duraton' (did you mean 'duration'? "
-        "allowed: configmap_namespace, count, duration, label_selector, name_pattern, outcome)",
+        "allowed: configmap_namespace, count, duration, label_configmap, label_selector, name_pattern, outcome)",
     ),
     Case(
         "scenario-wrong-type",
@@ -404,6 +404,24 @@ CASES = [
         "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_crash_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
     ),
     Case(
+        "node-stop-kubelet-krkn-format",
+        {
+            "config.yaml": krkn()
+            .replace("sleep_scenarios", "node_scenarios")
+            .replace("s.yaml", "n.yaml"),
+            "n.yaml": "node_scenarios:\n  - actions:\n      - stop_kubelet_scenario\n    node_name: w1\n    cloud_type: local\n",
+        },
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: stop_kubelet_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
+    ),
+    Case(
+        "node-termination-bare-metal",
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions: [node_termination_scenario]\n    node_name: w1\n    cloud_type: bm\n",
+        },
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_termination is not possible on bare metal (cloud_type bm)",
+    ),
+    Case(
         "zone-azure-not-implemented",
         {
             "config.yaml": native("  - zone_outages_scenarios: [z.yaml]\n"),
@@ -480,6 +498,8 @@ RUN_CASES = [
         "hog-load-over-100",
         "zone-outage-bad-zone",
         "node-cloud-type-without-provider",
+        "node-stop-kubelet-krkn-format",
+        "node-termination-bare-metal",
     }
 ]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from undertow import exit_codes
 from undertow.config import KubeconfigChoice, Overrides, choose_kubeconfig, load_settings
 from undertow.errors import ConfigError
 
@@ -44,7 +45,7 @@ class World:
     def error(self, env: Mapping[str, str] = {}, flag: str | None = None) -> str:
         with pytest.raises(ConfigError) as caught:
             self.choose(env, flag)
-        assert caught.value.exit_code == 2
+        assert exit_codes.for_error(caught.value) == 2
         (issue,) = caught.value.issues
         return str(issue)
 

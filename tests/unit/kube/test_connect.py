@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from undertow import errors
+from undertow import errors, exit_codes
 from undertow.kube import ObjectRef, connect
 
 
 def test_missing_explicit_kubeconfig_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(errors.ConfigError, match="does not exist") as caught:
         connect(tmp_path / "nope")
-    assert caught.value.exit_code == 2
+    assert exit_codes.for_error(caught.value) == 2
 
 
 def test_no_kubeconfig_and_not_in_a_cluster_is_bad_input(

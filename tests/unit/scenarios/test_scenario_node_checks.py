@@ -29,6 +29,7 @@ def test_cluster_api_actions_need_no_provider() -> None:
         ),
         ({"actions": ["node_reboot"], "cloud_type": "docker"}, "'docker' has no node provider"),
         ({"actions": ["node_termination"], "cloud_type": "local"}, "needs a cloud provider"),
+        ({"actions": ["node_termination"], "cloud_type": "bm"}, "not possible on bare metal"),
     ],
 )
 def test_entries_that_cannot_run_here_say_why(fields: dict[str, object], message: str) -> None:

@@ -46,6 +46,8 @@ def problems(scenario: NodeScenario) -> list[tuple[str, str]]:
         found.append(("cloud_type", f"cloud_type {cloud_type} needs {missing}"))
     if "node_termination_scenario" in scenario.actions and cloud_type == "local":
         found.append(("actions", "node_termination needs a cloud provider, not local kwok nodes"))
+    if "node_termination_scenario" in scenario.actions and providers.canonical(cloud_type) == "bm":
+        found.append(("actions", "node_termination is not possible on bare metal (cloud_type bm)"))
     return found
 
 

@@ -2,13 +2,16 @@
 
 It waits `duration` seconds and ends as told by `outcome`. With `configmap_namespace` it
 first creates a ConfigMap through the journaled client, so a failed run proves that the
-runner's rollback removes it (and a passed run proves the normal clean-up does).
+runner's rollback removes it (and a passed run proves the normal clean-up does). With
+`label_configmap` it also labels that existing ConfigMap (`undertow-test=chaos`), a field
+change whose undo meets a conflict when someone changes the label meanwhile.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from undertow.kube import ObjectRef
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.fields import LabelSelector, PositiveCount, Regex, Seconds, SpecModel
 
@@ -26,6 +29,8 @@ class SleepConfig(SpecModel):
     """How many ConfigMaps it creates (through the journal)."""
     configmap_namespace: str = ""
     """Where it creates them; empty: it creates none."""
+    label_configmap: str = ""
+    """A ConfigMap (in configmap_namespace) the scenario labels through the journal; empty: none."""
 
 
 class SleepSpec(SpecModel):
@@ -53,6 +58,10 @@ class SleepPlugin:
                     "data": {"scenario": ctx.scenario_file},
                 }
             )
+        labelled = None
+        if config.label_configmap:
+            ref = ObjectRef("v1", "ConfigMap", config.label_configmap, config.configmap_namespace)
+            labelled = ctx.kube.set_label(ref, "undertow-test", "chaos")
         ctx.emit("sleep.started", f"sleeping {config.duration:g}s")
         ctx.clock.sleep(config.duration, ctx.cancel)
         if config.outcome == "raise":
@@ -63,6 +72,8 @@ class SleepPlugin:
             raise KeyboardInterrupt
         if created is not None and config.outcome == "pass":
             ctx.kube.revert(created)
+        if labelled is not None and config.outcome == "pass":
+            ctx.kube.revert(labelled)
         passed = config.outcome == "pass"
         return ScenarioResult(passed=passed, summary="slept" if passed else "told to fail")
 

@@ -1,0 +1,55 @@
+"""undertow's exit codes: the one table, and the one mapping from outcomes and errors to it.
+
+    0      everything passed (run), or everything selected was restored (rollback)
+    1      a scenario or its recovery check failed; what it changed was restored
+    2      bad input or environment, found before anything changed: a config or scenario
+           file, a flag, a kubeconfig or context, an API server that cannot be reached,
+           a versions directory that cannot be used
+    3      a rollback could not restore everything (a conflict, a failed undo, an entry
+           skipped by an aborted rollback, a refused version file); those files stay pending
+    128+N  interrupted by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP), after rolling back
+
+When several apply, the most serious wins: 3, then an interruption, then 1. The CLI may
+translate the result into Krkn's scheme (`undertow.cli.exit_codes`).
+"""
+
+from __future__ import annotations
+
+from undertow import errors
+
+OK = 0
+FAILED = 1
+BAD_INPUT = 2
+ROLLBACK_INCOMPLETE = 3
+
+_BAD_INPUT_ERRORS = (errors.ConfigError, errors.ClusterUnreachable, errors.VersionsDirUnusable)
+"""Found before anything changed, and fixed by the user: the message says how."""
+_ROLLBACK_ERRORS = (errors.JournalError, errors.UndoFailed)
+
+
+def interrupted(signum: int) -> int:
+    """The shell's convention: 128 + the signal number."""
+    return 128 + signum
+
+
+def for_error(exc: errors.UndertowError) -> int:
+    """The code of a command that ended with this error."""
+    if isinstance(exc, _BAD_INPUT_ERRORS):
+        return BAD_INPUT
+    if isinstance(exc, _ROLLBACK_ERRORS):
+        return ROLLBACK_INCOMPLETE
+    return FAILED
+
+
+def for_run(*, rollback_complete: bool, signal: int | None, failed: bool) -> int:
+    """The code of a run that got as far as the cluster."""
+    if not rollback_complete:
+        return ROLLBACK_INCOMPLETE
+    if signal is not None:
+        return interrupted(signal)
+    return FAILED if failed else OK
+
+
+def for_rollback(*, complete: bool) -> int:
+    """The code of `rollback execute` / `sweep`: 3 unless everything selected was restored."""
+    return OK if complete else ROLLBACK_INCOMPLETE
