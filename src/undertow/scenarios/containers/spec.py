@@ -120,3 +120,4 @@ class ContainerKill(SpecModel):
 
 class ContainerScenariosSpec(SpecModel):
     scenarios: Annotated[list[ContainerKill], Field(min_length=1)]
+    """The containers to signal, one entry each, run in order."""
