@@ -17,10 +17,11 @@ from typing import Any
 
 from undertow import errors
 from undertow.kube import KubeApi
-from undertow.rollback import directory, executor
+from undertow.rollback import directory, executor, signing
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
-from undertow.rollback.lock import is_live
+from undertow.rollback.lock import ContextBusy, ContextLock, holder, is_live
+from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 
 
@@ -93,32 +94,57 @@ def rollback_execute(
     dry_run: bool = False,
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
+    key: JournalKey | None = None,
 ) -> ExecuteResult:
-    """Execute pending version files of dead runs newest first; `file` picks exactly one."""
+    """Execute pending version files of dead runs newest first; `file` picks exactly one.
+
+    Each context executed is held for the whole execution (one executor at a time); `key`
+    verifies the files' MACs (default: `signing.load_key()`)."""
+    key = key or signing.load_key()
     result = ExecuteResult()
     if file is not None:
-        entry = directory.load_for_execution(file)
-        if is_live(entry.path.parent):
-            raise errors.JournalError(
-                f"{file} belongs to a run that is still alive; stop it first (it rolls back itself)"
-            )
-        entries = [entry]
+        selection = _select_file(file, key)
     else:
         selection = directory.select_pending(
-            versions_dir, run_id=run_id, scenario_type=scenario_type
+            versions_dir, run_id=run_id, scenario_type=scenario_type, key=key
         )
         result.refused, result.live_runs = selection.refused, selection.live_runs
-        entries = selection.entries
-    if not entries:
-        return result
-    cluster = _FirstUse(connect)
-    try:
-        result.report = executor.execute(
-            entries, cluster, dry_run=dry_run, progress=progress, should_abort=should_abort
-        )
-    finally:
-        cluster.close()
+    with selection:
+        if not selection.entries:
+            return result
+        cluster = _FirstUse(connect)
+        try:
+            result.report = executor.execute(
+                selection.entries,
+                cluster,
+                dry_run=dry_run,
+                progress=progress,
+                should_abort=should_abort,
+            )
+        finally:
+            cluster.close()
     return result
+
+
+def _select_file(file: Path, key: JournalKey) -> directory.Selection:
+    """`file` alone, its context held; JournalError if a live run or executor holds it."""
+    context = file.absolute().parent
+    if is_live(context):
+        raise errors.JournalError(
+            f"{file} belongs to a run that is still alive ({holder(context)}); stop it first "
+            "(it rolls back itself)"
+        )
+    try:
+        lock = ContextLock(context)
+    except ContextBusy as exc:
+        raise errors.JournalError(f"{file} cannot be executed now: {exc}") from exc
+    selection = directory.Selection(locks=[lock])
+    try:
+        selection.entries = [directory.load_for_execution(file, key)]
+    except BaseException:
+        selection.release()
+        raise
+    return selection
 
 
 class _FirstUse:

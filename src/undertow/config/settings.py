@@ -79,3 +79,13 @@ def default_versions_directory(env: Mapping[str, str]) -> Path:
     """$XDG_STATE_HOME/undertow/rollback, or ~/.local/state/undertow/rollback."""
     state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "undertow" / "rollback"
+
+
+JOURNAL_KEY_ENV = "UNDERTOW_JOURNAL_KEY"
+
+
+def default_journal_key(env: Mapping[str, str]) -> Path:
+    """$XDG_CONFIG_HOME/undertow/journal.key, or ~/.config/undertow/journal.key: outside the
+    versions dir, so whoever can write version files cannot also sign them."""
+    config = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "undertow" / "journal.key"

@@ -162,6 +162,9 @@ def _parse_head(head: str) -> dict[str, Any]:
         tree = ast.parse(head, mode="exec")
     except SyntaxError as exc:
         raise errors.TamperedVersionFile(f"header does not parse: {exc.msg}") from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, deep nesting
+        reason = str(exc) or type(exc).__name__
+        raise errors.TamperedVersionFile(f"header does not parse: {reason}") from exc
     body = tree.body
     shape_ok = (
         len(body) == 2

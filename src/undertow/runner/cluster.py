@@ -169,12 +169,12 @@ class ClusterBackend:
         if not self._auto:
             self._log.warning("rollback.auto is off: run `undertow rollback execute` to restore")
             return StaleReport(runs=runs, entries=entries, tally=RollbackTally(pending=entries))
-        selection = versions.select_pending(self._versions)
-        chosen = [entry for entry in selection.entries if entry.run_id in runs]
         self._gate.rollback_started()
-        report = execute_undo(
-            chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
-        )
+        with versions.select_pending(self._versions) as selection:
+            chosen = [entry for entry in selection.entries if entry.run_id in runs]
+            report = execute_undo(
+                chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
+            )
         result = tally(report)
         refused = [f"{path}: {why}" for path, why in selection.refused]
         if refused:
