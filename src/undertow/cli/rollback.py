@@ -138,8 +138,15 @@ def list_command(
     """
     from undertow.commands.rollback import rollback_list, runs_as_json
 
-    where = _settings(config, versions_dir).versions_directory
-    runs = rollback_list(where, run_id=run, scenario_type=scenario, include_executed=all_)
+    settings = _settings(config, versions_dir)
+    where = settings.versions_directory
+    runs = rollback_list(
+        where,
+        run_id=run,
+        scenario_type=scenario,
+        include_executed=all_,
+        journal_key=settings.journal_key,
+    )
     if as_json:
         typer.echo(json.dumps(runs_as_json(runs), indent=2))
     else:
@@ -206,7 +213,10 @@ def execute_command(
     settings = _settings(config, versions_dir, kubeconfig, context)
     where = settings.versions_directory
     if not (yes or dry_run or file) and sys.stdin.isatty():
-        runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
+        listed = rollback_list(
+            where, run_id=run, scenario_type=scenario, journal_key=settings.journal_key
+        )
+        runs = [r for r in listed if not r.live]
         count = sum(len(r.pending) for r in runs)
         if count and not typer.confirm(f"Undo {count} pending change(s) in {len(runs)} run(s)?"):
             raise typer.Exit(1)
@@ -220,6 +230,7 @@ def execute_command(
             file=file,
             dry_run=dry_run,
             progress=bar,
+            journal_key=settings.journal_key,
         )
     finally:
         bar.stop()
@@ -266,6 +277,7 @@ def sweep_command(
         _connector(settings),
         dry_run=dry_run,
         min_age_seconds=older_than,
+        journal_key=settings.journal_key,
     )
     typer.echo(f"journal: {_summary(result.journal.report)}")
     for done in result.leftovers:

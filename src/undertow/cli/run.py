@@ -214,9 +214,12 @@ def _run(
             f"[yellow]{outcome.rollback.pending} change(s) kept pending (rollback.auto is off);[/] "
             f"undo them with `undertow rollback execute --run {outcome.run_id}`:"
         )
-        print_runs(
-            rollback_list(versions_directory, run_id=outcome.run_id), versions_directory, out
+        pending = rollback_list(
+            versions_directory,
+            run_id=outcome.run_id,
+            journal_key=validated.settings.rollback.journal_key,
         )
+        print_runs(pending, versions_directory, out)
     for error in outcome.rollback.errors:
         out.print(f"[red]not restored:[/] {error}")
     if outcome.stopped_early:

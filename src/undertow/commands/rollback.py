@@ -31,10 +31,16 @@ def rollback_list(
     run_id: str | None = None,
     scenario_type: str | None = None,
     include_executed: bool = False,
+    journal_key: Path | None = None,
 ) -> list[RunInfo]:
-    """Runs with pending (and, with include_executed, executed) version files."""
+    """Runs with pending (and, with include_executed, executed) version files; files whose
+    MAC `journal_key` does not verify are listed as refused."""
     return directory.list_runs(
-        versions_dir, run_id=run_id, scenario_type=scenario_type, include_executed=include_executed
+        versions_dir,
+        run_id=run_id,
+        scenario_type=scenario_type,
+        include_executed=include_executed,
+        key=signing.load_key(journal_key),
     )
 
 
@@ -94,13 +100,13 @@ def rollback_execute(
     dry_run: bool = False,
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
-    key: JournalKey | None = None,
+    journal_key: Path | None = None,
 ) -> ExecuteResult:
     """Execute pending version files of dead runs newest first; `file` picks exactly one.
 
-    Each context executed is held for the whole execution (one executor at a time); `key`
-    verifies the files' MACs (default: `signing.load_key()`)."""
-    key = key or signing.load_key()
+    Each context executed is held for the whole execution (one executor at a time); the key
+    in `journal_key` (default: `signing.load_key()`'s) verifies the files' MACs."""
+    key = signing.load_key(journal_key)
     result = ExecuteResult()
     if file is not None:
         selection = _select_file(file, key)
@@ -195,12 +201,15 @@ def rollback_sweep(
     dry_run: bool = False,
     min_age_seconds: float = 3600.0,
     progress: executor.Progress | None = None,
+    journal_key: Path | None = None,
 ) -> SweepResult:
     """Roll back dead runs' journals, then delete objects labelled managed-by=undertow
     whose run is not alive here: at once for runs known dead in this versions dir, after
     `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
-    journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
-    runs = directory.list_runs(versions_dir, include_executed=True)
+    journal = rollback_execute(
+        versions_dir, connect, dry_run=dry_run, progress=progress, journal_key=journal_key
+    )
+    runs = rollback_list(versions_dir, include_executed=True, journal_key=journal_key)
     result = SweepResult(journal)
     api = connect()
     try:

@@ -31,6 +31,8 @@ class ScenarioFileRef:
 @dataclass(frozen=True)
 class RollbackSettings:
     versions_directory: Path
+    journal_key: Path
+    """The key that signs version files (`undertow.rollback.signing`)."""
     auto: bool = True
 
 
@@ -47,6 +49,7 @@ class Connection:
     `rollback` commands need (they run without a config file too)."""
 
     versions_directory: Path
+    journal_key: Path
     kubeconfig: KubeconfigSetting | None = None
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
@@ -72,7 +75,12 @@ class Settings:
 
     @property
     def connection(self) -> Connection:
-        return Connection(self.rollback.versions_directory, self.kubeconfig, self.context)
+        return Connection(
+            self.rollback.versions_directory,
+            self.rollback.journal_key,
+            self.kubeconfig,
+            self.context,
+        )
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:

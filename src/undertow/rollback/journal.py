@@ -91,6 +91,11 @@ class Journal:
             ) from exc
         return cls(context, run_id, RunLock(context, run_id), clock_ns, key)
 
+    @property
+    def key(self) -> JournalKey:
+        """The key this run signs its version files with."""
+        return self._key
+
     def __enter__(self) -> Journal:
         return self
 

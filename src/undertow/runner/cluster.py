@@ -21,6 +21,7 @@ from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
+from undertow.rollback.signing import load_key
 from undertow.runner.outcome import RollbackTally, StaleReport
 from undertow.undo.outcome import ALREADY_RESTORED, CONFLICT, GONE, NOTHING_TO_UNDO, RESTORED
 
@@ -115,6 +116,7 @@ class ClusterBackend:
         cls,
         *,
         versions_directory: Path,
+        journal_key: Path,
         auto_rollback: bool,
         kubeconfig: KubeconfigChoice,
         context: str | None,
@@ -124,7 +126,8 @@ class ClusterBackend:
         images: Mapping[str, str] | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails."""
-        journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+        key = load_key(journal_key)
+        journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
@@ -154,7 +157,8 @@ class ClusterBackend:
         return self._gate
 
     def recover_stale(self) -> StaleReport:
-        stale = [run for run in versions.stale_runs(self._versions) if run.run_id != self.run_id]
+        key = self._journal.key
+        stale = [r for r in versions.stale_runs(self._versions, key=key) if r.run_id != self.run_id]
         if not stale:
             return StaleReport()
         runs = tuple(run.run_id for run in stale)
@@ -170,7 +174,7 @@ class ClusterBackend:
             self._log.warning("rollback.auto is off: run `undertow rollback execute` to restore")
             return StaleReport(runs=runs, entries=entries, tally=RollbackTally(pending=entries))
         self._gate.rollback_started()
-        with versions.select_pending(self._versions) as selection:
+        with versions.select_pending(self._versions, key=key) as selection:
             chosen = [entry for entry in selection.entries if entry.run_id in runs]
             report = execute_undo(
                 chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
