@@ -89,7 +89,9 @@ def _age(seconds: float) -> str:
 
 
 def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None = None) -> None:
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from undertow.cli.output import console as wide_console
 
@@ -100,11 +102,15 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
     now = time.time()
     for run in runs:
         state = "[green]live[/]" if run.live else "[yellow]dead[/]"
-        who = f" pid {run.record.pid} on {run.record.host}" if run.record else ""
+        who = f" pid {run.record.pid} on {escape(run.record.host)}" if run.record else ""
         console.print(
             f"[bold]run {run.run_id}[/] ({state}{who}, started {_age(now - run.started_ns / 1e9)}"
             f" ago): {len(run.pending)} pending, {len(run.executed)} executed"
         )
+        if run.live and run.holder:
+            console.print(f"  held by {run.holder}", markup=False)
+        if run.problem:
+            console.print(f"  refused: {run.problem}", markup=False)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("state", "scenario", "age", "undo", "file"):
             table.add_column(column)
@@ -113,7 +119,7 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
                 "executed" if listed.name.executed else "pending",
                 listed.name.scenario_type,
                 _age(now - listed.name.timestamp_ns / 1e9),
-                listed.description,
+                Text(listed.description),  # read from a file: never rich markup
                 listed.path.name,
             )
         console.print(table)
@@ -235,7 +241,8 @@ def execute_command(
     finally:
         bar.stop()
     for live in result.live_runs:
-        typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
+        held = f"held by {live.holder}" if live.holder else "it is running"
+        typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): {held}")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
     typer.echo(f"rollback: {_summary(result.report)}")

@@ -66,6 +66,8 @@ def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[
             "run_id": r.run_id,
             "context": str(r.path),
             "live": r.live,
+            "holder": r.holder,
+            "problem": r.problem,
             "pid": r.record.pid if r.record else None,
             "host": r.record.host if r.record else None,
             "age_seconds": round(now - r.started_ns / 1e9, 3),
