@@ -83,8 +83,8 @@ def _files(context: Path) -> Iterator[tuple[Path, VersionName]]:
             yield Path(child.path), name
 
 
-def _read_signed(path: Path, key: JournalKey) -> str:
-    """The signed text of a version file (MAC line removed), after the bounded read."""
+def _read_signed(path: Path, key: JournalKey) -> bytes:
+    """The signed bytes of a version file (MAC line removed), after the bounded read."""
     data = reading.read_regular(
         path, limit=reading.VERSION_FILE_LIMIT, check=safety.file_checker(path)
     )
@@ -92,7 +92,7 @@ def _read_signed(path: Path, key: JournalKey) -> str:
         body = key.verify(signing.location(path), data)
     except errors.TamperedVersionFile as exc:
         raise errors.TamperedVersionFile(f"{path}: {exc}") from exc
-    return body.decode("utf-8")
+    return body
 
 
 def _why(exc: BaseException) -> str:
@@ -101,8 +101,7 @@ def _why(exc: BaseException) -> str:
 
 def _listed(path: Path, name: VersionName, run_id: str, key: JournalKey) -> ListedFile:
     try:
-        head, _ = template.split(_read_signed(path, key))
-        header = template.read_header(head)
+        header = template.read_header(template.head(_read_signed(path, key)))
     except (*_UNREADABLE, errors.JournalError) as exc:
         return ListedFile(path, name, run_id, "", "", _why(exc))
     return ListedFile(path, name, run_id, header["Undo"], header["Object"])
@@ -199,7 +198,7 @@ def load_for_execution(path: Path, key: JournalKey | None = None) -> JournalEntr
     for directory in (resolved.parent, resolved.parent.parent):
         safety.check_dir(directory)
     try:
-        text = _read_signed(resolved, key or signing.load_key())
+        text = _read_signed(resolved, key or signing.load_key()).decode("utf-8")
         try:
             data = template.parse(text)
         except errors.TamperedVersionFile as exc:

@@ -7,17 +7,20 @@ one comment line,
     # undertow-mac: hmac-sha256:<64 hex digits>
 
 the HMAC of everything before that line and of where the file lives (its context directory
-and its name, without `.executed`), keyed by the journal key: a per-user secret kept outside
-the versions dir (`$XDG_CONFIG_HOME/undertow/journal.key` by default, created 0600 on first
-use; `UNDERTOW_JOURNAL_KEY` or the config's `rollback.journal_key` name another file, e.g. a
-mounted Secret). The file stays a readable, runnable script: the MAC is a comment.
-A file without a valid MAC is untrusted and refused: edited, moved from another run,
-written before files were signed, or signed with another key.
+and its name, without `.executed`), keyed by the journal key (the embedded undo code, the
+same 40 KB in every file, enters it as its SHA-256, computed once: see `_message`): a
+per-user secret kept outside the versions dir (`$XDG_CONFIG_HOME/undertow/journal.key` by
+default, created 0600 on first use; `UNDERTOW_JOURNAL_KEY` or the config's
+`rollback.journal_key` name another file, e.g. a mounted Secret). The file stays a
+readable, runnable script: the MAC is a comment. A file without a valid MAC is untrusted
+and refused: edited, moved from another run, written before files were signed, or signed
+with another key.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -30,7 +33,7 @@ from pathlib import Path
 
 from undertow import errors
 from undertow.config.settings import JOURNAL_KEY_ENV, default_journal_key
-from undertow.rollback import reading, safety
+from undertow.rollback import reading, safety, template
 from undertow.rollback.naming import EXECUTED_SUFFIX
 
 MAC_PREFIX = "# undertow-mac: hmac-sha256:"
@@ -53,8 +56,7 @@ class JournalKey:
     secret: bytes = field(repr=False)
 
     def _mac(self, where: str, body: bytes) -> str:
-        message = _DOMAIN + where.encode("utf-8") + b"\x00" + body
-        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
+        return hmac.new(self.secret, _message(where, body), hashlib.sha256).hexdigest()
 
     def sign(self, where: str, text: str) -> str:
         """`text` (a rendered version file) with its MAC line appended."""
@@ -78,6 +80,26 @@ class JournalKey:
                 "nothing in it was run"
             )
         return body
+
+
+@functools.cache
+def _code() -> tuple[bytes, bytes]:
+    """Today's undo code part, and its SHA-256."""
+    code = template.code_part().encode("utf-8")
+    return code, hashlib.sha256(code).digest()
+
+
+def _message(where: str, body: bytes) -> bytes:
+    """What the MAC covers: the place, then the body as `head + SHA-256(code)` where `code`
+    is today's code part if the body ends with it (else the code is empty and the head is the
+    whole body). The split is a function of the body, so any change to it changes the MAC;
+    hashing the shared code once keeps listing thousands of files fast."""
+    code, code_digest = _code()
+    if body.endswith(code):
+        head, digest = body[: len(body) - len(code)], code_digest
+    else:
+        head, digest = body, hashlib.sha256(b"").digest()
+    return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + digest
 
 
 def key_path_from_environment(env: Mapping[str, str]) -> Path:

@@ -200,6 +200,15 @@ def split(text: str) -> tuple[str, str]:
     raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
 
 
+def head(data: bytes) -> str:
+    """The part of a version file's bytes before the marker, decoded (the rest is not)."""
+    for marker in (MARKER, *EARLIER_MARKERS):
+        index = data.find(marker.encode("utf-8"))
+        if index >= 0:
+            return data[:index].decode("utf-8")
+    raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
+
+
 def parse(text: str) -> dict[str, Any]:
     """The undo data of a version file, after checking its code is exactly undertow's."""
     head, code = split(text)
