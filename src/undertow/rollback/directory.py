@@ -195,9 +195,9 @@ def load_for_execution(path: Path, key: JournalKey | None = None) -> JournalEntr
     context = parse_context(resolved.parent.name)
     if context is None:
         raise errors.TamperedVersionFile(f"{path} is not inside a rollback context; refused")
-    for directory in (resolved.parent, resolved.parent.parent):
-        safety.check_dir(directory)
     try:
+        for directory in (resolved.parent, resolved.parent.parent):
+            safety.check_dir(directory)
         text = _read_signed(resolved, key or signing.load_key()).decode("utf-8")
         try:
             data = template.parse(text)
@@ -275,16 +275,21 @@ def _select_run(
         return
     try:
         lock = ContextLock(run.path)
-    except ContextBusy as exc:
-        run.live, run.holder = True, str(exc)
+    except ContextBusy:
+        run.live, run.holder = True, holder(run.path)
         selection.live_runs.append(run)
         return
-    selection.locks.append(lock)
     # Listed before the lock was taken: read again, another executor may have finished some.
     held = RunInfo(run.path, run.run_id, run.started_ns, False, run.record)
     _fill(held, key, scenario_type=scenario_type, include_executed=False)
+    chosen = 0
     for listed in held.pending:
         try:
             selection.entries.append(load_for_execution(listed.path, key))
-        except errors.JournalError as exc:
-            selection.refused.append((listed.path, str(exc)))
+            chosen += 1
+        except (errors.JournalError, *_UNREADABLE) as exc:
+            selection.refused.append((listed.path, _why(exc)))
+    if chosen:
+        selection.locks.append(lock)
+    else:
+        lock.release()
