@@ -11,7 +11,8 @@ A version file is, in order:
    pasted into a string (pprint of a whole object snapshot costs more than the fsync);
 4. a marker line, then the undo verbs: the modules of `undertow.undo` one after the other,
    verbatim but for the imports between them (see `undertow.undo`);
-5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
+5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`;
+6. the MAC line the journal appends (`undertow.rollback.signing`), removed before `parse`.
 
 `parse()` never imports or executes the file: it checks that everything from the marker on
 is exactly what this undertow renders (or what an earlier undertow rendered, by digest: the
