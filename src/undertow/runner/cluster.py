@@ -180,7 +180,7 @@ class ClusterBackend:
                 chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
             )
         result = tally(report)
-        refused = [f"{path}: {why}" for path, why in selection.refused]
+        refused = [why for _path, why in selection.refused]  # each names its file or dir
         if refused:
             result = result + RollbackTally(failed=len(refused), errors=tuple(refused))
         return StaleReport(runs=runs, entries=entries, rolled_back=True, tally=result)
