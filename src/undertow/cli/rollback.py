@@ -96,7 +96,9 @@ def _age(seconds: float) -> str:
 
 
 def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None = None) -> None:
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from undertow.cli.output import console as wide_console
 
@@ -107,11 +109,15 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
     now = time.time()
     for run in runs:
         state = "[green]live[/]" if run.live else "[yellow]dead[/]"
-        who = f" pid {run.record.pid} on {run.record.host}" if run.record else ""
+        who = f" pid {run.record.pid} on {escape(run.record.host)}" if run.record else ""
         console.print(
             f"[bold]run {run.run_id}[/] ({state}{who}, started {_age(now - run.started_ns / 1e9)}"
             f" ago): {len(run.pending)} pending, {len(run.executed)} executed"
         )
+        if run.live and run.holder:
+            console.print(f"  held by {run.holder}", markup=False)
+        if run.problem:
+            console.print(f"  refused: {run.problem}", markup=False)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("state", "scenario", "age", "undo", "file"):
             table.add_column(column, overflow="fold")  # wrapped, never cut: pastable names
@@ -120,7 +126,7 @@ def print_runs(runs: list[RunInfo], versions_dir: Path, console: Console | None 
                 "executed" if listed.name.executed else "pending",
                 listed.name.scenario_type,
                 _age(now - listed.name.timestamp_ns / 1e9),
-                listed.description,
+                Text(listed.description),  # read from a file: never rich markup
                 listed.path.name,
             )
         console.print(table)
@@ -145,8 +151,15 @@ def list_command(
     """
     from undertow.commands.rollback import rollback_list, runs_as_json
 
-    where = _settings(config, versions_dir).versions_directory
-    runs = rollback_list(where, run_id=run, scenario_type=scenario, include_executed=all_)
+    settings = _settings(config, versions_dir)
+    where = settings.versions_directory
+    runs = rollback_list(
+        where,
+        run_id=run,
+        scenario_type=scenario,
+        include_executed=all_,
+        journal_key=settings.journal_key,
+    )
     if as_json:
         typer.echo(json.dumps(runs_as_json(runs), indent=2))
     else:
@@ -227,7 +240,10 @@ def execute_command(
     settings = _settings(config, versions_dir, kubeconfig, context)
     where = settings.versions_directory
     if not (yes or dry_run or file) and sys.stdin.isatty():
-        runs = [r for r in rollback_list(where, run_id=run, scenario_type=scenario) if not r.live]
+        listed = rollback_list(
+            where, run_id=run, scenario_type=scenario, journal_key=settings.journal_key
+        )
+        runs = [r for r in listed if not r.live]
         count = sum(len(r.pending) for r in runs)
         if count and not typer.confirm(f"Undo {count} pending change(s) in {len(runs)} run(s)?"):
             typer.echo("not confirmed: nothing was undone; the files stay pending", err=True)
@@ -242,6 +258,7 @@ def execute_command(
             file=file,
             dry_run=dry_run,
             progress=bar,
+            journal_key=settings.journal_key,
         )
     finally:
         bar.stop()
@@ -253,7 +270,8 @@ def print_execution(result: ExecuteResult, label: str) -> None:
     """After the per-entry lines: live runs skipped, refused files and why, the summary, and
     for each file still pending its path (and, for a conflict, how to settle it)."""
     for live in result.live_runs:
-        typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
+        held = f"held by {live.holder}" if live.holder else "it is running"
+        typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): {held}")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
     typer.echo(f"{label}: {_summary(result)}")
@@ -300,6 +318,7 @@ def sweep_command(
             dry_run=dry_run,
             min_age_seconds=older_than,
             progress=bar,
+            journal_key=settings.journal_key,
         )
     finally:
         bar.stop()

@@ -237,7 +237,12 @@ def _run(
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:
-        _print_kept_pending(outcome, validated.settings.rollback.versions_directory, out)
+        _print_kept_pending(
+            outcome,
+            validated.settings.rollback.versions_directory,
+            validated.settings.rollback.journal_key,
+            out,
+        )
     for error in outcome.rollback.errors:
         out.print(f"[red]not restored:[/] {error}")
     if outcome.stopped_early:
@@ -246,14 +251,17 @@ def _run(
     return outcome.exit_code
 
 
-def _print_kept_pending(outcome: RunOutcome, versions_directory: Path, out: Console) -> None:
+def _print_kept_pending(
+    outcome: RunOutcome, versions_directory: Path, journal_key: Path | None, out: Console
+) -> None:
     """What rollback.auto off left pending, this run's and dead earlier runs', and the
     command that undoes it."""
     from undertow.cli.rollback import print_runs
     from undertow.commands.rollback import rollback_list
 
     mine = {outcome.run_id, *outcome.stale.runs}
-    runs = [run for run in rollback_list(versions_directory) if run.run_id in mine]
+    listed = rollback_list(versions_directory, journal_key=journal_key)
+    runs = [run for run in listed if run.run_id in mine]
     command = "undertow rollback execute"
     if len(runs) == 1:
         command += f" --run {runs[0].run_id}"

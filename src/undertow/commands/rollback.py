@@ -18,11 +18,12 @@ from typing import Any
 from undertow import errors, exit_codes
 from undertow.commands.rollback_filters import Filters, find_version_file
 from undertow.kube import KubeApi
-from undertow.rollback import directory, executor
+from undertow.rollback import directory, executor, signing
 from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
-from undertow.rollback.lock import is_live
+from undertow.rollback.lock import ContextBusy, ContextLock, holder, is_live
+from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 
 
@@ -32,8 +33,10 @@ def rollback_list(
     run_id: str | None = None,
     scenario_type: str | None = None,
     include_executed: bool = False,
+    journal_key: Path | None = None,
 ) -> list[RunInfo]:
-    """Runs with pending (and, with include_executed, executed) version files.
+    """Runs with pending (and, with include_executed, executed) version files; files whose
+    MAC `journal_key` does not verify are listed as refused.
 
     `run_id` may be the start of a run id; filters that select nothing are bad input."""
     filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
@@ -42,6 +45,7 @@ def rollback_list(
         run_id=filters.run_id,
         scenario_type=filters.scenario_type,
         include_executed=include_executed,
+        key=signing.load_key(journal_key),
     )
     if filters.given and not runs:
         raise filters.nothing_matches(versions_dir, "" if include_executed else "pending")
@@ -70,6 +74,8 @@ def runs_as_json(runs: list[RunInfo], *, now: float | None = None) -> list[dict[
             "run_id": r.run_id,
             "context": str(r.path),
             "live": r.live,
+            "holder": r.holder,
+            "problem": r.problem,
             "pid": r.record.pid if r.record else None,
             "host": r.record.host if r.record else None,
             "age_seconds": round(now - r.started_ns / 1e9, 3),
@@ -110,6 +116,7 @@ def rollback_execute(
     dry_run: bool = False,
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
+    journal_key: Path | None = None,
 ) -> ExecuteResult:
     """Execute pending version files of dead runs newest first; `file` picks exactly one.
 
@@ -117,39 +124,62 @@ def rollback_execute(
     pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
     When the cluster cannot be opened (no kubeconfig, unknown context, unreachable server)
     and so nothing at all was restored, that error is raised (exit 2); the files stay pending.
+    Each context executed is held for the whole execution (one executor at a time); the key
+    in `journal_key` (default: `signing.load_key()`'s) verifies the files' MACs.
     """
+    key = signing.load_key(journal_key)
     result = ExecuteResult()
     if file is not None:
-        entry = directory.load_for_execution(find_version_file(versions_dir, file))
-        if is_live(entry.path.parent):
-            raise errors.JournalError(
-                f"{file} belongs to a run that is still alive; stop it first (it rolls back itself)"
-            )
-        entries = [entry]
+        selection = _select_file(find_version_file(versions_dir, file), key)
     else:
         filters = Filters.select(versions_dir, run=run_id, scenario_type=scenario_type)
         selection = directory.select_pending(
-            versions_dir, run_id=filters.run_id, scenario_type=filters.scenario_type
+            versions_dir, run_id=filters.run_id, scenario_type=filters.scenario_type, key=key
         )
         result.refused, result.live_runs = selection.refused, selection.live_runs
-        entries = selection.entries
-        if filters.given and not (entries or result.refused or result.live_runs):
+        if filters.given and not (selection.entries or result.refused or result.live_runs):
             raise filters.nothing_matches(versions_dir, "pending")
-    if not entries:
-        return result
-    cluster = _FirstUse(connect)
-    try:
-        result.report = executor.execute(
-            entries, cluster, dry_run=dry_run, progress=progress, should_abort=should_abort
-        )
-        result.conflicts = explain_conflicts(result.report.outcomes, cluster)
-    finally:
-        cluster.close()
+    with selection:
+        if not selection.entries:
+            return result
+        cluster = _FirstUse(connect)
+        try:
+            result.report = executor.execute(
+                selection.entries,
+                cluster,
+                dry_run=dry_run,
+                progress=progress,
+                should_abort=should_abort,
+            )
+            result.conflicts = explain_conflicts(result.report.outcomes, cluster)
+        finally:
+            cluster.close()
     unusable = cluster.error
     nothing_changed = not any(o.resolved for o in result.report.outcomes)
     if unusable and nothing_changed and exit_codes.for_error(unusable) == exit_codes.BAD_INPUT:
         raise unusable  # a kubeconfig, context or API server problem (exit 2); files kept
     return result
+
+
+def _select_file(file: Path, key: JournalKey) -> directory.Selection:
+    """`file` alone, its context held; JournalError if a live run or executor holds it."""
+    context = file.absolute().parent
+    if is_live(context):
+        raise errors.JournalError(
+            f"{file} belongs to a run that is still alive ({holder(context)}); stop it first "
+            "(it rolls back itself)"
+        )
+    try:
+        lock = ContextLock(context)
+    except ContextBusy as exc:
+        raise errors.JournalError(f"{file} cannot be executed now: {exc}") from exc
+    selection = directory.Selection(locks=[lock])
+    try:
+        selection.entries = [directory.load_for_execution(file, key)]
+    except BaseException:
+        selection.release()
+        raise
+    return selection
 
 
 class _FirstUse:
@@ -211,12 +241,15 @@ def rollback_sweep(
     dry_run: bool = False,
     min_age_seconds: float = 3600.0,
     progress: executor.Progress | None = None,
+    journal_key: Path | None = None,
 ) -> SweepResult:
     """Roll back dead runs' journals, then delete objects labelled managed-by=undertow
     whose run is not alive here: at once for runs known dead in this versions dir, after
     `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
-    journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
-    runs = directory.list_runs(versions_dir, include_executed=True)
+    journal = rollback_execute(
+        versions_dir, connect, dry_run=dry_run, progress=progress, journal_key=journal_key
+    )
+    runs = rollback_list(versions_dir, include_executed=True, journal_key=journal_key)
     result = SweepResult(journal)
     try:
         api = connect()

@@ -75,6 +75,7 @@ def run(
     with SignalWatch(cancel, on_signal=on_signal) as watch:
         backend = ClusterBackend.open(
             versions_directory=settings.rollback.versions_directory,
+            journal_key=settings.rollback.journal_key,
             auto_rollback=settings.rollback.auto,
             kubeconfig=kubeconfig,
             context=settings.context,

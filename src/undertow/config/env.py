@@ -17,6 +17,7 @@ ENV_VARS: dict[str, str] = {
     "UNDERTOW_KUBECONFIG": "kubeconfig file (like --kubeconfig)",
     "UNDERTOW_CONTEXT": "kubeconfig context (like --context)",
     "UNDERTOW_ROLLBACK_DIR": "rollback versions directory (like --versions-dir)",
+    "UNDERTOW_JOURNAL_KEY": "file with the key that signs version files (rollback.journal_key)",
     "UNDERTOW_ROLLBACK_AUTO": "true/false: roll back failed or interrupted scenarios",
     "UNDERTOW_REPORT_DIR": "directory for report.json, junit.xml, report.html (like --report-dir)",
     "UNDERTOW_ITERATIONS": "passes over the scenario list (tunings.iterations)",
@@ -35,6 +36,7 @@ class EnvOverrides:
     kubeconfig: Path | None = None
     context: str | None = None
     versions_directory: Path | None = None
+    journal_key: Path | None = None
     auto_rollback: bool | None = None
     report_directory: Path | None = None
     iterations: int | None = None
@@ -81,6 +83,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UNDERTOW_KUBECONFIG": ("kubeconfig", _path),
     "UNDERTOW_CONTEXT": ("context", str),
     "UNDERTOW_ROLLBACK_DIR": ("versions_directory", _path),
+    "UNDERTOW_JOURNAL_KEY": ("journal_key", _path),
     "UNDERTOW_ROLLBACK_AUTO": ("auto_rollback", _bool),
     "UNDERTOW_REPORT_DIR": ("report_directory", _path),
     "UNDERTOW_ITERATIONS": ("iterations", _positive_int),

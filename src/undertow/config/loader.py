@@ -31,6 +31,7 @@ from undertow.config.settings import (
     RollbackSettings,
     Settings,
     TuningSettings,
+    default_journal_key,
     default_versions_directory,
 )
 from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
@@ -64,6 +65,7 @@ class _FileValues:
     versions_directory: str | None
     report_directory: str | None
     ignored: list[str]
+    journal_key: str | None = None
     strict: bool = False
     images: Mapping[str, str] = field(default_factory=dict)
 
@@ -90,6 +92,7 @@ def load_connection(
             env_values.versions_directory,
             default_versions_directory(env),
         ),
+        journal_key=_first(env_values.journal_key, default_journal_key(env)),
         kubeconfig=named_kubeconfig(overrides.kubeconfig, env_values.kubeconfig),
         context=_first(overrides.context, env_values.context),
     )
@@ -206,6 +209,7 @@ def _read_native(
         kubeconfig=config.kubeconfig or None,
         context=config.context or None,
         versions_directory=config.rollback.versions_directory or None,
+        journal_key=config.rollback.journal_key or None,
         report_directory=config.report.directory or None,
         ignored=scenarios.ignored,
         strict=config.strict,
@@ -246,6 +250,11 @@ def _merge(
         scenarios=tuple(values.scenarios.refs),
         rollback=RollbackSettings(
             versions_directory=versions,
+            journal_key=_first(
+                env_values.journal_key,
+                file_path(values.journal_key),
+                default_journal_key(env),
+            ),
             auto=_first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
         ),
         tunings=tunings,

@@ -52,6 +52,13 @@ class RollbackSection(BaseModel):
     versions_directory: str | None = Field(
         None, description="Where version files are written; default $XDG_STATE_HOME/undertow."
     )
+    journal_key: str | None = Field(
+        None,
+        description=(
+            "File with the key that signs version files; default "
+            "$XDG_CONFIG_HOME/undertow/journal.key (created on first use)."
+        ),
+    )
 
 
 class ReportSection(BaseModel):

@@ -31,6 +31,8 @@ class ScenarioFileRef:
 @dataclass(frozen=True)
 class RollbackSettings:
     versions_directory: Path
+    journal_key: Path
+    """The key that signs version files (`undertow.rollback.signing`)."""
     auto: bool = True
 
 
@@ -47,6 +49,7 @@ class Connection:
     `rollback` commands need (they run without a config file too)."""
 
     versions_directory: Path
+    journal_key: Path
     kubeconfig: KubeconfigSetting | None = None
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
@@ -72,10 +75,25 @@ class Settings:
 
     @property
     def connection(self) -> Connection:
-        return Connection(self.rollback.versions_directory, self.kubeconfig, self.context)
+        return Connection(
+            self.rollback.versions_directory,
+            self.rollback.journal_key,
+            self.kubeconfig,
+            self.context,
+        )
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:
     """$XDG_STATE_HOME/undertow/rollback, or ~/.local/state/undertow/rollback."""
     state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "undertow" / "rollback"
+
+
+JOURNAL_KEY_ENV = "UNDERTOW_JOURNAL_KEY"
+
+
+def default_journal_key(env: Mapping[str, str]) -> Path:
+    """$XDG_CONFIG_HOME/undertow/journal.key, or ~/.config/undertow/journal.key: outside the
+    versions dir, so whoever can write version files cannot also sign them."""
+    config = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "undertow" / "journal.key"

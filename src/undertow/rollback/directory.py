@@ -2,8 +2,13 @@
 
 Reading only, no cluster: `rollback list` and the runner's stale-run check use this.
 `load_for_execution` is the one audited place a version file is read before its undo is
-run: ownership and permission checks on the file and its directories, then the template
-check, then `ast.literal_eval` of the data. Nothing in a file is ever imported or executed.
+run: permission checks on its directories; a bounded read of a regular file owned by the
+user (`reading`); its MAC (`signing`); the template check; `ast.literal_eval` of the data;
+the data's run id and scenario type against the context's and the file name's. Nothing in
+a file is ever imported or executed. Every problem with one file refuses that file only,
+with the reason; the rest of the directory is still listed and executed.
+`select_pending` holds each dead context it selects (`lock.ContextLock`) until the caller
+releases the selection, so two executors never run the same entries.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from undertow import errors
-from undertow.rollback import safety, template
+from undertow.rollback import reading, safety, signing, template
 from undertow.rollback.entry import JournalEntry, newest_first
-from undertow.rollback.lock import RunRecord, is_live, read_record
+from undertow.rollback.lock import ContextBusy, ContextLock, RunRecord, holder, is_live, read_record
 from undertow.rollback.naming import VersionName, parse_context, parse_version_file
+from undertow.rollback.signing import JournalKey
 
-_HEAD_CHUNK = 4096
+_UNREADABLE = (OSError, UnicodeDecodeError, ValueError, SyntaxError, RecursionError, MemoryError)
+"""What reading or parsing one odd file may raise; it refuses that file, never the command."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +43,12 @@ class ListedFile:
 
     @property
     def description(self) -> str:
-        return self.undo if self.problem is None else f"unreadable: {self.problem}"
+        return self.undo if self.problem is None else f"refused: {self.problem}"
 
 
 @dataclass
 class RunInfo:
-    """One rollback context (one run)."""
+    """One rollback context (one run); `holder` says who holds it when it is live."""
 
     path: Path
     run_id: str
@@ -49,6 +57,8 @@ class RunInfo:
     record: RunRecord | None
     pending: list[ListedFile] = field(default_factory=list)
     executed: list[ListedFile] = field(default_factory=list)
+    problem: str | None = None
+    holder: str | None = None
 
 
 def _contexts(versions_dir: Path) -> Iterator[tuple[Path, int, str]]:
@@ -73,26 +83,64 @@ def _files(context: Path) -> Iterator[tuple[Path, VersionName]]:
             yield Path(child.path), name
 
 
-def _read_head(path: Path) -> str:
-    """The file up to and including the undo-code marker (listing never needs the code)."""
-    marker = template.MARKER.encode()
-    with path.open("rb") as handle:
-        data = handle.read(_HEAD_CHUNK)
-        while marker not in data:
-            more = handle.read(_HEAD_CHUNK * 4)
-            if not more:
-                break
-            data += more
-    end = data.find(marker)
-    return (data if end < 0 else data[: end + len(marker)]).decode("utf-8")
-
-
-def _listed(path: Path, name: VersionName, run_id: str) -> ListedFile:
+def _read_signed(path: Path, key: JournalKey) -> bytes:
+    """The signed bytes of a version file (MAC line removed), after the bounded read."""
+    data = reading.read_regular(
+        path, limit=reading.VERSION_FILE_LIMIT, check=safety.file_checker(path)
+    )
     try:
-        header = template.read_header(_read_head(path))
-    except (OSError, UnicodeDecodeError, errors.JournalError) as exc:
-        return ListedFile(path, name, run_id, "", "", str(exc))
+        body = key.verify(signing.location(path), data)
+    except errors.TamperedVersionFile as exc:
+        raise errors.TamperedVersionFile(f"{path}: {exc}") from exc
+    return body
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _listed(path: Path, name: VersionName, run_id: str, key: JournalKey) -> ListedFile:
+    try:
+        header = template.read_header(template.head(_read_signed(path, key)))
+    except (*_UNREADABLE, errors.JournalError) as exc:
+        return ListedFile(path, name, run_id, "", "", _why(exc))
     return ListedFile(path, name, run_id, header["Undo"], header["Object"])
+
+
+def _run_info(
+    context: Path,
+    started: int,
+    run_id: str,
+    key: JournalKey,
+    *,
+    scenario_type: str | None,
+    include_executed: bool,
+) -> RunInfo:
+    live = is_live(context)
+    info = RunInfo(context, run_id, started, live, read_record(context))
+    if live:
+        info.holder = holder(context)
+    _fill(info, key, scenario_type=scenario_type, include_executed=include_executed)
+    return info
+
+
+def _fill(
+    info: RunInfo, key: JournalKey, *, scenario_type: str | None, include_executed: bool
+) -> None:
+    """List the context's version files into `info` (or record why it cannot be read)."""
+    context = info.path
+    try:
+        files = sorted(_files(context), key=lambda f: f[1].sort_key, reverse=True)
+    except OSError as exc:
+        info.problem = f"cannot read the rollback context {context}: {exc}"
+        return
+    for path, name in files:
+        if scenario_type is not None and name.scenario_type != scenario_type:
+            continue
+        if name.executed and not include_executed:
+            continue
+        listed = _listed(path, name, info.run_id, key)
+        (info.executed if name.executed else info.pending).append(listed)
 
 
 def list_runs(
@@ -101,36 +149,42 @@ def list_runs(
     run_id: str | None = None,
     scenario_type: str | None = None,
     include_executed: bool = False,
+    key: JournalKey | None = None,
 ) -> list[RunInfo]:
-    """Every run with version files matching the filters, oldest run first."""
+    """Every run with version files matching the filters (or a problem), oldest run first.
+
+    `key` verifies each file's MAC (default: `signing.load_key()`)."""
+    key = key or signing.load_key()
     runs: list[RunInfo] = []
     for context, started, ctx_run in sorted(_contexts(versions_dir), key=lambda c: c[1]):
         if run_id is not None and ctx_run != run_id:
             continue
-        info = RunInfo(context, ctx_run, started, is_live(context), read_record(context))
-        for path, name in sorted(_files(context), key=lambda f: f[1].sort_key, reverse=True):
-            if scenario_type is not None and name.scenario_type != scenario_type:
-                continue
-            if name.executed and not include_executed:
-                continue
-            listed = _listed(path, name, ctx_run)
-            (info.executed if name.executed else info.pending).append(listed)
-        if info.pending or info.executed:
+        info = _run_info(
+            context,
+            started,
+            ctx_run,
+            key,
+            scenario_type=scenario_type,
+            include_executed=include_executed,
+        )
+        if info.pending or info.executed or info.problem:
             runs.append(info)
     return runs
 
 
-def stale_runs(versions_dir: Path) -> list[RunInfo]:
+def stale_runs(versions_dir: Path, *, key: JournalKey | None = None) -> list[RunInfo]:
     """Runs whose process is gone but which left pending version files."""
-    return [r for r in list_runs(versions_dir) if not r.live and r.pending]
+    return [r for r in list_runs(versions_dir, key=key) if not r.live and r.pending]
 
 
-def load_for_execution(path: Path) -> JournalEntry:
+def load_for_execution(path: Path, key: JournalKey | None = None) -> JournalEntry:
     """Read one version file for the executor, after every safety check.
 
-    Raises errors.TamperedVersionFile (with the reason) for a file not owned by the current
-    user, group/world-writable, in a group/world-writable directory, or whose code is not
-    exactly what this undertow writes.
+    Raises errors.TamperedVersionFile (with the reason) for a file that is not a regular file
+    owned by the current user and writable by no one else, sits in a group/world-writable
+    directory, is larger than undertow writes, has no valid MAC, whose code is not exactly
+    what this undertow writes, or whose data names another run or scenario type than its
+    context and name.
     """
     name = parse_version_file(path.name)
     if name is None:
@@ -138,42 +192,104 @@ def load_for_execution(path: Path) -> JournalEntry:
     if name.executed:
         raise errors.JournalError(f"{path} was already executed; it is kept as history only")
     resolved = path.absolute()
-    for directory in (resolved.parent, resolved.parent.parent):
-        safety.check_dir(directory)
-    safety.check_file(resolved)
-    try:
-        data = template.parse(resolved.read_text("utf-8"))
-    except errors.TamperedVersionFile as exc:
-        raise errors.TamperedVersionFile(f"{path}: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise errors.JournalError(f"cannot read {path}: {exc}") from exc
     context = parse_context(resolved.parent.name)
-    run_id = context[1] if context else str(data.get("run_id", ""))
-    return JournalEntry(resolved, name, run_id, data)
+    if context is None:
+        raise errors.TamperedVersionFile(f"{path} is not inside a rollback context; refused")
+    try:
+        for directory in (resolved.parent, resolved.parent.parent):
+            safety.check_dir(directory)
+        text = _read_signed(resolved, key or signing.load_key()).decode("utf-8")
+        try:
+            data = template.parse(text)
+        except errors.TamperedVersionFile as exc:
+            raise errors.TamperedVersionFile(f"{path}: {exc}") from exc
+    except _UNREADABLE as exc:
+        raise errors.TamperedVersionFile(f"cannot read {path}: {_why(exc)}; refused") from exc
+    recorded = (data.get("run_id"), data.get("scenario_type"))
+    if recorded != (context[1], name.scenario_type):
+        raise errors.TamperedVersionFile(
+            f"{path}: its data names run {recorded[0]!r} and scenario type {recorded[1]!r}, "
+            f"but it sits in run {context[1]!r} under a {name.scenario_type!r} name; refused"
+        )
+    return JournalEntry(resolved, name, context[1], data)
 
 
 @dataclass
 class Selection:
-    """Pending entries chosen for execution, and what was refused or skipped and why."""
+    """Pending entries chosen for execution, and what was refused or skipped and why.
+
+    The contexts of the chosen entries stay held (one executor at a time) until `release()`
+    or the end of a `with` block."""
 
     entries: list[JournalEntry] = field(default_factory=list)
     refused: list[tuple[Path, str]] = field(default_factory=list)
     live_runs: list[RunInfo] = field(default_factory=list)
+    locks: list[ContextLock] = field(default_factory=list)
+
+    def release(self) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks = []
+
+    def __enter__(self) -> Selection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
 
 
 def select_pending(
-    versions_dir: Path, *, run_id: str | None = None, scenario_type: str | None = None
+    versions_dir: Path,
+    *,
+    run_id: str | None = None,
+    scenario_type: str | None = None,
+    key: JournalKey | None = None,
 ) -> Selection:
-    """Pending entries of dead runs matching the filters (live runs are left to themselves)."""
+    """Pending entries of dead runs matching the filters, their contexts held; live runs
+    and contexts another executor holds are left to themselves (in `live_runs`)."""
+    key = key or signing.load_key()
     selection = Selection()
-    for run in list_runs(versions_dir, run_id=run_id, scenario_type=scenario_type):
-        if run.live:
-            selection.live_runs.append(run)
-            continue
-        for listed in run.pending:
-            try:
-                selection.entries.append(load_for_execution(listed.path))
-            except errors.JournalError as exc:
-                selection.refused.append((listed.path, str(exc)))
+    try:
+        for run in list_runs(versions_dir, run_id=run_id, scenario_type=scenario_type, key=key):
+            _select_run(selection, run, key, scenario_type)
+    except BaseException:
+        selection.release()
+        raise
     selection.entries = newest_first(selection.entries)
     return selection
+
+
+def _select_run(
+    selection: Selection, run: RunInfo, key: JournalKey, scenario_type: str | None
+) -> None:
+    if run.problem:
+        selection.refused.append((run.path, run.problem))
+    if run.live or not run.pending:
+        if run.live:
+            selection.live_runs.append(run)
+        return
+    try:
+        lock = ContextLock(run.path)
+    except ContextBusy:
+        run.live, run.holder = True, holder(run.path)
+        selection.live_runs.append(run)
+        return
+    # Listed before the lock was taken: read again, another executor may have finished some.
+    held = RunInfo(run.path, run.run_id, run.started_ns, False, run.record)
+    _fill(held, key, scenario_type=scenario_type, include_executed=False)
+    chosen = 0
+    for listed in held.pending:
+        try:
+            selection.entries.append(load_for_execution(listed.path, key))
+            chosen += 1
+        except (errors.JournalError, *_UNREADABLE) as exc:
+            selection.refused.append((listed.path, _why(exc)))
+    if chosen:
+        selection.locks.append(lock)
+    else:
+        lock.release()

@@ -4,7 +4,8 @@ An undo raises when it cannot restore; the executor catches that, records "faile
 on with the next entry (one failure never stops the others). A file is resolved (renamed
 `.executed`, or removed for a scenario's normal clean-up) only after its undo really
 succeeded; failed, conflicting and skipped entries stay pending for the next
-`undertow rollback execute`.
+`undertow rollback execute`. An undone entry whose file cannot be resolved (a read-only
+directory) counts as "failed" too: its file is still pending, so the rollback is incomplete.
 
 Interruption: `should_abort` is polled between entries, in the main flow. The runner's
 signal handler only records that a signal came; its `should_abort` asks the user whether to
@@ -67,9 +68,11 @@ def _run_one(
         else:
             durable.remove(entry.path)
             final = None
-    except OSError as exc:
-        detail = f"{detail} (but {entry.path} could not be resolved: {exc})"
-        return EntryOutcome(entry, outcome, detail, entry.path)
+    except OSError as exc:  # undone, but the file would run again: not complete
+        detail = (
+            f"{detail}, but {entry.path} could not be marked {resolve}: {exc}; it stays pending"
+        )
+        return EntryOutcome(entry, FAILED, detail, entry.path)
     return EntryOutcome(entry, outcome, detail, final)
 
 

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from undertow import errors
-from undertow.rollback import durable, template
+from undertow.rollback import durable, signing, template
 from undertow.rollback.entry import JournalEntry
 from undertow.rollback.lock import RunLock
 from undertow.rollback.naming import (
@@ -36,6 +36,7 @@ from undertow.rollback.naming import (
     parse_version_file,
     random_suffix,
 )
+from undertow.rollback.signing import JournalKey
 from undertow.undo.outcome import FORMAT
 from undertow.undo.records import UndoRecord
 
@@ -45,10 +46,18 @@ _NAME_ATTEMPTS = 5
 class Journal:
     """The rollback context of one live run. Create it with `Journal.open`."""
 
-    def __init__(self, context: Path, run_id: str, lock: RunLock, clock_ns: Callable[[], int]):
+    def __init__(
+        self,
+        context: Path,
+        run_id: str,
+        lock: RunLock,
+        clock_ns: Callable[[], int],
+        key: JournalKey,
+    ):
         self.context = context
         self.run_id = run_id
         self._lock = lock
+        self._key = key
         self._clock_ns = clock_ns
         self._guard = threading.Lock()
         self._last_ns = 0
@@ -61,13 +70,16 @@ class Journal:
         run_id: str,
         *,
         clock_ns: Callable[[], int] = time.time_ns,
+        key: JournalKey | None = None,
     ) -> Journal:
         """Create the run's context `<timestamp_ns>-<run_id>` (0700) and take its live lock.
 
-        Raises errors.JournalError if the versions dir cannot be used: callers must open the
-        journal before touching the cluster, so an unusable journal means no change at all.
+        `key` signs the version files (default: `signing.load_key()`). Raises
+        errors.JournalError if the versions dir or the key cannot be used: callers must open
+        the journal before touching the cluster, so an unusable journal means no change at all.
         """
         check_run_id(run_id)
+        key = key or signing.load_key()
         durable.ensure_private_dir(versions_dir)
         context = versions_dir / context_name(clock_ns(), run_id)
         try:
@@ -77,7 +89,12 @@ class Journal:
             raise errors.JournalError(
                 f"cannot create the rollback context {context}: {exc}; nothing was changed"
             ) from exc
-        return cls(context, run_id, RunLock(context, run_id), clock_ns)
+        return cls(context, run_id, RunLock(context, run_id), clock_ns, key)
+
+    @property
+    def key(self) -> JournalKey:
+        """The key this run signs its version files with."""
+        return self._key
 
     def __enter__(self) -> Journal:
         return self
@@ -115,7 +132,8 @@ class Journal:
                 "recorded_at": _iso(timestamp),
                 **data,
             }
-            text = template.render(full)
+            where = f"{self.context.name}/{name.filename}"
+            text = self._key.sign(where, template.render(full))
             try:
                 path = durable.publish_new(self.context, name.filename, text)
             except FileExistsError:
@@ -131,7 +149,8 @@ class Journal:
         """Durably replace an entry's undo data (e.g. once the created object's uid is known)."""
         full = {**entry.data, **data}
         try:
-            durable.publish_replace(entry.path, template.render(full))
+            text = self._key.sign(signing.location(entry.path), template.render(full))
+            durable.publish_replace(entry.path, text)
         except OSError as exc:
             raise errors.JournalError(f"cannot update {entry.path}: {exc}") from exc
         return JournalEntry(entry.path, entry.name, entry.run_id, full)

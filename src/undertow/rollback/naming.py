@@ -3,6 +3,7 @@
     <versions dir>/<timestamp_ns>-<run_id>/<scenario_type>_<timestamp_ns>_<8 a-z>.py[.executed]
 
 Names are generated per entry (never once at import), so concurrent records never collide.
+Names read from disk are matched whole (`re.fullmatch`: `$` would accept a trailing newline).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ LOCK_FILE = "run.lock"
 RUN_RECORD = "run.json"
 TEMP_PREFIX = ".tmp-"
 
-_SCENARIO_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_CONTEXT = re.compile(r"^(?P<ts>\d+)-(?P<run_id>[A-Za-z0-9][A-Za-z0-9._-]*)$")
+_SCENARIO_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_CONTEXT = re.compile(r"(?P<ts>[0-9]+)-(?P<run_id>[A-Za-z0-9][A-Za-z0-9._-]*)")
 _VERSION_FILE = re.compile(
-    r"^(?P<scenario>[A-Za-z0-9][A-Za-z0-9_-]*?)_(?P<ts>\d+)_(?P<suffix>[a-z]{8})\.py"
-    r"(?P<executed>\.executed)?$"
+    r"(?P<scenario>[A-Za-z0-9][A-Za-z0-9_-]*?)_(?P<ts>[0-9]+)_(?P<suffix>[a-z]{8})\.py"
+    r"(?P<executed>\.executed)?"
 )
 
 
@@ -53,7 +54,7 @@ def random_suffix() -> str:
 
 
 def check_scenario_type(scenario_type: str) -> str:
-    if not _SCENARIO_TYPE.match(scenario_type):
+    if not _SCENARIO_TYPE.fullmatch(scenario_type):
         raise errors.JournalError(
             f"scenario type {scenario_type!r} cannot name a version file "
             "(letters, digits, '_' and '-' only)"
@@ -62,7 +63,7 @@ def check_scenario_type(scenario_type: str) -> str:
 
 
 def check_run_id(run_id: str) -> str:
-    if not _RUN_ID.match(run_id):
+    if not _RUN_ID.fullmatch(run_id):
         raise errors.JournalError(
             f"run id {run_id!r} cannot name a rollback context (letters, digits, '.', '_', '-')"
         )
@@ -75,13 +76,13 @@ def context_name(timestamp_ns: int, run_id: str) -> str:
 
 def parse_context(name: str) -> tuple[int, str] | None:
     """(timestamp_ns, run_id) of a rollback-context directory name, or None."""
-    match = _CONTEXT.match(name)
+    match = _CONTEXT.fullmatch(name)
     return (int(match["ts"]), match["run_id"]) if match else None
 
 
 def parse_version_file(name: str) -> VersionName | None:
     """The parts of a version-file name, or None if `name` is not one."""
-    match = _VERSION_FILE.match(name)
+    match = _VERSION_FILE.fullmatch(name)
     if not match:
         return None
     return VersionName(

@@ -18,20 +18,25 @@ from undertow import errors
 _WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
 
 
+def _problem(st: os.stat_result, path: Path, what: str) -> str | None:
+    """Why `path` (described by `st`) could have been written by someone else, or None."""
+    if st.st_uid != os.geteuid():
+        return f"{what} {path} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()})"
+    if st.st_mode & _WRITABLE_BY_OTHERS:
+        mode = stat.S_IMODE(st.st_mode)
+        return f"{what} {path} is writable by group or others (mode {mode:04o})"
+    return None
+
+
 def _check(path: Path, is_kind: Callable[[int], bool], kind: str, what: str, remedy: str) -> None:
     """Raise TamperedVersionFile unless `path` is a real `kind` (no symlink) only we can write;
     `what` names it in the message, `remedy` ends it."""
     st = path.lstat()
     if not is_kind(st.st_mode):
         raise errors.TamperedVersionFile(f"{path} is not a {kind} (a symlink?); refused")
-    if st.st_uid != os.geteuid():
-        problem = f"{what} {path} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()})"
-    elif st.st_mode & _WRITABLE_BY_OTHERS:
-        mode = stat.S_IMODE(st.st_mode)
-        problem = f"{what} {path} is writable by group or others (mode {mode:04o})"
-    else:
-        return
-    raise errors.TamperedVersionFile(f"{problem}; refused{remedy}")
+    problem = _problem(st, path, what)
+    if problem is not None:
+        raise errors.TamperedVersionFile(f"{problem}; refused{remedy}")
 
 
 def check_dir(directory: Path) -> None:
@@ -39,9 +44,13 @@ def check_dir(directory: Path) -> None:
     _check(directory, stat.S_ISDIR, "directory", "directory", f". Fix with: chmod go-w {directory}")
 
 
-def check_file(path: Path) -> None:
-    """Raise TamperedVersionFile unless `path` is a regular file only we can write."""
-    remedy = (
-        f", nothing in it was run. Inspect it; if you trust it, run it by hand with: python {path}"
-    )
-    _check(path, stat.S_ISREG, "regular file", "version file", remedy)
+def file_checker(path: Path) -> Callable[[os.stat_result], None]:
+    """A check for `reading.read_regular`: raise TamperedVersionFile unless the open file
+    `path` is owned by us and writable by no one else."""
+
+    def check(st: os.stat_result) -> None:
+        problem = _problem(st, path, "version file")
+        if problem is not None:
+            raise errors.TamperedVersionFile(f"{problem}; refused, nothing in it was run")
+
+    return check

@@ -11,7 +11,8 @@ A version file is, in order:
    pasted into a string (pprint of a whole object snapshot costs more than the fsync);
 4. a marker line, then the undo verbs: the modules of `undertow.undo` one after the other,
    verbatim but for the imports between them (see `undertow.undo`);
-5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`.
+5. `if __name__ == "__main__": raise SystemExit(main(UNDO))`;
+6. the MAC line the journal appends (`undertow.rollback.signing`), removed before `parse`.
 
 `parse()` never imports or executes the file: it checks that everything from the marker on
 is exactly what this undertow renders (or what an earlier undertow rendered, by digest: the
@@ -162,6 +163,9 @@ def _parse_head(head: str) -> dict[str, Any]:
         tree = ast.parse(head, mode="exec")
     except SyntaxError as exc:
         raise errors.TamperedVersionFile(f"header does not parse: {exc.msg}") from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, deep nesting
+        reason = str(exc) or type(exc).__name__
+        raise errors.TamperedVersionFile(f"header does not parse: {reason}") from exc
     body = tree.body
     shape_ok = (
         len(body) == 2
@@ -194,6 +198,15 @@ def split(text: str) -> tuple[str, str]:
         index = text.find(marker)
         if index >= 0:
             return text[:index], text[index:]
+    raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
+
+
+def head(data: bytes) -> str:
+    """The part of a version file's bytes before the marker, decoded (the rest is not)."""
+    for marker in (MARKER, *EARLIER_MARKERS):
+        index = data.find(marker.encode("utf-8"))
+        if index >= 0:
+            return data[:index].decode("utf-8")
     raise errors.TamperedVersionFile("not an undertow version file (no undo-code marker)")
 
 

@@ -22,6 +22,7 @@ from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackR
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
 from undertow.rollback.conflict import explain_conflicts
+from undertow.rollback.signing import load_key
 from undertow.runner.outcome import RollbackTally, StaleReport
 from undertow.undo.outcome import ALREADY_RESTORED, CONFLICT, GONE, NOTHING_TO_UNDO, RESTORED
 
@@ -119,6 +120,7 @@ class ClusterBackend:
         cls,
         *,
         versions_directory: Path,
+        journal_key: Path,
         auto_rollback: bool,
         kubeconfig: KubeconfigChoice,
         context: str | None,
@@ -132,7 +134,8 @@ class ClusterBackend:
         A journal that cannot be opened is a problem of the environment (exit 2): nothing
         has been changed yet, and its message names the fix."""
         try:
-            journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()))
+            key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
+            journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
         except JournalError as exc:
             raise VersionsDirUnusable(str(exc)) from exc
         try:
@@ -164,7 +167,8 @@ class ClusterBackend:
         return self._gate
 
     def recover_stale(self) -> StaleReport:
-        stale = [run for run in versions.stale_runs(self._versions) if run.run_id != self.run_id]
+        key = self._journal.key
+        stale = [r for r in versions.stale_runs(self._versions, key=key) if r.run_id != self.run_id]
         if not stale:
             return StaleReport()
         runs = tuple(run.run_id for run in stale)
@@ -179,14 +183,14 @@ class ClusterBackend:
         if not self._auto:
             self._log.warning("rollback.auto is off: run `undertow rollback execute` to restore")
             return StaleReport(runs=runs, entries=entries, tally=RollbackTally(pending=entries))
-        selection = versions.select_pending(self._versions)
-        chosen = [entry for entry in selection.entries if entry.run_id in runs]
         self._gate.rollback_started()
-        report = execute_undo(
-            chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
-        )
+        with versions.select_pending(self._versions, key=key) as selection:
+            chosen = [entry for entry in selection.entries if entry.run_id in runs]
+            report = execute_undo(
+                chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
+            )
         result = tally(report, self._api)
-        refused = [f"{path}: {why}" for path, why in selection.refused]
+        refused = [why for _path, why in selection.refused]  # each names its file or dir
         if refused:
             result = result + RollbackTally(failed=len(refused), errors=tuple(refused))
         return StaleReport(runs=runs, entries=entries, rolled_back=True, tally=result)

@@ -7,6 +7,7 @@ the Job's next pod rolls it back in its init container before running again."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import sys
 import uuid
@@ -121,6 +122,16 @@ def _local_pv(name: str, path: Path) -> dict[str, Any]:
     }
 
 
+def _journal_key_secret() -> dict[str, Any]:
+    """The Secret deploy/job.yaml mounts the journal key from (deploy/README.md)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "undertow-journal-key", "namespace": JOB_NS},
+        "stringData": {"journal.key": secrets.token_hex(32)},
+    }
+
+
 @pytest.fixture
 def undertow_image(kubeconfig: str, real_node: Any) -> str:
     image = images.undertow_image(REPO, cache_root() / "images", sys.executable)
@@ -137,8 +148,9 @@ def job_setup(api_client: Any, real_node: Any) -> Iterator[tuple[list[dict[str, 
     workload = _docs(REPO / "examples" / "workload.yaml")
     rbac = _docs(REPO / "deploy" / "rbac.yaml")
     job = _job_docs(pv["metadata"]["name"])
-    everything = [*rbac, *workload, pv, *job]
-    _apply(api_client, [*rbac, *workload, pv])
+    key = _journal_key_secret()
+    everything = [*rbac, *workload, pv, key, *job]
+    _apply(api_client, [*rbac, *workload, pv, key])
     try:
         yield job, pv_dir
     finally:

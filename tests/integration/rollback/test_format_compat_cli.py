@@ -13,6 +13,7 @@ from clitools import undertow
 from objects import config_map, exists
 
 from undertow.kube import KubeApi, ObjectRef, mutate
+from undertow.testing import sign_version_file
 
 OLD = Path(__file__).parents[2] / "data" / "rollback"
 # Each old file, with the ConfigMap and entry label it records (in NAMESPACE).
@@ -51,6 +52,7 @@ def test_an_old_version_file_is_executed(
     file = context / old_file.name
     shutil.copyfile(old_file, file)
     file.chmod(0o600)
+    sign_version_file(file)  # written before files were signed: signed here, by the same user
 
     result = undertow("rollback", "execute", "--file", str(file), "--kubeconfig", kubeconfig)
     assert result.returncode == 0, result.stdout + result.stderr

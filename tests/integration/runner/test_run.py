@@ -300,3 +300,30 @@ def test_krkns_sample_kubeconfig_path_falls_through_to_kubeconfig(
     notice = " ".join(output.split())  # logged, so wrapped at the terminal's width
     assert "is Krkn's sample default ~/.kube/config, which does not exist here; using " in notice
     assert configmaps(api_client, namespace) == []
+
+
+def test_a_fifo_in_a_dead_runs_context_neither_blocks_nor_breaks_the_next_run(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    config = setup(tmp_path, namespace, outcome="fail", auto=False)
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    assert code == 1, output
+    (pending,) = (tmp_path / "state" / "undertow" / "rollback").rglob("*.py")
+    os.mkfifo(pending.with_name("sleep_scenarios_1_fifofifo.py"), 0o600)
+    (pending.parent / "run.json").unlink()
+    os.mkfifo(pending.parent / "run.json", 0o600)
+
+    config = setup(tmp_path, namespace, outcome="pass", auto=True)
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    # The good entry is rolled back; the FIFO is refused with the reason, and since that
+    # stale run is not fully restored, nothing new is injected (exit 3).
+    assert code == 3, output
+    assert "Traceback" not in output
+    assert "sleep_scenarios_1_fifofifo.py is not a regular file; refused" in output
+    assert "nothing was injected" in output
+    assert configmaps(api_client, namespace) == []
+    assert pending.with_name(pending.name + ".executed").exists()

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.cli.krkn_flags import krkn_outputs
 from undertow.cli.run_kraken import translate

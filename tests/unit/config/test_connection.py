@@ -59,3 +59,20 @@ def test_with_a_config_it_is_exactly_what_run_resolves(tmp_path: Path) -> None:
 def test_a_bad_environment_is_bad_input_without_a_config_too() -> None:
     with pytest.raises(ConfigError, match="UNDERTOW_ROLLBACK_AUTO"):
         load_connection(None, env={"UNDERTOW_ROLLBACK_AUTO": "maybe"})
+
+
+def test_the_journal_key_comes_from_the_environment_the_config_or_the_config_dir(
+    tmp_path: Path,
+) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    assert load_connection(None, env=env).journal_key == tmp_path / "cfg/undertow/journal.key"
+    config = tmp_path / "c.yaml"
+    config.write_text("rollback:\n  journal_key: keys/k\nscenarios:\n  - a: [f.yaml]\n")
+    from_file = load_settings(config, env=env, cwd=tmp_path)
+    assert from_file.rollback.journal_key == tmp_path / "keys" / "k"
+    assert from_file.connection.journal_key == tmp_path / "keys" / "k"
+    env["UNDERTOW_JOURNAL_KEY"] = str(tmp_path / "env-key")
+    assert load_settings(config, env=env, cwd=tmp_path).rollback.journal_key == (
+        tmp_path / "env-key"
+    )
+    assert load_connection(None, env=env).journal_key == tmp_path / "env-key"

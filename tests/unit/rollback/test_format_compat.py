@@ -19,6 +19,7 @@ from undertow import undo
 from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
 from undertow.rollback import directory, template
+from undertow.testing import sign_version_file
 
 OLD = Path(__file__).parents[2] / "data" / "rollback"
 OLD_CONFIGMAP = OLD / "application_outages_scenarios_1755488221668750000_legacycm.py"
@@ -29,13 +30,15 @@ TEMPLATES = {"first": (OLD_CONFIGMAP, OLD_INSTANCE), "second": (PEP723_CONFIGMAP
 
 
 def dead_context(versions_dir: Path, *files: Path) -> Path:
-    """A dead run's context holding copies of `files` (0600, like undertow writes them)."""
+    """A dead run's context holding signed copies of `files` (0600, like undertow writes them;
+    files from before version files were signed are signed here, as if by the same user)."""
     context = versions_dir / "1755488221000000000-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     context.mkdir(mode=0o700, parents=True)
     versions_dir.chmod(0o700)
     for file in files:
         shutil.copyfile(file, context / file.name)
         (context / file.name).chmod(0o600)
+        sign_version_file(context / file.name)
     return context
 
 
@@ -45,6 +48,7 @@ def _api_server_is_down() -> KubeApi:
 
 def test_the_old_files_are_really_from_two_other_templates() -> None:
     codes = {template.split(file.read_text())[1] for files in TEMPLATES.values() for file in files}
+    assert not any("undertow-mac" in code for code in codes)
     assert len(codes) == 2
     assert template.code_part() not in codes
 
@@ -88,6 +92,7 @@ def test_an_edited_old_file_is_still_refused(tmp_path: Path, which: str) -> None
     context = dead_context(tmp_path / "v", configmap)
     copy = context / configmap.name
     copy.write_text(copy.read_text().replace("def undo(", "print('x')\n\n\ndef undo("))
+    sign_version_file(copy)  # even a validly signed file must hold undertow's own code
     result = rollback_execute(tmp_path / "v", _api_server_is_down)
     assert result.exit_code == 3
     assert "code differs" in result.refused[0][1]

@@ -9,7 +9,7 @@ import pytest
 from journal_data import delete_data
 
 from undertow import errors
-from undertow.rollback import directory, naming, template
+from undertow.rollback import directory, naming
 from undertow.rollback.journal import Journal
 
 
@@ -33,7 +33,7 @@ def test_record_writes_a_complete_0600_file_before_returning(journal: Journal) -
     assert stat.S_IMODE(entry.path.stat().st_mode) == 0o600
     name = naming.parse_version_file(entry.path.name)
     assert name is not None and name.scenario_type == "hog_scenarios"
-    data = template.parse(entry.path.read_text())
+    data = directory.load_for_execution(entry.path).data
     assert data["run_id"] == "run-1" and data["target"]["name"] == "hog-1"
     assert not [p for p in journal.context.iterdir() if p.name.startswith(naming.TEMP_PREFIX)]
 
@@ -53,7 +53,7 @@ def test_rewrite_replaces_data_atomically(journal: Journal) -> None:
     target = {**entry.data["target"], "uid": "u-1"}
     updated = journal.rewrite(entry, {"target": target})
     assert updated.path == entry.path
-    assert template.parse(entry.path.read_text())["target"]["uid"] == "u-1"
+    assert directory.load_for_execution(entry.path).data["target"]["uid"] == "u-1"
 
 
 def test_thousand_records_from_eight_threads_give_thousand_distinct_durable_files(
@@ -77,7 +77,7 @@ def test_thousand_records_from_eight_threads_give_thousand_distinct_durable_file
         t.join()
     files = _version_files(journal.context)
     assert len(set(paths)) == 1000 and len(files) == 1000
-    names = {template.parse(p.read_text())["target"]["name"] for p in files}
+    names = {directory.load_for_execution(p).data["target"]["name"] for p in files}
     assert names == {f"w{w}-{i}" for w in range(8) for i in range(125)}
 
 

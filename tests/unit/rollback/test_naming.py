@@ -31,7 +31,16 @@ def test_seed_examples_parse() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["x_1_abcdefgh.pyc", "x_1_abcdefg.py", "x_1_ABCDEFGH.py", ".tmp-x_1_abcdefgh.py", "run.json"],
+    [
+        "x_1_abcdefgh.pyc",
+        "x_1_abcdefg.py",
+        "x_1_ABCDEFGH.py",
+        ".tmp-x_1_abcdefgh.py",
+        "run.json",
+        "x_1_abcdefgh.py\n",
+        "x_1_abcdefgh.py.executed\n",
+        "x_\u0661_abcdefgh.py",
+    ],
 )
 def test_other_files_are_not_version_files(name: str) -> None:
     assert naming.parse_version_file(name) is None
@@ -43,7 +52,11 @@ def test_suffix_is_eight_lowercase_letters_and_varies() -> None:
     assert all(len(s) == 8 and s.isalpha() and s.islower() for s in suffixes)
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", "", ".hidden", "x y"])
+def test_a_context_name_is_matched_whole() -> None:
+    assert naming.parse_context("1-run\n") is None
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "", ".hidden", "x y", "x\n"])
 def test_unsafe_ids_are_rejected(bad: str) -> None:
     with pytest.raises(errors.JournalError):
         naming.check_run_id(bad)

@@ -14,6 +14,7 @@ from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
 from undertow.rollback import directory
 from undertow.rollback.journal import Journal
+from undertow.testing import sign_version_file
 
 PAYLOAD = "open({marker!r}, 'w').write('ran')\n"
 
@@ -47,6 +48,19 @@ def _edit_code(path: Path) -> None:
     path.write_text(text)
 
 
+def _edit_code_and_sign(path: Path) -> None:
+    _edit_code(path)
+    sign_version_file(path)
+
+
+def _edit_data(path: Path) -> None:
+    """Only the UNDO literal changes: the undo would now delete another object."""
+    text = path.read_text()
+    edited = text.replace("'name': 'a'", "'name': 'someone-elses'")
+    assert edited != text
+    path.write_text(edited)
+
+
 def _open_context(path: Path) -> None:
     path.parent.chmod(0o777)
 
@@ -56,7 +70,9 @@ def _open_context(path: Path) -> None:
     [
         (_chown, "owned by uid 12345"),
         (_make_world_writable, "writable by group or others"),
-        (_edit_code, "code differs"),
+        (_edit_code, "MAC does not match"),
+        (_edit_code_and_sign, "code differs"),
+        (_edit_data, "MAC does not match"),
         (_open_context, "writable by group or others"),
     ],
 )
@@ -75,15 +91,16 @@ def test_tampered_file_is_refused_and_nothing_runs(
     assert reason in result.refused[0][1]
     assert path.exists() and not path.with_name(path.name + ".executed").exists()
     assert not path.with_name("marker").exists()
-    if tamper is not _edit_code:
+    if tamper not in (_edit_code, _edit_code_and_sign, _edit_data):
         assert path.read_bytes() == before
 
 
-def test_explicit_tampered_file_raises_with_a_remedy(tmp_path: Path) -> None:
+def test_explicit_tampered_file_raises_without_advice_to_run_it(tmp_path: Path) -> None:
     path = _dead_entry(tmp_path / "v")
     path.chmod(0o646)
-    with pytest.raises(errors.TamperedVersionFile, match="python "):
+    with pytest.raises(errors.TamperedVersionFile, match="nothing in it was run") as raised:
         rollback_execute(tmp_path / "v", _no_cluster, file=path)
+    assert "python " not in str(raised.value)
 
 
 def test_executed_files_are_never_rerun(tmp_path: Path) -> None:
