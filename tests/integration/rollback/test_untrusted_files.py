@@ -3,6 +3,7 @@ UNDO literal deletes nothing, and a FIFO blocks neither `list` nor `execute`."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -57,9 +58,12 @@ def test_a_fifo_blocks_neither_list_nor_execute(
     (file.parent / "run.json").unlink()
     os.mkfifo(file.parent / "run.json", 0o600)
 
-    listed = undertow("rollback", "list", "--versions-dir", str(versions), timeout=60)
+    listed = undertow("rollback", "list", "--versions-dir", str(versions), "--json", timeout=60)
     assert listed.returncode == 0, listed.stderr
-    assert "not a regular" in listed.stdout.replace("\n", "")
+    [run] = json.loads(listed.stdout)
+    problems = {Path(f["file"]).name: f["problem"] for f in run["pending"]}
+    assert "not a regular" in (problems[fifo.name] or ""), problems
+    assert problems[file.name] is None, problems
 
     result = undertow(
         "rollback",
