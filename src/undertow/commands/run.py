@@ -2,9 +2,9 @@
 
 Order: config and every scenario file are validated (exit 2, no cluster contact) → the
 kubeconfig is chosen (a missing one is bad input, exit 2) → the journal is opened (fail
-closed) → the cluster is connected → stale runs are reported and,
-with rollback.auto, rolled back → the loop runs, each scenario settling its own journal
-entries in a `finally` → reports are written.
+closed) → the cluster is connected → what stale runs left pending is listed and, with
+rollback.auto or --yes, rolled back (else the run stops there) → the loop runs, each
+scenario settling its own journal entries in a `finally` → reports are written.
 """
 
 from __future__ import annotations
@@ -53,8 +53,12 @@ def run(
     ask: Callable[[str], bool],
     events: EventLog | None = None,
     run_id: str | None = None,
+    yes: bool = False,
 ) -> RunOutcome:
-    """Run the validated plan against the cluster; the outcome carries the exit code."""
+    """Run the validated plan against the cluster; the outcome carries the exit code.
+
+    Dead runs' pending entries are listed first, then undone when rollback.auto is on or
+    `yes`; otherwise they stay pending and nothing is injected."""
     from undertow.runner.cluster import ClusterBackend
 
     settings = validated.settings
@@ -77,6 +81,7 @@ def run(
             log=log,
             images=settings.images,
             run_id=run_id,
+            stale_rollback=settings.rollback.auto or yes,
         )
         outcome = execute(
             validated.plan,

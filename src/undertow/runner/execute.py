@@ -44,7 +44,9 @@ def execute(
                     data={"runs": list(stale.runs), "rolled_back": stale.rolled_back},
                 )
             )
-        if not stale.tally.complete:
+        if stale.held:
+            state.stopped_early = stale.held
+        elif not stale.tally.complete:
             state.stopped_early = "stale runs could not be rolled back; nothing was injected"
         else:
             runs = run_loop(

@@ -77,6 +77,8 @@ class StaleReport:
     entries: int = 0
     rolled_back: bool = False
     tally: RollbackTally = field(default_factory=RollbackTally)
+    held: str = ""
+    """Why they were left pending and nothing was injected (rollback.auto off, no --yes)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        if not self.rollback.complete:
+        if not self.rollback.complete or self.stale.held:
             return EXIT_ROLLBACK_INCOMPLETE
         if self.signal is not None:
             return 128 + self.signal

@@ -327,3 +327,13 @@ def test_a_strict_run_fails_the_scenario_with_findings() -> None:
     assert outcome.runs[0].summary == "done; finding: ns not back"
     assert backend.settled == [("a", False), ("b", True)]
     assert outcome.exit_code == 1
+
+
+def test_stale_runs_held_back_stop_the_run_before_anything_is_injected() -> None:
+    held = "2 pending rollback entries of earlier runs left as they are"
+    stale = StaleReport(runs=("old",), entries=2, held=held)
+    a = Plugin("a", ["pass"])
+    outcome, *_ = run(plan(a), FakeBackend(stale=stale))
+    assert a.calls == 0
+    assert outcome.stopped_early == held
+    assert outcome.exit_code == 3
