@@ -68,22 +68,69 @@ def retrying(
     raise AssertionError("unreachable: the loop returns or raises")
 
 
-def api_client(kubeconfig: str | None, context: str | None, pool_size: int | None = None) -> Any:
+def api_client(
+    kubeconfig: str | None,
+    context: str | None,
+    pool_size: int | None = None,
+    scratch_dir: str | None = None,
+) -> Any:
     """An ApiClient from a kubeconfig (several files separated by the path separator are
     merged), or from the in-cluster service account when `kubeconfig` is None. Raises the
-    client's `ConfigException` when the credentials cannot be loaded."""
+    client's `ConfigException` when the credentials cannot be loaded.
+
+    Credentials stay in memory. The client writes a certificate, key or CA given as data to
+    temp files (removed only by an atexit hook, which SIGKILL skips) and hands their paths
+    to every new connection. Here it writes them into a fresh 0700 dir inside `scratch_dir`
+    (default: the system temp dir), they are loaded into one `ssl.SSLContext`, and the dir
+    is removed before this returns: no key or token is left on disk, whatever ends the
+    process later.
+    """
     from kubernetes import client, config
 
     configuration = client.Configuration()
-    if kubeconfig is not None:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, context=context, client_configuration=configuration
-        )
-    else:
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    scratch = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=scratch_dir)
+    try:
+        if kubeconfig is not None:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig,
+                context=context,
+                client_configuration=configuration,
+                temp_file_path=scratch,
+            )
+        else:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        ssl_context = _tls_in_memory(configuration)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if pool_size is not None:
         configuration.connection_pool_maxsize = pool_size
-    return client.ApiClient(configuration)
+    api = client.ApiClient(configuration)
+    if ssl_context is not None:
+        api.rest_client.pool_manager.connection_pool_kw["ssl_context"] = ssl_context
+    return api
+
+
+def _tls_in_memory(configuration: Any) -> Any:
+    """An `ssl.SSLContext` holding the configuration's CA and client certificate and key,
+    which are then dropped from it as paths; None when it names none of them."""
+    import ssl
+
+    ca, cert, key = configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file
+    if not (ca or cert):
+        return None
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if configuration.verify_ssl:
+        if ca:
+            tls.load_verify_locations(cafile=ca)
+        else:
+            tls.load_default_certs()
+    else:
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
+    if cert:
+        tls.load_cert_chain(certfile=cert, keyfile=key)
+    configuration.ssl_ca_cert = configuration.cert_file = configuration.key_file = None
+    return tls
 
 
 def kubeconfig_from_environment(kubeconfig: str | None) -> str | None:
