@@ -74,6 +74,13 @@ def _settings(
     return load_connection(config, overrides=overrides)
 
 
+def _say_pruned(pruned: list[Path], retention_days: float) -> None:
+    if pruned:
+        typer.echo(
+            f"deleted {len(pruned)} executed version file(s) older than {retention_days:g} days"
+        )
+
+
 def _connector(settings: Connection) -> Callable[[], KubeApi]:
     from undertow.cli.output import setup_logging
     from undertow.commands.connection import connector
@@ -220,9 +227,11 @@ def execute_command(
             file=file,
             dry_run=dry_run,
             progress=bar,
+            retention_days=settings.executed_retention_days,
         )
     finally:
         bar.stop()
+    _say_pruned(result.pruned, settings.executed_retention_days)
     for live in result.live_runs:
         typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): it is running")
     for _path, reason in result.refused:
@@ -266,7 +275,9 @@ def sweep_command(
         _connector(settings),
         dry_run=dry_run,
         min_age_seconds=older_than,
+        retention_days=settings.executed_retention_days,
     )
+    _say_pruned(result.journal.pruned, settings.executed_retention_days)
     typer.echo(f"journal: {_summary(result.journal.report)}")
     for done in result.leftovers:
         typer.echo(f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})")

@@ -21,6 +21,7 @@ from undertow.rollback import directory, executor
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import is_live
+from undertow.rollback.retention import prune_executed
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 
 
@@ -76,6 +77,8 @@ class ExecuteResult:
     report: RollbackReport = field(default_factory=RollbackReport)
     refused: list[tuple[Path, str]] = field(default_factory=list)
     live_runs: list[RunInfo] = field(default_factory=list)
+    pruned: list[Path] = field(default_factory=list)
+    """Executed version files deleted for being older than the retention period."""
 
     @property
     def exit_code(self) -> int:
@@ -93,9 +96,13 @@ def rollback_execute(
     dry_run: bool = False,
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
+    retention_days: float | None = None,
 ) -> ExecuteResult:
-    """Execute pending version files of dead runs newest first; `file` picks exactly one."""
+    """Execute pending version files of dead runs newest first; `file` picks exactly one.
+    First (not in a dry run) delete executed files older than `retention_days`, if given."""
     result = ExecuteResult()
+    if retention_days is not None and not dry_run:
+        result.pruned = prune_executed(versions_dir, retention_days=retention_days)
     if file is not None:
         entry = directory.load_for_execution(file)
         if is_live(entry.path.parent):
@@ -169,11 +176,14 @@ def rollback_sweep(
     dry_run: bool = False,
     min_age_seconds: float = 3600.0,
     progress: executor.Progress | None = None,
+    retention_days: float | None = None,
 ) -> SweepResult:
     """Roll back dead runs' journals, then delete objects labelled managed-by=undertow
     whose run is not alive here: at once for runs known dead in this versions dir, after
     `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
-    journal = rollback_execute(versions_dir, connect, dry_run=dry_run, progress=progress)
+    journal = rollback_execute(
+        versions_dir, connect, dry_run=dry_run, progress=progress, retention_days=retention_days
+    )
     runs = directory.list_runs(versions_dir, include_executed=True)
     result = SweepResult(journal)
     api = connect()

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from undertow.clock import CancelToken, SystemClock
 from undertow.commands.connection import connector, kubeconfig_for
 from undertow.commands.validate import Validated
+from undertow.config import RollbackSettings
+from undertow.errors import JournalError
 from undertow.events import EventLog
 from undertow.report import write_reports
+from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.scenarios.base import PlanContext
 
@@ -44,6 +47,18 @@ def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
         return planned
     finally:
         api.close()
+
+
+def _prune_history(rollback: RollbackSettings, log: logging.Logger) -> None:
+    """Delete executed version files past their retention; a failure only warns."""
+    days = rollback.executed_retention_days
+    try:
+        pruned = prune_executed(rollback.versions_directory, retention_days=days)
+    except (OSError, JournalError) as exc:
+        log.warning("could not delete old executed version files: %s", exc)
+        return
+    if pruned:
+        log.info("deleted %d executed version file(s) older than %g days", len(pruned), days)
 
 
 def run(
@@ -83,6 +98,7 @@ def run(
             run_id=run_id,
             stale_rollback=settings.rollback.auto or yes,
         )
+        _prune_history(settings.rollback, log)
         outcome = execute(
             validated.plan,
             backend=backend,

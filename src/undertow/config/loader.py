@@ -19,6 +19,7 @@ from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
 from undertow.config.kubeconfig import KubeconfigSetting, named_kubeconfig
 from undertow.config.models import (
+    DEFAULT_RETENTION_DAYS,
     KRKN_IGNORED_KRAKEN_KEYS,
     KRKN_IGNORED_SECTIONS,
     KrakenSection,
@@ -65,6 +66,7 @@ class _FileValues:
     report_directory: str | None
     ignored: list[str]
     strict: bool = False
+    executed_retention_days: float | None = None
     images: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -92,6 +94,7 @@ def load_connection(
         ),
         kubeconfig=named_kubeconfig(overrides.kubeconfig, env_values.kubeconfig),
         context=_first(overrides.context, env_values.context),
+        executed_retention_days=_first(env_values.executed_retention_days, DEFAULT_RETENTION_DAYS),
     )
 
 
@@ -210,6 +213,7 @@ def _read_native(
         ignored=scenarios.ignored,
         strict=config.strict,
         images=config.images,
+        executed_retention_days=config.rollback.executed_retention_days,
     ), []
 
 
@@ -247,6 +251,11 @@ def _merge(
         rollback=RollbackSettings(
             versions_directory=versions,
             auto=_first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
+            executed_retention_days=_first(
+                env_values.executed_retention_days,
+                values.executed_retention_days,
+                DEFAULT_RETENTION_DAYS,
+            ),
         ),
         tunings=tunings,
         exit_on_failure=_first(env_values.exit_on_failure, values.exit_on_failure),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from undertow.config.kubeconfig import KubeconfigSetting
+from undertow.config.models import DEFAULT_RETENTION_DAYS
 from undertow.errors import ConfigIssue
 
 
@@ -32,6 +33,7 @@ class ScenarioFileRef:
 class RollbackSettings:
     versions_directory: Path
     auto: bool = True
+    executed_retention_days: float = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Connection:
     kubeconfig: KubeconfigSetting | None = None
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
+    executed_retention_days: float = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,12 @@ class Settings:
 
     @property
     def connection(self) -> Connection:
-        return Connection(self.rollback.versions_directory, self.kubeconfig, self.context)
+        return Connection(
+            self.rollback.versions_directory,
+            self.kubeconfig,
+            self.context,
+            self.rollback.executed_retention_days,
+        )
 
 
 def default_versions_directory(env: Mapping[str, str]) -> Path:
