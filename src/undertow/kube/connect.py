@@ -8,6 +8,7 @@ runs); `kubernetes` is imported lazily, so that commands that never touch a clus
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, expl
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
 from undertow.kube.retry import RetryPolicy, call
-from undertow.kube.scratch import credentials_scratch
+from undertow.kube.scratch import remove_dead_credentials
 from undertow.undo.k8s_api import api_client, dynamic_client
 
 POOL_SIZE = 32
@@ -26,25 +27,14 @@ deletions). Under the client's default (5 per CPU), each call beyond it opened, 
 dropped, a new TLS connection."""
 
 
-def _scratch_dir() -> str | None:
-    """undertow's own dir for the client's momentary credential files (see `scratch`), or
-    None (the system temp dir, still emptied before connecting returns) if it is unusable."""
-    try:
-        return str(credentials_scratch(os.environ))
-    except OSError:
-        return None
-
-
 def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
-    import ssl
-
     from kubernetes import config
 
+    with contextlib.suppress(OSError):  # an unreadable temp dir: nothing of ours to remove
+        remove_dead_credentials()
     try:
-        return api_client(
-            choice.described or None, context, pool_size=POOL_SIZE, scratch_dir=_scratch_dir()
-        )
-    except (config.ConfigException, ssl.SSLError) as exc:
+        return api_client(choice.described or None, context, pool_size=POOL_SIZE)
+    except config.ConfigException as exc:
         where = choice.described or "the in-cluster service account"
         raise errors.ClusterUnreachable(
             f"cannot load cluster credentials from {where}: {exc}", hint=choice.hint

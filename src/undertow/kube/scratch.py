@@ -1,32 +1,36 @@
-"""Where the kubernetes client may write credentials while undertow loads them.
+"""The leftovers of credentials the kubernetes client wrote for a process that is gone.
 
 `undertow.undo.k8s_api.api_client` keeps client credentials in memory; while the client
 loads a kubeconfig it still writes certificate and key data to files, for a moment, in a
-per-process dir inside this one: `$XDG_STATE_HOME/undertow/credentials` (0700, owned by the
-user). A process killed in that moment leaves its dir behind; every connect removes the dirs
-of processes that are gone.
+0700 dir of the temp dir named `undertow-credentials-<pid>-*`. A process killed in that
+moment leaves its dir behind: every connect removes those of processes that are gone.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
-from pathlib import Path
+import tempfile
+
+from undertow.undo.k8s_api import CREDENTIALS_PREFIX
 
 
-def credentials_scratch(env: Mapping[str, str]) -> Path:
-    """The scratch dir, created 0700 and emptied of dead processes' leftovers."""
-    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    root = Path(state) / "undertow" / "credentials"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if root.is_symlink() or root.stat().st_uid != os.getuid():
-        raise PermissionError(f"{root} is not a directory of this user")
-    root.chmod(0o700)
-    for leftover in root.iterdir():
-        if not _alive(leftover.name.partition("-")[0]):
-            shutil.rmtree(leftover, ignore_errors=True)
-    return root
+def remove_dead_credentials(root: str | None = None) -> list[str]:
+    """Remove this user's credential dirs in `root` (default: the temp dir) whose process
+    is gone; the paths removed."""
+    root = tempfile.gettempdir() if root is None else root
+    removed = []
+    for entry in os.scandir(root):
+        if not entry.name.startswith(CREDENTIALS_PREFIX):
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            continue
+        if not _alive(entry.name.removeprefix(CREDENTIALS_PREFIX).partition("-")[0]):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
 
 
 def _alive(pid: str) -> bool:
