@@ -3,9 +3,9 @@ back, remove a taint, recreate a deleted object.
 
 Every verb checks that its data describes a change its own run made (`guards`: the live
 object carries the entry's labels or the recorded uid; the snapshot is of the target), reads
-the object first, decides, writes conditionally (a uid precondition, or
-JSON-patch `test` ops on the values undertow set, so a field someone else changed since is
-left alone), then re-reads to verify. A verb raises `UndoError` when it cannot restore; it
+the object first, decides, writes conditionally (a uid precondition, or JSON-patch `test`
+ops on the values undertow set, so a field someone else changed since is left alone), then
+re-reads to verify. A verb raises `UndoError` when it cannot restore; it
 never swallows a failure. `dyn` is a `kubernetes.dynamic.DynamicClient`.
 """
 

@@ -117,7 +117,8 @@ def _credentials_to_memory(configuration: Any, scratch: str) -> None:
             with open(path, "rb") as handle:
                 content = handle.read()
             fd = os.memfd_create(f"undertow-{attr}")  # close-on-exec; lives with the process
-            os.write(fd, content)
+            with open(fd, "wb", closefd=False) as memory:
+                memory.write(content)
             setattr(configuration, attr, f"/proc/self/fd/{fd}")
 
 
