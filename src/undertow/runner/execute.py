@@ -41,7 +41,11 @@ def execute(
                 Event(
                     "run.stale",
                     f"{stale.entries} pending entries from {len(stale.runs)} earlier run(s)",
-                    data={"runs": list(stale.runs), "rolled_back": stale.rolled_back},
+                    data={
+                        "runs": list(stale.runs),
+                        "rolled_back": stale.rolled_back,
+                        "held": stale.held,
+                    },
                 )
             )
         if stale.held:
