@@ -42,7 +42,8 @@ def for_error(exc: errors.UndertowError) -> int:
 
 
 def for_run(*, rollback_complete: bool, signal: int | None, failed: bool) -> int:
-    """The code of a run that got as far as the cluster."""
+    """The code of a run that got as far as the cluster. `rollback_complete` is false when
+    anything is left pending, dead runs' entries held at the start included."""
     if not rollback_complete:
         return ROLLBACK_INCOMPLETE
     if signal is not None:

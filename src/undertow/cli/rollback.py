@@ -81,6 +81,13 @@ def _settings(
     return load_connection(config, overrides=overrides)
 
 
+def _say_pruned(pruned: list[Path], retention_days: float) -> None:
+    if pruned:
+        typer.echo(
+            f"deleted {len(pruned)} executed version file(s) older than {retention_days:g} days"
+        )
+
+
 def _connector(settings: Connection) -> Callable[[], KubeApi]:
     from undertow.cli.output import setup_logging
     from undertow.commands.connection import connector
@@ -259,9 +266,11 @@ def execute_command(
             dry_run=dry_run,
             progress=bar,
             journal_key=settings.journal_key,
+            retention_days=settings.executed_retention_days,
         )
     finally:
         bar.stop()
+    _say_pruned(result.pruned, settings.executed_retention_days)
     print_execution(result, "rollback")
     raise typer.Exit(result.exit_code)
 
@@ -319,9 +328,11 @@ def sweep_command(
             min_age_seconds=older_than,
             progress=bar,
             journal_key=settings.journal_key,
+            retention_days=settings.executed_retention_days,
         )
     finally:
         bar.stop()
+    _say_pruned(result.journal.pruned, settings.executed_retention_days)
     print_execution(result.journal, "journal of dead runs")
     for done in result.leftovers:
         line = f"{done.outcome}: {done.detail} (run {done.leftover.run_id or '?'})"

@@ -114,6 +114,17 @@ def run(
             "--junit-testcase-version", help="TestVersion property of that file.", metavar="VERSION"
         ),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help=(
+                "Undo what dead earlier runs left pending before injecting, even with "
+                "rollback.auto off (it is listed first either way)."
+            ),
+        ),
+    ] = False,
     run_uuid: Annotated[
         str | None,
         typer.Option(
@@ -130,8 +141,9 @@ def run(
     Everything is validated first (exit 2, nothing touched); a scenario type undertow
     does not implement is bad input unless --skip-unsupported. Each change is journaled
     before it is made; a failed, crashed or interrupted scenario is rolled back (unless
-    rollback.auto is off). Pending rollbacks of dead earlier runs are reported, and
-    rolled back before anything new is injected.
+    rollback.auto is off). Pending rollbacks of dead earlier runs are listed (verb and
+    object), then rolled back before anything new is injected when rollback.auto is on or
+    with --yes; otherwise the run stops there (exit 3) and says how to undo them.
 
     \b
     Examples:
@@ -164,6 +176,7 @@ def run(
             skip_unsupported=skip_unsupported,
             dry_run=dry_run,
             run_id=run_uuid,
+            yes=yes,
             log=log,
             overrides=Overrides(
                 kubeconfig=to_path(kubeconfig),
@@ -184,6 +197,7 @@ def _run(
     skip_unsupported: bool,
     dry_run: bool,
     run_id: str | None,
+    yes: bool,
     log: logging.Logger,
     overrides: Overrides,
 ) -> int:
@@ -232,7 +246,7 @@ def _run(
             return exit_codes.FAILED
         out.print("dry run: nothing was changed")
         return exit_codes.OK
-    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id)
+    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes)
     out.print(summary_table(outcome))
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)

@@ -23,6 +23,7 @@ from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
 from undertow.rollback.lock import ContextBusy, ContextLock, holder, is_live
+from undertow.rollback.retention import prune_executed
 from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 
@@ -95,6 +96,8 @@ class ExecuteResult:
     live_runs: list[RunInfo] = field(default_factory=list)
     conflicts: dict[str, list[str]] = field(default_factory=dict)
     """Per conflicting file: what undertow set, what is there now, how to inspect or force it."""
+    pruned: list[Path] = field(default_factory=list)
+    """Executed version files deleted for being older than the retention period."""
 
     @property
     def complete(self) -> bool:
@@ -117,9 +120,11 @@ def rollback_execute(
     progress: executor.Progress | None = None,
     should_abort: Callable[[], bool] | None = None,
     journal_key: Path | None = None,
+    retention_days: float | None = None,
 ) -> ExecuteResult:
     """Execute pending version files of dead runs newest first; `file` picks exactly one.
 
+    First (not in a dry run) delete executed files older than `retention_days`, if given.
     `run_id` may be the start of a run id. A `run_id` or `scenario_type` that selects no
     pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
     When the cluster cannot be opened (no kubeconfig, unknown context, unreachable server)
@@ -129,6 +134,8 @@ def rollback_execute(
     """
     key = signing.load_key(journal_key)
     result = ExecuteResult()
+    if retention_days is not None and not dry_run:
+        result.pruned = prune_executed(versions_dir, retention_days=retention_days)
     if file is not None:
         selection = _select_file(find_version_file(versions_dir, file), key)
     else:
@@ -242,12 +249,18 @@ def rollback_sweep(
     min_age_seconds: float = 3600.0,
     progress: executor.Progress | None = None,
     journal_key: Path | None = None,
+    retention_days: float | None = None,
 ) -> SweepResult:
     """Roll back dead runs' journals, then delete objects labelled managed-by=undertow
     whose run is not alive here: at once for runs known dead in this versions dir, after
     `min_age_seconds` for runs unknown here (their journal may live on another machine)."""
     journal = rollback_execute(
-        versions_dir, connect, dry_run=dry_run, progress=progress, journal_key=journal_key
+        versions_dir,
+        connect,
+        dry_run=dry_run,
+        progress=progress,
+        journal_key=journal_key,
+        retention_days=retention_days,
     )
     runs = rollback_list(versions_dir, include_executed=True, journal_key=journal_key)
     result = SweepResult(journal)

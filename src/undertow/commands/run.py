@@ -2,9 +2,9 @@
 
 Order: config and every scenario file are validated (exit 2, no cluster contact) → the
 kubeconfig is chosen (a missing one is bad input, exit 2) → the journal is opened (fail
-closed) → the cluster is connected → stale runs are reported and,
-with rollback.auto, rolled back → the loop runs, each scenario settling its own journal
-entries in a `finally` → reports are written.
+closed) → the cluster is connected → what stale runs left pending is listed and, with
+rollback.auto or --yes, rolled back (else the run stops there) → the loop runs, each
+scenario settling its own journal entries in a `finally` → reports are written.
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from undertow.clock import CancelToken, SystemClock
 from undertow.commands.connection import connector, kubeconfig_for
 from undertow.commands.validate import Validated
+from undertow.config import RollbackSettings
+from undertow.errors import JournalError
 from undertow.events import EventLog
 from undertow.report import write_reports
+from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.scenarios.base import PlanContext, would_fail
 
@@ -51,6 +54,18 @@ def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
         api.close()
 
 
+def _prune_history(rollback: RollbackSettings, log: logging.Logger) -> None:
+    """Delete executed version files past their retention; a failure only warns."""
+    days = rollback.executed_retention_days
+    try:
+        pruned = prune_executed(rollback.versions_directory, retention_days=days)
+    except (OSError, JournalError) as exc:
+        log.warning("could not delete old executed version files: %s", exc)
+        return
+    if pruned:
+        log.info("deleted %d executed version file(s) older than %g days", len(pruned), days)
+
+
 def run(
     validated: Validated,
     *,
@@ -58,8 +73,12 @@ def run(
     ask: Callable[[str], bool],
     events: EventLog | None = None,
     run_id: str | None = None,
+    yes: bool = False,
 ) -> RunOutcome:
-    """Run the validated plan against the cluster; the outcome carries the exit code."""
+    """Run the validated plan against the cluster; the outcome carries the exit code.
+
+    Dead runs' pending entries are listed first, then undone when rollback.auto is on or
+    `yes`; otherwise they stay pending and nothing is injected."""
     from undertow.runner.cluster import ClusterBackend
 
     settings = validated.settings
@@ -83,7 +102,9 @@ def run(
             log=log,
             images=settings.images,
             run_id=run_id,
+            stale_rollback=settings.rollback.auto or yes,
         )
+        _prune_history(settings.rollback, log)
         outcome = execute(
             validated.plan,
             backend=backend,

@@ -19,6 +19,7 @@ ENV_VARS: dict[str, str] = {
     "UNDERTOW_ROLLBACK_DIR": "rollback versions directory (like --versions-dir)",
     "UNDERTOW_JOURNAL_KEY": "file with the key that signs version files (rollback.journal_key)",
     "UNDERTOW_ROLLBACK_AUTO": "true/false: roll back failed or interrupted scenarios",
+    "UNDERTOW_ROLLBACK_RETENTION_DAYS": "days executed version files are kept (default 7)",
     "UNDERTOW_REPORT_DIR": "directory for report.json, junit.xml, report.html (like --report-dir)",
     "UNDERTOW_ITERATIONS": "passes over the scenario list (tunings.iterations)",
     "UNDERTOW_WAIT_DURATION": "seconds between scenario files (tunings.wait_duration)",
@@ -38,6 +39,7 @@ class EnvOverrides:
     versions_directory: Path | None = None
     journal_key: Path | None = None
     auto_rollback: bool | None = None
+    executed_retention_days: float | None = None
     report_directory: Path | None = None
     iterations: int | None = None
     wait_duration: float | None = None
@@ -79,12 +81,23 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _days(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of days >= 0") from None
+    if value < 0 or not math.isfinite(value):
+        raise ValueError("expected a number of days >= 0")
+    return value
+
+
 _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UNDERTOW_KUBECONFIG": ("kubeconfig", _path),
     "UNDERTOW_CONTEXT": ("context", str),
     "UNDERTOW_ROLLBACK_DIR": ("versions_directory", _path),
     "UNDERTOW_JOURNAL_KEY": ("journal_key", _path),
     "UNDERTOW_ROLLBACK_AUTO": ("auto_rollback", _bool),
+    "UNDERTOW_ROLLBACK_RETENTION_DAYS": ("executed_retention_days", _days),
     "UNDERTOW_REPORT_DIR": ("report_directory", _path),
     "UNDERTOW_ITERATIONS": ("iterations", _positive_int),
     "UNDERTOW_WAIT_DURATION": ("wait_duration", _seconds),

@@ -19,6 +19,7 @@ from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
 from undertow.config.kubeconfig import KubeconfigSetting, named_kubeconfig
 from undertow.config.models import (
+    DEFAULT_RETENTION_DAYS,
     KRKN_IGNORED_KRAKEN_KEYS,
     KRKN_IGNORED_SECTIONS,
     KrakenSection,
@@ -67,6 +68,7 @@ class _FileValues:
     ignored: list[str]
     journal_key: str | None = None
     strict: bool = False
+    executed_retention_days: float | None = None
     images: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -95,6 +97,7 @@ def load_connection(
         journal_key=_first(env_values.journal_key, default_journal_key(env)),
         kubeconfig=named_kubeconfig(overrides.kubeconfig, env_values.kubeconfig),
         context=_first(overrides.context, env_values.context),
+        executed_retention_days=_first(env_values.executed_retention_days, DEFAULT_RETENTION_DAYS),
     )
 
 
@@ -214,6 +217,7 @@ def _read_native(
         ignored=scenarios.ignored,
         strict=config.strict,
         images=config.images,
+        executed_retention_days=config.rollback.executed_retention_days,
     ), []
 
 
@@ -256,6 +260,11 @@ def _merge(
                 default_journal_key(env),
             ),
             auto=_first(overrides.auto_rollback, env_values.auto_rollback, values.auto_rollback),
+            executed_retention_days=_first(
+                env_values.executed_retention_days,
+                values.executed_retention_days,
+                DEFAULT_RETENTION_DAYS,
+            ),
         ),
         tunings=tunings,
         exit_on_failure=_first(env_values.exit_on_failure, values.exit_on_failure),

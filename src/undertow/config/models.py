@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_RETENTION_DAYS = 7.0
+"""Days executed version files are kept (`undertow.rollback.retention`)."""
 DEFAULT_WAIT_DURATION = 60.0
 """Seconds between scenario files; Krkn's code default, kept so Krkn configs behave the same."""
 
@@ -58,6 +60,13 @@ class RollbackSection(BaseModel):
             "File with the key that signs version files; default "
             "$XDG_CONFIG_HOME/undertow/journal.key (created on first use)."
         ),
+    )
+    executed_retention_days: float = Field(
+        DEFAULT_RETENTION_DAYS,
+        ge=0,
+        allow_inf_nan=False,
+        description="Days an executed version file is kept as history (it may hold the "
+        "snapshot of a Secret); older ones are deleted by the next run or rollback command.",
     )
 
 

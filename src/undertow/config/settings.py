@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from undertow.config.kubeconfig import KubeconfigSetting
+from undertow.config.models import DEFAULT_RETENTION_DAYS
 from undertow.errors import ConfigIssue
 
 
@@ -34,6 +35,7 @@ class RollbackSettings:
     journal_key: Path
     """The key that signs version files (`undertow.rollback.signing`)."""
     auto: bool = True
+    executed_retention_days: float = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Connection:
     kubeconfig: KubeconfigSetting | None = None
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
+    executed_retention_days: float = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Settings:
             self.rollback.journal_key,
             self.kubeconfig,
             self.context,
+            self.rollback.executed_retention_days,
         )
 
 

@@ -8,6 +8,7 @@ runs); `kubernetes` is imported lazily, so that commands that never touch a clus
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, expl
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
 from undertow.kube.retry import RetryPolicy, call
+from undertow.kube.scratch import remove_dead_credentials
 from undertow.undo.k8s_api import api_client, dynamic_client
 
 POOL_SIZE = 32
@@ -49,6 +51,8 @@ def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
     from kubernetes import config
 
     _check_context(choice, context)
+    with contextlib.suppress(OSError):  # an unreadable temp dir: nothing of ours to remove
+        remove_dead_credentials()
     try:
         return api_client(choice.described or None, context, pool_size=POOL_SIZE)
     except config.ConfigException as exc:

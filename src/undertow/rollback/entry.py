@@ -42,6 +42,15 @@ class JournalEntry:
         return describe(self.data)
 
     @property
+    def acts_on(self) -> str:
+        """The verb and the object, read from the data (not from its free-text description):
+        `delete_created ConfigMap ns/cm`; what is shown before a rollback acts."""
+        target = self.data.get("target") or {}
+        where = f"{target.get('namespace')}/" if target.get("namespace") else ""
+        text = f"{self.data.get('action')} {target.get('kind')} {where}{target.get('name') or ''}"
+        return text if text.isprintable() else repr(text)
+
+    @property
     def record_only(self) -> bool:
         """A deletion (or a container signalled) kept for the record: nothing to put back
         unless restore was asked."""

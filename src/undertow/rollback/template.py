@@ -68,6 +68,8 @@ EARLIER_CODE_SHA256 = frozenset(
         "24a20a16a7c7545f951090f82a99cbd2b33b76b45e590eb0c1cb88189e0c4cec",
         # one module, undertow.rollback.undo, before the verbs became the undertow.undo package
         "25d5ffff091575fbf7eaf1662b9499c601e95e1ba494ef5b6c3bb6db93cbaf8b",
+        # the undertow.undo package, before the verbs checked that the data is their run's
+        "3b2849bd1ffcebe04ca50e978bd5961e612f1e1d2f5b240a75a017224ce4e472",
     }
 )
 """SHA-256 digests of the code parts earlier undertow versions wrote (same data format)."""

@@ -106,12 +106,14 @@ class ClusterBackend:
         gate: InterruptGate,
         log: logging.Logger,
         helper_pods: HelperPods | None = None,
+        stale_rollback: bool | None = None,
     ) -> None:
         self._api = api
         self._helper_pods = helper_pods or HelperPods()
         self._journal = journal
         self._versions = versions_directory
         self._auto = auto_rollback
+        self._stale_rollback = auto_rollback if stale_rollback is None else stale_rollback
         self._gate = gate
         self._log = log
 
@@ -128,11 +130,13 @@ class ClusterBackend:
         log: logging.Logger,
         run_id: str | None = None,
         images: Mapping[str, str] | None = None,
+        stale_rollback: bool | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
         A journal that cannot be opened is a problem of the environment (exit 2): nothing
-        has been changed yet, and its message names the fix."""
+        has been changed yet, and its message names the fix. `stale_rollback`: undo dead
+        runs' pending entries at start (default: `auto_rollback`)."""
         try:
             key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
             journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
@@ -152,6 +156,7 @@ class ClusterBackend:
             gate=InterruptGate(ask),
             log=log,
             helper_pods=helper_pods,
+            stale_rollback=stale_rollback,
         )
 
     @property
@@ -167,30 +172,49 @@ class ClusterBackend:
         return self._gate
 
     def recover_stale(self) -> StaleReport:
+        """Show what dead runs left pending, then undo it (rollback.auto or --yes) and say
+        what each entry did; otherwise leave it all pending and inject nothing."""
         key = self._journal.key
         stale = [r for r in versions.stale_runs(self._versions, key=key) if r.run_id != self.run_id]
         if not stale:
             return StaleReport()
         runs = tuple(run.run_id for run in stale)
         entries = sum(len(run.pending) for run in stale)
-        self._log.warning(
-            "%d pending rollback entr%s from %d earlier run(s) whose process is gone: %s",
-            entries,
-            "y" if entries == 1 else "ies",
-            len(runs),
-            ", ".join(runs),
-        )
-        if not self._auto:
-            self._log.warning("rollback.auto is off: run `undertow rollback execute` to restore")
-            return StaleReport(runs=runs, entries=entries, tally=RollbackTally(pending=entries))
-        self._gate.rollback_started()
+        contexts = {run.path for run in stale}
         with versions.select_pending(self._versions, key=key) as selection:
             chosen = [entry for entry in selection.entries if entry.run_id in runs]
+            refused = [
+                why if str(path) in why else f"{path}: {why}"
+                for path, why in selection.refused
+                if path in contexts or path.parent in contexts
+            ]
+            self._log.warning(
+                "%d pending rollback entr%s from %d earlier run(s) whose process is gone (%s):",
+                entries,
+                "y" if entries == 1 else "ies",
+                len(runs),
+                ", ".join(runs),
+            )
+            for entry in chosen:
+                self._log.warning("  to undo: %s  (run %s)", entry.acts_on, entry.run_id)
+            for why in refused:
+                self._log.warning("  refused: %s", why)
+            if not self._stale_rollback:
+                held = (
+                    f"{entries} pending rollback entr{'y' if entries == 1 else 'ies'} of earlier "
+                    "runs left as they are (rollback.auto is off) and nothing was injected: "
+                    "review them with `undertow rollback list`, undo them with `undertow "
+                    f"rollback execute --run {runs[0]}`, or run again with --yes"
+                )
+                return StaleReport(runs=runs, entries=entries, held=held)
+            self._gate.rollback_started()
             report = execute_undo(
                 chosen, lambda: self._api, resolve="executed", should_abort=self._gate.should_abort
             )
+        for done in report.outcomes:
+            log = self._log.info if done.ok else self._log.warning
+            log("  %s: %s", done.outcome, done.detail)
         result = tally(report, self._api)
-        refused = [why for _path, why in selection.refused]  # each names its file or dir
         if refused:
             result = result + RollbackTally(failed=len(refused), errors=tuple(refused))
         return StaleReport(runs=runs, entries=entries, rolled_back=True, tally=result)

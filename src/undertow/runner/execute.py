@@ -43,10 +43,16 @@ def execute(
                 Event(
                     "run.stale",
                     f"{stale.entries} pending entries from {len(stale.runs)} earlier run(s)",
-                    data={"runs": list(stale.runs), "rolled_back": stale.rolled_back},
+                    data={
+                        "runs": list(stale.runs),
+                        "rolled_back": stale.rolled_back,
+                        "held": stale.held,
+                    },
                 )
             )
-        if not stale.tally.complete:
+        if stale.held:
+            state.stopped_early = stale.held
+        elif not stale.tally.complete:
             state.stopped_early = "stale runs could not be rolled back; nothing was injected"
         else:
             runs = run_loop(

@@ -77,6 +77,8 @@ class StaleReport:
     entries: int = 0
     rolled_back: bool = False
     tally: RollbackTally = field(default_factory=RollbackTally)
+    held: str = ""
+    """Why they were left pending and nothing was injected (rollback.auto off, no --yes)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class RunOutcome:
     @property
     def exit_code(self) -> int:
         return exit_codes.for_run(
-            rollback_complete=self.rollback.complete,
+            rollback_complete=self.rollback.complete and not self.stale.held,
             signal=self.signal,
             failed=any(not run.passed for run in self.runs) or bool(self.stopped_early),
         )

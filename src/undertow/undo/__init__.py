@@ -13,6 +13,7 @@ the same top-level name.
     labels     undertow's labels (managed-by, run id, entry, hijacker)
     outcome    FORMAT, the outcome words, Result, UndoError
     records    the undo records (TypedDicts), one per action
+    guards     what an undo may touch: only what its own run changed (pure checks)
     k8s_api    building the Kubernetes client, classifying its errors, retry with backoff
     k8s        the verbs for Kubernetes objects
     cloud      cloud SDKs and clients; starting an instance, restoring network ACLs
@@ -37,7 +38,7 @@ from undertow.undo.outcome import (
 )
 from undertow.undo.verbs import describe, main, requirements, undo
 
-EMBEDDED = ("labels", "outcome", "records", "k8s_api", "k8s", "cloud", "verbs")
+EMBEDDED = ("labels", "outcome", "records", "guards", "k8s_api", "k8s", "cloud", "verbs")
 """The modules a version file embeds, in dependency order."""
 
 __all__ = [

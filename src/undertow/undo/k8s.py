@@ -1,9 +1,11 @@
 """The undo verbs for Kubernetes objects: delete what undertow created, put patched fields
 back, remove a taint, recreate a deleted object.
 
-Every verb reads the object first, decides, writes conditionally (a uid precondition, or
-JSON-patch `test` ops on the values undertow set, so a field someone else changed since is
-left alone), then re-reads to verify. A verb raises `UndoError` when it cannot restore; it
+Every verb checks that its data describes a change its own run made (`guards`: the live
+object carries the entry's labels or the recorded uid; the snapshot is of the target), reads
+the object first, decides, writes conditionally (a uid precondition, or JSON-patch `test`
+ops on the values undertow set, so a field someone else changed since is left alone), then
+re-reads to verify. A verb raises `UndoError` when it cannot restore; it
 never swallows a failure. `dyn` is a `kubernetes.dynamic.DynamicClient`.
 """
 
@@ -11,6 +13,14 @@ import json
 import time
 from typing import Any
 
+from undertow.undo.guards import (
+    Refused,
+    check_created_by_entry,
+    check_scope,
+    check_snapshot,
+    entry_selector,
+    require_uid,
+)
 from undertow.undo.k8s_api import (
     RETRYABLE_STATUSES,
     RetryPolicy,
@@ -137,34 +147,28 @@ def lookup(obj: Any, path: str) -> tuple[bool, Any]:
 
 
 def delete_created(dyn: Any, data: DeleteCreated, dry_run: bool) -> Result:
-    """Delete exactly the object undertow created (uid precondition)."""
+    """Delete exactly the object this entry created: it must carry this run's and this
+    entry's labels, and the uid recorded once the API server assigned it."""
     target = data["target"]
+    selector = entry_selector(data)
     resource = _resource(dyn, target)
-    labels = data.get("labels", {})
-    if target.get("uid") and target.get("name") and not dry_run:
-        # The uid precondition makes the delete itself the check: no read first.
-        meta = {"name": target["name"], "uid": target["uid"]}
-        if _delete_exact(dyn, resource, target, {"metadata": meta}):
-            return Result(RESTORED, f"deleted {_what(target)}")
-        return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
-    if target.get("uid") and target.get("name"):
+    check_scope(target, resource.namespaced, name_required=False)
+    if target.get("name"):
         current = _read(dyn, resource, target, target["name"])
-        mine = [current] if current and current["metadata"].get("uid") == target["uid"] else []
+        found = [current] if current is not None else []
     else:
-        # Recorded before the API server assigned a uid: find it by undertow's labels.
-        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-        mine = [
-            obj
-            for obj in _list(dyn, resource, target, selector)
-            if not target.get("name") or obj["metadata"]["name"] == target["name"]
-        ]
-    if not mine:
+        # Recorded before the API server named it (generateName): find it by its labels.
+        found = _list(dyn, resource, target, selector)
+    if len(found) > 1:
+        raise Refused(f"{len(found)} objects carry the labels of one entry ({selector})")
+    if not found or (target.get("uid") and found[0]["metadata"].get("uid") != target["uid"]):
         return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
+    check_created_by_entry(found[0], data)
     if dry_run:
         return Result(WOULD_RESTORE, f"would delete {_what(target)}")
-    for obj in mine:
-        _delete_exact(dyn, resource, target, obj)
-    return Result(RESTORED, f"deleted {_what(target)}")
+    if _delete_exact(dyn, resource, target, found[0]):
+        return Result(RESTORED, f"deleted {_what(target)}")
+    return Result(ALREADY_RESTORED, f"{_what(target)} no longer exists")
 
 
 def _delete_exact(dyn: Any, resource: Any, target: Target, obj: dict[str, Any]) -> bool:
@@ -231,12 +235,12 @@ def restore_fields(dyn: Any, data: RestoreFields, dry_run: bool) -> Result:
     """Put back the fields undertow changed, only where they still hold undertow's value."""
     target = data["target"]
     resource = _resource(dyn, target)
+    check_scope(target, resource.namespaced)
+    require_uid(target)
     paths = ", ".join(f["path"] for f in data["fields"])
     for _attempt in range(_ATTEMPTS):
         current = _read(dyn, resource, target, target["name"])
-        if current is None or (
-            target.get("uid") and current["metadata"].get("uid") != target["uid"]
-        ):
+        if current is None or current["metadata"].get("uid") != target["uid"]:
             return Result(GONE, f"{_what(target)} no longer exists; nothing to restore")
         _, chaos, changed = _field_states(current, data["fields"])
         conflict = ", ".join(f["path"] for f in changed)
@@ -278,11 +282,15 @@ def _same_taint(a: dict[str, Any], b: Taint) -> bool:
 def remove_taint(dyn: Any, data: RemoveTaint, dry_run: bool) -> Result:
     """Remove exactly the taint undertow added, leaving every other taint alone."""
     target, taint = data["target"], data["taint"]
+    if target.get("kind") != "Node":
+        raise Refused(f"{_what(target)}: taints are removed from Nodes only")
     resource = _resource(dyn, target)
+    check_scope(target, resource.namespaced)
+    require_uid(target)
     shown = f"{taint['key']}={taint.get('value') or ''}:{taint['effect']}"
     for _attempt in range(_ATTEMPTS):
         node = _read(dyn, resource, target, target["name"])
-        if node is None:
+        if node is None or node["metadata"].get("uid") != target["uid"]:
             return Result(GONE, f"{_what(target)} no longer exists")
         taints = node.get("spec", {}).get("taints") or []
         found = [i for i, t in enumerate(taints) if _same_taint(t, taint)]
@@ -314,6 +322,8 @@ def recreate_deleted(dyn: Any, data: RecreateDeleted, dry_run: bool) -> Result:
     if not data.get("restore"):
         return Result(NOTHING_TO_UNDO, f"{_what(target)} was deleted on purpose; record only")
     resource = _resource(dyn, target)
+    check_scope(target, resource.namespaced)
+    check_snapshot(data, resource.namespaced)
     existing = _read(dyn, resource, target, target["name"])
     if existing is not None and not existing["metadata"].get("deletionTimestamp"):
         return Result(ALREADY_RESTORED, f"{_what(target)} exists again")

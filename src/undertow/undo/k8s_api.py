@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+CREDENTIALS_PREFIX = "undertow-credentials-"
+"""Names the temp dirs (`<prefix><pid>-*`, 0700) where the client writes credentials."""
 
 _T = TypeVar("_T")
 
@@ -71,19 +73,53 @@ def retrying(
 def api_client(kubeconfig: str | None, context: str | None, pool_size: int | None = None) -> Any:
     """An ApiClient from a kubeconfig (several files separated by the path separator are
     merged), or from the in-cluster service account when `kubeconfig` is None. Raises the
-    client's `ConfigException` when the credentials cannot be loaded."""
+    client's `ConfigException` when the credentials cannot be loaded.
+
+    Credentials stay off disk. The client writes a certificate, key or CA given as data to
+    temp files (removed only by an atexit hook, which SIGKILL skips) and names them in its
+    configuration. Here it writes them into a fresh 0700 dir of the temp dir
+    (`CREDENTIALS_PREFIX<pid>-*`); their contents move to anonymous in-memory files
+    (`memfd_create`, named `/proc/self/fd/N`, gone with the process however it ends) and the
+    dir is removed before this returns. Where the OS has no memfd, the dir is kept until the
+    process exits. undertow removes the dirs of processes that are gone when it connects.
+    """
     from kubernetes import client, config
 
     configuration = client.Configuration()
-    if kubeconfig is not None:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, context=context, client_configuration=configuration
-        )
-    else:
-        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    scratch = tempfile.mkdtemp(prefix=f"{CREDENTIALS_PREFIX}{os.getpid()}-")
+    in_memory = hasattr(os, "memfd_create")
+    try:
+        if kubeconfig is not None:
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig,
+                context=context,
+                client_configuration=configuration,
+                temp_file_path=scratch,
+            )
+        else:
+            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        if in_memory:
+            _credentials_to_memory(configuration, scratch)
+    finally:
+        if in_memory:
+            shutil.rmtree(scratch, ignore_errors=True)
     if pool_size is not None:
         configuration.connection_pool_maxsize = pool_size
     return client.ApiClient(configuration)
+
+
+def _credentials_to_memory(configuration: Any, scratch: str) -> None:
+    """Point the configuration's CA, certificate and key files that the client wrote into
+    `scratch` at in-memory copies instead (the user's own files are left as named)."""
+    for attr in ("ssl_ca_cert", "cert_file", "key_file"):
+        path = getattr(configuration, attr)
+        if path and os.path.dirname(os.path.abspath(path)) == os.path.abspath(scratch):
+            with open(path, "rb") as handle:
+                content = handle.read()
+            fd = os.memfd_create(f"undertow-{attr}")  # close-on-exec; lives with the process
+            with open(fd, "wb", closefd=False) as memory:
+                memory.write(content)
+            setattr(configuration, attr, f"/proc/self/fd/{fd}")
 
 
 def kubeconfig_from_environment(kubeconfig: str | None) -> str | None:

@@ -20,6 +20,7 @@ OLD = Path(__file__).parents[2] / "data" / "rollback"
 OLD_FILES = {
     "first": (OLD / "application_outages_scenarios_1755488221668750000_legacycm.py", "legacy"),
     "second": (OLD / "application_outages_scenarios_1756800600000000000_scriptcm.py", "pep723"),
+    "third": (OLD / "application_outages_scenarios_1763000000000000000_modulecm.py", "package"),
 }
 NAMESPACE = "undertow-compat-format1"
 RUN_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"

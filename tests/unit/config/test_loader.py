@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from undertow.config import Overrides, load_settings
+from undertow.config import Overrides, load_connection, load_settings
 from undertow.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -221,3 +221,27 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
     assert [(s.ref.line, s.ref.field) for s in result.plan.skipped] == [
         (ref.line, ref.field) for ref in unimplemented
     ]
+
+
+def test_executed_retention_days_default_file_and_environment(tmp_path: Path) -> None:
+    plain = write(tmp_path / "plain.yaml", "scenarios:\n  - a: [f.yaml]\n")
+    assert load_settings(plain, env={}, cwd=tmp_path).rollback.executed_retention_days == 7
+    assert load_connection(None, env={}).executed_retention_days == 7
+    config = write(
+        tmp_path / "c.yaml",
+        "rollback: {executed_retention_days: 0.5}\nscenarios:\n  - a: [f.yaml]\n",
+    )
+    settings = load_settings(config, env={}, cwd=tmp_path)
+    assert settings.connection.executed_retention_days == 0.5
+    env = {"UNDERTOW_ROLLBACK_RETENTION_DAYS": "30"}
+    assert load_settings(config, env=env, cwd=tmp_path).rollback.executed_retention_days == 30
+    assert load_connection(None, env=env).executed_retention_days == 30
+
+
+def test_a_negative_retention_is_bad_input_naming_the_field(tmp_path: Path) -> None:
+    text = "rollback: {executed_retention_days: -1}\nscenarios:\n  - a: [f.yaml]\n"
+    config = write(tmp_path / "c.yaml", text)
+    with pytest.raises(ConfigError, match="executed_retention_days"):
+        load_settings(config, env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="UNDERTOW_ROLLBACK_RETENTION_DAYS"):
+        load_connection(None, env={"UNDERTOW_ROLLBACK_RETENTION_DAYS": "-2"})

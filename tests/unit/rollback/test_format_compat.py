@@ -2,9 +2,11 @@
 still listed and executed: their code part differs from today's, but it is a known
 undertow release's, and undertow only reads their data (it never runs their code).
 
-Two earlier templates: the first (`legacy*`: before undos that need no cluster stopped
-connecting first) and the second (`script*`: one embedded module, `undertow.rollback.undo`,
-with PEP 723 script metadata), each with a Kubernetes undo and a cloud undo."""
+Three earlier templates: the first (`legacy*`: before undos that need no cluster stopped
+connecting first), the second (`script*`: one embedded module, `undertow.rollback.undo`,
+with PEP 723 script metadata) and the third (`module*`: the `undertow.undo` package, before
+the verbs checked that the data is their run's), each with a Kubernetes undo and a cloud
+undo."""
 
 from __future__ import annotations
 
@@ -26,7 +28,13 @@ OLD_CONFIGMAP = OLD / "application_outages_scenarios_1755488221668750000_legacyc
 OLD_INSTANCE = OLD / "node_scenarios_1755488222000000000_legacyec.py"
 PEP723_CONFIGMAP = OLD / "application_outages_scenarios_1756800600000000000_scriptcm.py"
 PEP723_INSTANCE = OLD / "node_scenarios_1756800601000000000_scriptec.py"
-TEMPLATES = {"first": (OLD_CONFIGMAP, OLD_INSTANCE), "second": (PEP723_CONFIGMAP, PEP723_INSTANCE)}
+PACKAGE_CONFIGMAP = OLD / "application_outages_scenarios_1763000000000000000_modulecm.py"
+PACKAGE_INSTANCE = OLD / "node_scenarios_1763000001000000000_moduleec.py"
+TEMPLATES = {
+    "first": (OLD_CONFIGMAP, OLD_INSTANCE),
+    "second": (PEP723_CONFIGMAP, PEP723_INSTANCE),
+    "third": (PACKAGE_CONFIGMAP, PACKAGE_INSTANCE),
+}
 
 
 def dead_context(versions_dir: Path, *files: Path) -> Path:
@@ -46,18 +54,20 @@ def _api_server_is_down() -> KubeApi:
     raise AssertionError("this undo needs no cluster, yet it connected")
 
 
-def test_the_old_files_are_really_from_two_other_templates() -> None:
+def test_the_old_files_are_really_from_three_other_templates() -> None:
     codes = {template.split(file.read_text())[1] for files in TEMPLATES.values() for file in files}
     assert not any("undertow-mac" in code for code in codes)
-    assert len(codes) == 2
+    assert len(codes) == 3
     assert template.code_part() not in codes
 
 
 def test_old_files_of_both_templates_are_listed(tmp_path: Path) -> None:
-    dead_context(tmp_path / "v", OLD_CONFIGMAP, OLD_INSTANCE, PEP723_CONFIGMAP, PEP723_INSTANCE)
+    dead_context(tmp_path / "v", *(file for files in TEMPLATES.values() for file in files))
     [run] = directory.list_runs(tmp_path / "v")
     assert not run.live
     assert [(f.undo, f.problem) for f in run.pending] == [
+        ("start aws instance i-0package (node worker-2) stopped by undertow", None),
+        ("delete ConfigMap undertow-compat-format1/package created by undertow", None),
         ("start aws instance i-0pep723 (node worker-2) stopped by undertow", None),
         ("delete ConfigMap undertow-compat-format1/pep723 created by undertow", None),
         ("start aws instance i-0legacy (node worker-1) stopped by undertow", None),

@@ -344,3 +344,15 @@ def test_each_scenario_file_ends_with_a_verdict_line_in_the_log(
         ("ERROR", "b failed: fail"),
         ("ERROR", "c error: RuntimeError: boom"),
     ]
+
+
+def test_stale_runs_held_back_stop_the_run_before_anything_is_injected() -> None:
+    held = "2 pending rollback entries of earlier runs left as they are"
+    stale = StaleReport(runs=("old",), entries=2, held=held)
+    a = Plugin("a", ["pass"])
+    outcome, _, _, events = run(plan(a), FakeBackend(stale=stale))
+    assert a.calls == 0
+    assert outcome.stopped_early == held
+    assert outcome.exit_code == 3
+    [reported] = [e for e in events.events if e.kind == "run.stale"]
+    assert reported.data["held"] == held
