@@ -14,13 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from undertow.rollback import template
+from undertow.rollback import signing, template
 from undertow.testing import sign_version_file
 
 
 def alter_undo(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     """Rewrite `path` with `change` applied to its undo data (in place, mode 0600)."""
-    data = template.parse(path.read_text("utf-8"))
+    signed = path.read_text("utf-8")
+    body = signed[: signed.rindex(signing.MAC_PREFIX)]  # the MAC line is redone below
+    data = template.parse(body)
     change(data)
     altered = path.with_name(f".altered-{path.name}")
     altered.write_text(template.render(data), "utf-8")

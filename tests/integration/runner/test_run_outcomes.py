@@ -207,7 +207,7 @@ def test_no_auto_rollback_interrupted_keeps_pending_only_what_the_scenario_left(
     assert label_of(api_client, namespace, "target") is None
 
 
-def test_with_rollback_off_a_dead_runs_pending_changes_are_listed_at_the_end(
+def test_with_rollback_off_a_dead_runs_pending_changes_stop_the_next_run(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
     config = setup(tmp_path, namespace, outcome="fail", auto=False)
@@ -222,11 +222,10 @@ def test_with_rollback_off_a_dead_runs_pending_changes_are_listed_at_the_end(
     code, output = finish(
         undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
     )
-    assert code == 0, output  # kept pending on purpose: not an incomplete rollback
+    assert code == 3, output  # left pending, and nothing new injected on top of it
     flat = " ".join(output.split())
-    assert (
-        "1 change(s) kept pending (rollback.auto is off); undo them with "
-        f"`undertow rollback execute --run {first_run}`" in flat
-    ), output
-    assert pending.name in output.replace("\n", "")
+    assert "nothing was injected" in flat, output
+    assert f"`undertow rollback execute --run {first_run}`" in flat, output
+    assert "to undo: delete_created ConfigMap" in flat, output
+    assert pending.exists()
     assert len(configmaps(api_client, namespace)) == 1
