@@ -178,6 +178,7 @@ def _run(
         console,
         print_findings,
         print_ignored,
+        print_judging,
         print_skipped,
         summary_table,
     )
@@ -203,6 +204,7 @@ def _run(
         return 0
     outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id)
     out.print(summary_table(outcome))
+    print_judging(out, outcome)
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:

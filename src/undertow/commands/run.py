@@ -17,6 +17,7 @@ from undertow.clock import CancelToken, SystemClock
 from undertow.commands.connection import connector, kubeconfig_for
 from undertow.commands.validate import Validated
 from undertow.events import EventLog
+from undertow.health import Judging
 from undertow.report import write_reports
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.scenarios.base import PlanContext
@@ -87,6 +88,7 @@ def run(
                 daemon_mode=settings.tunings.daemon_mode,
                 exit_on_failure=settings.exit_on_failure,
                 strict=settings.strict,
+                judging=Judging(settings.health_checks, settings.cerberus, settings.resiliency),
             ),
             clock=SystemClock(),
             cancel=cancel,

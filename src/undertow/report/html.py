@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from undertow.events import Event
+from undertow.report.availability import availability_strips
 from undertow.report.timeline import Step, build_view
 
 # A scenario timeline shows at most this many events of one kind in a row before folding the
@@ -49,6 +50,12 @@ def render_html(events: Sequence[Event]) -> str:
         run=view,
         timelines=[fold_runs(s.steps) for s in view.scenarios],
         positions=[_positions(s.steps, s.duration) for s in view.scenarios],
+        strips=[
+            availability_strips(
+                s.judged.get("health") or (), started_at=s.started_at, duration=s.duration
+            )
+            for s in view.scenarios
+        ],
         script=script,
         script_hash=script_hash,
         generated=format_time(events[-1].time) if events else "",

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from undertow.health import Availability, Score, run_score
+from undertow.health.cerberus import CerberusVerdict
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -63,6 +66,10 @@ class ScenarioRun:
     findings: tuple[str, ...] = ()
     """Problems Krkn never checks; they failed the run only if it was strict."""
     rollback: RollbackTally = field(default_factory=RollbackTally)
+    health: tuple[Availability, ...] = ()
+    cerberus: CerberusVerdict | None = None
+    score: Score | None = None
+    """The resiliency score; None when `resiliency_run_mode` is disabled."""
 
     @property
     def passed(self) -> bool:
@@ -93,6 +100,12 @@ class RunOutcome:
         for run in self.runs:
             total = total + run.rollback
         return total
+
+    @property
+    def score(self) -> Score | None:
+        """The run's resiliency score: every scored scenario's points pooled."""
+        scores = [run.score for run in self.runs if run.score is not None]
+        return run_score(scores) if scores else None
 
     @property
     def exit_code(self) -> int:

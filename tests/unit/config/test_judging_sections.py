@@ -1,0 +1,69 @@
+"""Krkn's health_checks, cerberus and resiliency sections, read into Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undertow.config import Settings, load_settings
+from undertow.errors import ConfigError
+
+KRKN = "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+
+
+def _load(tmp_path: Path, extra: str) -> Settings:
+    (tmp_path / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(KRKN + extra)
+    return load_settings(config, env={}, cwd=tmp_path)
+
+
+def test_krkn_health_checks_with_krkn_defaults(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  interval:\n  config:\n"
+        "    - url: http://127.0.0.1:8080/health\n      bearer_token:\n      auth: u,p\n"
+        "      exit_on_failure: true\n",
+    )
+    health = settings.health_checks
+    assert health is not None
+    assert health.interval == 2
+    (check,) = health.config
+    assert (check.auth, check.bearer_token, check.exit_on_failure, check.verify_url) == (
+        "u,p",
+        None,
+        True,
+        True,
+    )
+    assert "health_checks" not in settings.ignored
+
+
+def test_cerberus_spellings_and_resiliency_file_listed_as_ignored(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "cerberus:\n  cerberus_enabled: true\n  cerberus_url: http://127.0.0.1:9090\n"
+        "  check_applicaton_routes: true\n"
+        "resiliency:\n  resiliency_run_mode: detailed\n  resiliency_file: slo.yaml\n",
+    )
+    assert settings.cerberus is not None
+    assert settings.cerberus.check_application_routes is True
+    assert settings.resiliency.enabled
+    assert any(i.startswith("resiliency.resiliency_file") for i in settings.ignored)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("cerberus:\n  cerberus_enabled: true\n", "at cerberus: "),
+        ("health_checks:\n  config:\n    - url: not a url\n", "at health_checks.config[0].url"),
+        ("health_checks:\n  config:\n    - url: http://x\n      auth: nocomma\n", "auth"),
+        ("health_checks:\n  interval: -1\n", "at health_checks.interval"),
+        ("resiliency:\n  resiliency_run_mode: sometimes\n", "at resiliency.resiliency_run_mode"),
+    ],
+)
+def test_bad_judging_sections_name_the_field(tmp_path: Path, extra: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, extra)
+    assert expected in str(caught.value)
+    assert "config.yaml" in str(caught.value)
