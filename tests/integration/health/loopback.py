@@ -11,10 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Switchable:
-    """200 with `body` while up, 503 while down; each request's time and path recorded."""
+    """200 with `body` (or the body of the longest matching `paths` prefix) while up, 503
+    while down; each request's time and path recorded."""
 
-    def __init__(self, body: bytes = b"ok") -> None:
+    def __init__(self, body: bytes = b"ok", paths: dict[str, bytes] | None = None) -> None:
         self.body = body
+        self.paths = paths or {}
         self.up = True
         self.requests: list[tuple[float, str]] = []
         self.changes: list[tuple[float, bool]] = []
@@ -31,7 +33,9 @@ class Switchable:
         with self._lock:
             self.requests.append((time.time(), path))
             self.first_request.set()
-            return (200, self.body) if self.up else (503, b"down")
+            matches = sorted((p for p in self.paths if path.startswith(p)), key=len)
+            body = self.paths[matches[-1]] if matches else self.body
+            return (200, body) if self.up else (503, b"down")
 
     def max_gap(self) -> float:
         """The longest time between two requests: the sampling interval as the server saw it."""
