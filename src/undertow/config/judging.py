@@ -50,6 +50,46 @@ class HttpCheck(BaseModel):
         return self.name or str(self.url)
 
 
+class PodsReady(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    namespace: str = Field(min_length=1)
+    label_selector: str = Field("", description="Pods of the namespace matching it; all if empty.")
+
+
+class KubernetesCheck(BaseModel):
+    """undertow's extension: a workload sampled like an HTTP target. Exactly one of
+    `deployment` (healthy when all its replicas are ready) or `pods_ready` (healthy when at
+    least one pod matches and every matching pod is Ready)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deployment: str | None = Field(
+        None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$"
+    )
+    pods_ready: PodsReady | None = None
+    name: str | None = Field(None, description="Shown in reports; default: what is checked.")
+    exit_on_failure: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> KubernetesCheck:
+        if (self.deployment is None) == (self.pods_ready is None):
+            raise ValueError(
+                "expected exactly one of `deployment` (namespace/name) or `pods_ready`"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        if self.deployment is not None:
+            return f"deployment {self.deployment}"
+        assert self.pods_ready is not None
+        selector = self.pods_ready.label_selector or "all pods"
+        return f"pods {self.pods_ready.namespace}/{selector}"
+
+
 class HealthChecksSection(BaseModel):
     """Krkn's `health_checks` section."""
 
@@ -59,6 +99,9 @@ class HealthChecksSection(BaseModel):
         DEFAULT_HEALTH_INTERVAL, gt=0, description="Seconds between samples of every target."
     )
     config: tuple[HttpCheck, ...] = ()
+    kubernetes_checks: tuple[KubernetesCheck, ...] = Field(
+        (), description="undertow's extension: Deployments and pods sampled like HTTP targets."
+    )
     recovery_timeout: float = Field(
         60.0,
         ge=0,
@@ -71,7 +114,7 @@ class HealthChecksSection(BaseModel):
     def _krkn_null_interval(cls, value: object) -> object:
         return DEFAULT_HEALTH_INTERVAL if value is None else value  # Krkn: empty means 2
 
-    @field_validator("config", mode="before")
+    @field_validator("config", "kubernetes_checks", mode="before")
     @classmethod
     def _null_list(cls, value: object) -> object:
         return () if value is None else value

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from undertow.clock import CancelToken, Clock
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.health.availability import Availability
 from undertow.health.cerberus import CerberusVerdict, ask_cerberus
 from undertow.health.http import HttpProbe
-from undertow.health.monitor import HealthMonitor
+from undertow.health.kube_checks import KubeProbe
+from undertow.health.monitor import HealthMonitor, Probe
+
+if TYPE_CHECKING:
+    from undertow.kube.api import KubeApi
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,11 @@ class Judging:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
+
+    @property
+    def reads_cluster(self) -> bool:
+        """Whether the judge needs the cluster's API (kubernetes_checks)."""
+        return self.health_checks is not None and bool(self.health_checks.kubernetes_checks)
 
 
 @dataclass(frozen=True)
@@ -46,14 +56,24 @@ class ScenarioJudge:
     """Start before the scenario injects anything; `finish` after its rollback."""
 
     def __init__(
-        self, judging: Judging, *, clock: Clock, cancel: CancelToken, log: logging.Logger
+        self,
+        judging: Judging,
+        *,
+        api: KubeApi | None,
+        clock: Clock,
+        cancel: CancelToken,
+        log: logging.Logger,
     ) -> None:
         self._judging = judging
         self._clock = clock
         self._cancel = cancel
         self._log = log
         health = judging.health_checks
-        probes = [HttpProbe(check) for check in health.config] if health is not None else []
+        probes: list[Probe] = []
+        if health is not None:
+            probes += [HttpProbe(check) for check in health.config]
+            if api is not None:
+                probes += [KubeProbe(check, api) for check in health.kubernetes_checks]
         self._monitor = (
             HealthMonitor(probes, interval=health.interval, clock=clock, log=log)
             if health is not None and probes

@@ -120,7 +120,13 @@ def _run_one(
     status: Status = "error"
     guard = backend.begin(scenario_type, file)
     rollback = RollbackTally()
-    judge = ScenarioJudge(judging, clock=clock, cancel=cancel, log=log.getChild("health"))
+    judge = ScenarioJudge(
+        judging,
+        api=guard.kube.api if judging.reads_cluster else None,
+        clock=clock,
+        cancel=cancel,
+        log=log.getChild("health"),
+    )
     verdict = Verdict()
     try:
         judge.start()

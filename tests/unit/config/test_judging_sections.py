@@ -39,6 +39,17 @@ def test_krkn_health_checks_with_krkn_defaults(tmp_path: Path) -> None:
     assert "health_checks" not in settings.ignored
 
 
+def test_kubernetes_checks_are_named_by_what_they_check(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  kubernetes_checks:\n    - deployment: shop/web\n"
+        "    - pods_ready: {namespace: shop, label_selector: app=db}\n",
+    )
+    assert settings.health_checks is not None
+    labels = [check.label for check in settings.health_checks.kubernetes_checks]
+    assert labels == ["deployment shop/web", "pods shop/app=db"]
+
+
 def test_cerberus_spellings_and_resiliency_file_listed_as_ignored(tmp_path: Path) -> None:
     settings = _load(
         tmp_path,
@@ -60,6 +71,16 @@ def test_cerberus_spellings_and_resiliency_file_listed_as_ignored(tmp_path: Path
         ("health_checks:\n  config:\n    - url: http://x\n      auth: nocomma\n", "auth"),
         ("health_checks:\n  interval: -1\n", "at health_checks.interval"),
         ("resiliency:\n  resiliency_run_mode: sometimes\n", "at resiliency.resiliency_run_mode"),
+        (
+            "health_checks:\n  kubernetes_checks:\n    - deployment: web\n",
+            "at health_checks.kubernetes_checks[0].deployment",
+        ),
+        (
+            "health_checks:\n  kubernetes_checks:\n"
+            "    - {deployment: a/b, pods_ready: {namespace: a}}\n",
+            "exactly one of",
+        ),
+        ("health_checks:\n  kubernetes_checks:\n    - name: x\n", "exactly one of"),
     ],
 )
 def test_bad_judging_sections_name_the_field(tmp_path: Path, extra: str, expected: str) -> None:
