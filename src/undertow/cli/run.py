@@ -128,8 +128,9 @@ def run(
       undertow run -c config.yaml --scenario pod_disruption_scenarios --kubeconfig kc.yaml
 
     \b
-    Exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rollback incomplete,
-    130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
+    Exit codes: 0 passed, 1 a scenario or a health check failed (or Cerberus said
+    no-go), 2 bad input, 3 rollback incomplete, 130/143/129 interrupted
+    (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
     from undertow.cli.krkn_flags import check_flags, krkn_outputs

@@ -76,10 +76,16 @@ class HealthMonitor:
         while True:
             for probe in self._probes:
                 at = self._clock.wall()
-                healthy, detail = probe.probe()
-                if not healthy:
-                    self._log.info("health target %s unhealthy: %s", probe.label, detail)
+                try:
+                    healthy, detail = probe.probe()
+                except Exception as exc:  # a probe bug must not end the sampling silently
+                    healthy, detail = False, f"{type(exc).__name__}: {exc}"
                 with self._lock:
-                    self._samples[probe.label].append(Sample(at, healthy, detail))
+                    samples = self._samples[probe.label]
+                    changed = samples[-1].healthy != healthy if samples else not healthy
+                    samples.append(Sample(at, healthy, detail))
+                if changed:  # log the edges only, not every sample
+                    state = "healthy again" if healthy else "unhealthy"
+                    self._log.info("health target %s %s: %s", probe.label, state, detail)
             if self._clock.sleep(self._interval, self._stop):
                 return

@@ -2,7 +2,8 @@
 
 Exit codes (DESIGN §5), the most serious wins:
 3 a rollback could not restore everything; 128+N interrupted by signal N (130 SIGINT,
-143 SIGTERM, 129 SIGHUP); 1 a scenario or its recovery check failed; 0 all passed.
+143 SIGTERM, 129 SIGHUP); 1 a scenario or its recovery check failed, or its judgement did
+(an `exit_on_failure` health target down, a Cerberus no-go); 0 all passed.
 Bad input (2) never gets this far: it is raised before the run starts.
 """
 
