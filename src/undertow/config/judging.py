@@ -38,6 +38,14 @@ class HttpCheck(BaseModel):
     verify_url: bool = Field(True, description="Verify the server's TLS certificate.")
     timeout: float = Field(3.0, gt=0, description="Seconds one request may take; Krkn's 3.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object) -> object:
+        """Krkn's template leaves keys empty (`exit_on_failure:`): they take their default."""
+        if isinstance(value, dict):
+            return {key: item for key, item in value.items() if item is not None}
+        return value
+
     @field_validator("auth")
     @classmethod
     def _user_and_password(cls, value: str | None) -> str | None:
@@ -118,6 +126,14 @@ class HealthChecksSection(BaseModel):
     @classmethod
     def _null_list(cls, value: object) -> object:
         return () if value is None else value
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _skip_template_entries(cls, value: object) -> object:
+        """Entries without a URL (Krkn's template: `- url:` left empty) check nothing."""
+        if isinstance(value, list):
+            return [e for e in value if not (isinstance(e, dict) and not e.get("url"))]
+        return value
 
 
 class CerberusSection(BaseModel):

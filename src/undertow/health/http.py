@@ -76,7 +76,13 @@ class HttpProbe:
         if self.check.bearer_token:
             headers["Authorization"] = f"Bearer {self.check.bearer_token}"
         elif self.check.auth:
-            user, _, password = self.check.auth.partition(",")
+            user, password = _basic_auth(self.check.auth)
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
         return headers
+
+
+def _basic_auth(written: str) -> tuple[str, str]:
+    """Krkn's "user,password", also written as its docs show it: ("user","password")."""
+    user, _, password = written.strip().removeprefix("(").removesuffix(")").partition(",")
+    return user.strip().strip("'\""), password.strip().strip("'\"")

@@ -39,6 +39,26 @@ def test_krkn_health_checks_with_krkn_defaults(tmp_path: Path) -> None:
     assert "health_checks" not in settings.ignored
 
 
+def test_krkns_template_entries_take_defaults_or_are_skipped(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  interval:\n  config:\n"
+        "    - url:\n      bearer_token:\n      auth:\n      exit_on_failure:\n"
+        "    - url: https://shop.example.com/\n      auth: ('admin','secret')\n"
+        "      exit_on_failure:\n      verify_url:\n",
+    )
+    assert settings.health_checks is not None
+    (check,) = settings.health_checks.config
+    assert (check.exit_on_failure, check.verify_url) == (False, True)
+
+
+def test_basic_auth_as_krkns_docs_write_it() -> None:
+    from undertow.health.http import _basic_auth
+
+    assert _basic_auth("user,pass") == ("user", "pass")
+    assert _basic_auth('("admin","secret")') == ("admin", "secret")
+
+
 def test_kubernetes_checks_are_named_by_what_they_check(tmp_path: Path) -> None:
     settings = _load(
         tmp_path,
