@@ -161,7 +161,7 @@ def _run_one(
             status = "interrupted"
         rollback = _settle(guard, passed=status == "passed", log=log)
         verdict = judge.finish()  # after the rollback: targets must be back by then
-    recovered = status == "passed"
+    recovered = result is not None and result.passed and not error  # its own verdict
     if verdict.failures and status == "passed":
         status = "failed"
         error = "; ".join(verdict.failures)

@@ -327,3 +327,12 @@ def test_a_strict_run_fails_the_scenario_with_findings() -> None:
     assert outcome.runs[0].summary == "done; finding: ns not back"
     assert backend.settled == [("a", False), ("b", True)]
     assert outcome.exit_code == 1
+
+
+def test_the_resiliency_score_counts_a_finding_once_also_when_strict() -> None:
+    # "a": recovered (3 kept) with one finding (1 lost): 75; "b": 3/3. The run pools 6/7: 85.
+    for strict in (False, True):
+        outcome, *_ = run(plan(Plugin("a", ["finding"]), Plugin("b", ["pass"])), strict=strict)
+        scores = [r.score.value if r.score else None for r in outcome.runs]
+        assert scores == [75, 100]
+        assert outcome.score is not None and outcome.score.value == 85
