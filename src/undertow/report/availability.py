@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ def availability_strips(
     strips = []
     for target in health:
         down = [
-            (pct(o["start"]), max(pct(o["end"]) - pct(o["start"]), 0.5))
+            (pct(o["start"]), max(_end(o, pct) - pct(o["start"]), 0.5))
             for o in target.get("outages") or ()
         ]
         strips.append(
@@ -40,6 +40,11 @@ def availability_strips(
             )
         )
     return strips
+
+
+def _end(outage: Mapping[str, Any], pct: Callable[[float], float]) -> float:
+    """An outage not recovered at the last sample runs to the end of the strip."""
+    return pct(outage["end"]) if outage.get("recovered", True) else 100.0
 
 
 def _text(target: Mapping[str, Any]) -> str:

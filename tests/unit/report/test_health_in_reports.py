@@ -49,6 +49,12 @@ def test_an_outage_is_placed_on_the_scenarios_time_axis() -> None:
     assert strip.text == "10 samples, down 2.00 s (first failure: 503), recovered in 2.00 s"
 
 
+def test_an_outage_not_recovered_runs_to_the_end_of_the_strip() -> None:
+    down = {**HEALTH, "outages": [{"start": 105.0, "end": 107.0, "recovered": False}]}
+    (strip,) = availability_strips([down], started_at=100.0, duration=10.0)
+    assert strip.down == [(50.0, 50.0)]
+
+
 def test_json_report_carries_the_judgement() -> None:
     report = build_report(_events())
     assert report["resiliency"]["score"] == 50
