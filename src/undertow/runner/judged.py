@@ -1,11 +1,28 @@
-"""A scenario's judgement (health targets, Cerberus, resiliency score) as event data."""
+"""A scenario's judgement (health targets, Cerberus, resiliency score): its score, and the
+event data the reports read."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from undertow.health import Availability, Score
+from undertow.health import Availability, Judging, Score, Verdict, scenario_score
 from undertow.runner.outcome import ScenarioRun
+from undertow.scenarios.base import ScenarioResult
+
+
+def judged_score(
+    judging: Judging, result: ScenarioResult | None, *, recovered: bool, verdict: Verdict
+) -> Score | None:
+    """The scenario's resiliency score; `recovered` is its own verdict (no error raised),
+    before `strict` findings and the judgement. None when scoring is disabled."""
+    if not judging.resiliency.enabled:
+        return None
+    return scenario_score(
+        recovered=recovered and result is not None and result.passed,
+        health=[(target.target, target.passed) for target in verdict.health],
+        cerberus_go=verdict.cerberus.go if verdict.cerberus is not None else None,
+        findings=result.findings if result is not None else (),
+    )
 
 
 def judged_data(run: ScenarioRun) -> dict[str, Any]:

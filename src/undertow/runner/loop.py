@@ -15,9 +15,9 @@ from typing import Any
 from undertow.clock import CancelToken, Clock
 from undertow.errors import UndertowError
 from undertow.events import Event, EventSink
-from undertow.health import Judging, ScenarioJudge, Verdict, scenario_score
+from undertow.health import Judging, ScenarioJudge, Verdict
 from undertow.runner.backend import RunBackend
-from undertow.runner.judged import judged_data
+from undertow.runner.judged import judged_data, judged_score
 from undertow.runner.outcome import RollbackTally, ScenarioRun, Status
 from undertow.runner.plan import RunPlan, ScenarioJob
 from undertow.scenarios.base import RunContext, ScenarioResult
@@ -161,10 +161,10 @@ def _run_one(
             status = "interrupted"
         rollback = _settle(guard, passed=status == "passed", log=log)
         verdict = judge.finish()  # after the rollback: targets must be back by then
-    recovered = result is not None and result.passed and not error  # its own verdict
-    if verdict.failures and status == "passed":
-        status = "failed"
-        error = "; ".join(verdict.failures)
+    score = judged_score(judging, result, recovered=not error, verdict=verdict)
+    if verdict.failures:
+        error = "; ".join(filter(None, [error, *verdict.failures]))
+        status = "failed" if status == "passed" else status
     duration = clock.monotonic() - start
     run = ScenarioRun(
         iteration=iteration,
@@ -181,14 +181,7 @@ def _run_one(
         rollback=rollback,
         health=verdict.health,
         cerberus=verdict.cerberus,
-        score=scenario_score(
-            recovered=recovered,
-            health=[(target.target, target.passed) for target in verdict.health],
-            cerberus_go=verdict.cerberus.go if verdict.cerberus is not None else None,
-            findings=result.findings if result is not None else (),
-        )
-        if judging.resiliency.enabled
-        else None,
+        score=score,
     )
     events.emit(
         Event(
