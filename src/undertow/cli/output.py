@@ -63,6 +63,38 @@ def print_findings(out: Console, outcome: RunOutcome, *, strict: bool) -> None:
         )
 
 
+def print_judging(out: Console, outcome: RunOutcome) -> None:
+    """Health targets, Cerberus and resiliency scores: one line each, after the table."""
+    import time
+
+    for run in outcome.runs:
+        where = f"{run.scenario_type}: {_shown_path(run.file)}"
+        for target in run.health:
+            line = f"health  {where}: {target.target}: {target.samples} samples"
+            if target.first_failure is not None:
+                at = time.strftime("%H:%M:%S", time.localtime(target.first_failure))
+                line += (
+                    f", down {target.downtime:.1f}s (first failure {at}: "
+                    f"{target.first_failure_detail})"
+                )
+                line += (
+                    f", recovered in {target.time_to_recover:.1f}s"
+                    if target.time_to_recover is not None
+                    else ", NOT recovered"
+                )
+            else:
+                line += ", never down"
+            out.print(line, markup=False)
+        if run.cerberus is not None:
+            verdict = "go" if run.cerberus.go else f"no-go: {run.cerberus.reason}"
+            out.print(f"cerberus  {where}: {verdict}", markup=False)
+        if run.score is not None:
+            lost = f" (lost: {', '.join(run.score.lost)})" if run.score.lost else ""
+            out.print(f"resiliency  {where}: {run.score.value}/100{lost}", markup=False)
+    if outcome.score is not None:
+        out.print(f"resiliency score: {outcome.score.value}/100")
+
+
 def summary_table(outcome: RunOutcome) -> object:
     from rich.table import Table
 

@@ -152,9 +152,10 @@ def run(
       undertow run -c config.yaml --scenario pod_disruption_scenarios --kubeconfig kc.yaml
 
     \b
-    Exit codes: 0 passed, 1 a scenario failed (or, with --dry-run, would fail), 2 bad
-    input or environment (nothing changed), 3 rollback incomplete (files kept pending),
-    130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
+    Exit codes: 0 passed, 1 a scenario or a health check failed, Cerberus said no-go (or,
+    with --dry-run, a scenario would fail), 2 bad input or environment (nothing changed), 3
+    rollback incomplete (files kept pending), 130/143/129 interrupted
+    (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
     from undertow.cli.krkn_flags import check_flags, krkn_outputs
@@ -205,6 +206,7 @@ def _run(
         console,
         print_findings,
         print_ignored,
+        print_judging,
         print_skipped,
         summary_table,
         verdict,
@@ -248,6 +250,7 @@ def _run(
         return exit_codes.OK
     outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes)
     out.print(summary_table(outcome))
+    print_judging(out, outcome)
     print_findings(out, outcome, strict=validated.settings.strict)
     print_skipped(out, validated.plan.skipped)
     if outcome.rollback.pending:

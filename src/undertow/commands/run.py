@@ -19,6 +19,7 @@ from undertow.commands.validate import Validated
 from undertow.config import RollbackSettings
 from undertow.errors import JournalError
 from undertow.events import EventLog
+from undertow.health import Judging
 from undertow.report import write_reports
 from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
@@ -114,6 +115,7 @@ def run(
                 daemon_mode=settings.tunings.daemon_mode,
                 exit_on_failure=settings.exit_on_failure,
                 strict=settings.strict,
+                judging=Judging(settings.health_checks, settings.cerberus, settings.resiliency),
             ),
             clock=SystemClock(),
             cancel=cancel,

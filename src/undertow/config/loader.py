@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
+from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting, named_kubeconfig
 from undertow.config.models import (
     DEFAULT_RETENTION_DAYS,
@@ -38,7 +39,12 @@ from undertow.config.settings import (
 from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
 from undertow.errors import ConfigError, ConfigIssue
 
-KRKN_SECTIONS = frozenset({"kraken", "tunings"} | KRKN_IGNORED_SECTIONS)
+KRKN_JUDGING_SECTIONS: Mapping[str, type[BaseModel]] = {
+    "health_checks": HealthChecksSection,
+    "cerberus": CerberusSection,
+    "resiliency": ResiliencySection,
+}
+KRKN_SECTIONS = frozenset({"kraken", "tunings", *KRKN_JUDGING_SECTIONS} | KRKN_IGNORED_SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class _FileValues:
     strict: bool = False
     executed_retention_days: float | None = None
     images: Mapping[str, str] = field(default_factory=dict)
+    health_checks: HealthChecksSection | None = None
+    cerberus: CerberusSection | None = None
+    resiliency: ResiliencySection = field(default_factory=ResiliencySection)
 
 
 def load_connection(
@@ -177,6 +186,10 @@ def _read_krkn(
         del kraken_data[key]
     kraken, kraken_issues = _validate(doc, KrakenSection, kraken_data, ("kraken",))
     tunings, tunings_issues = _validate(doc, Tunings, data.get("tunings"), ("tunings",))
+    judging = {}
+    for name, model in KRKN_JUDGING_SECTIONS.items():
+        judging[name], section_issues = _validate(doc, model, data.get(name), (name,))
+        issues += section_issues
     scenarios = parse_scenario_list(
         doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
     )
@@ -192,8 +205,18 @@ def _read_krkn(
         context=None,
         versions_directory=kraken.rollback_versions_directory or None,
         report_directory=None,
-        ignored=ignored + scenarios.ignored,
+        ignored=ignored + _unevaluated(judging["resiliency"]) + scenarios.ignored,
+        health_checks=judging["health_checks"] if data.get("health_checks") else None,
+        cerberus=judging["cerberus"] if data.get("cerberus") else None,
+        resiliency=judging["resiliency"],
     ), []
+
+
+def _unevaluated(resiliency: ResiliencySection) -> list[str]:
+    """Parts of the judging sections undertow accepts but does not evaluate."""
+    if resiliency.resiliency_file and resiliency.enabled:
+        return ["resiliency.resiliency_file (Prometheus SLOs are not evaluated)"]
+    return []
 
 
 def _read_native(
@@ -214,10 +237,13 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         journal_key=config.rollback.journal_key or None,
         report_directory=config.report.directory or None,
-        ignored=scenarios.ignored,
+        ignored=_unevaluated(config.resiliency) + scenarios.ignored,
         strict=config.strict,
         images=config.images,
         executed_retention_days=config.rollback.executed_retention_days,
+        health_checks=config.health_checks,
+        cerberus=config.cerberus,
+        resiliency=config.resiliency,
     ), []
 
 
@@ -285,6 +311,9 @@ def _merge(
         ),
         ignored=tuple(values.ignored),
         images=dict(values.images),
+        health_checks=values.health_checks,
+        cerberus=values.cerberus,
+        resiliency=values.resiliency,
     )
 
 

@@ -1,6 +1,7 @@
 """Pydantic models of the two config formats undertow reads.
 
-* Krkn's `config.yaml`: the `kraken` and `tunings` sections are honoured; the other
+* Krkn's `config.yaml`: the `kraken`, `tunings`, `health_checks`, `cerberus` and
+  `resiliency` sections are honoured (see `undertow.config.judging`); the other
   sections and keys Krkn knows are accepted and reported once as ignored.
 * undertow's own config: flat, strict, the same scenario list shape as Krkn's.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 
 DEFAULT_RETENTION_DAYS = 7.0
 """Days executed version files are kept (`undertow.rollback.retention`)."""
@@ -100,16 +103,16 @@ class NativeConfig(BaseModel):
         description="Image substitutions for the pods undertow creates (hijacker, helpers): "
         "image reference or repository -> image to run instead.",
     )
+    health_checks: HealthChecksSection | None = None
+    cerberus: CerberusSection | None = None
+    resiliency: ResiliencySection = Field(default_factory=ResiliencySection)
 
 
 KRKN_IGNORED_SECTIONS = frozenset(
     {
-        "cerberus",
         "performance_monitoring",
-        "resiliency",
         "elastic",
         "telemetry",
-        "health_checks",
         "kubevirt_checks",
         "object_state_checks",
         "triggers",

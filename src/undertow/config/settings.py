@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.config.models import DEFAULT_RETENTION_DAYS
 from undertow.errors import ConfigIssue
@@ -75,6 +76,9 @@ class Settings:
     report_directory: Path | None = None
     ignored: tuple[str, ...] = ()
     images: Mapping[str, str] = field(default_factory=dict)  # undertow.config.helper_pods
+    health_checks: HealthChecksSection | None = None
+    cerberus: CerberusSection | None = None
+    resiliency: ResiliencySection = field(default_factory=ResiliencySection)
 
     @property
     def connection(self) -> Connection:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from undertow.events import Event
+from undertow.report.availability import availability_strips
 from undertow.report.timeline import RunView, Step, build_view
 
 # A scenario timeline shows at most this many events of one kind in a row before folding the
@@ -57,6 +58,12 @@ def render_html(events: Sequence[Event]) -> str:
         positions=[_positions(s.steps, s.duration) for s in view.scenarios],
         lanes=lanes(view),
         skipped=skipped_files(events),
+        strips=[
+            availability_strips(
+                s.judged.get("health") or (), started_at=s.started_at, duration=s.duration
+            )
+            for s in view.scenarios
+        ],
         script=script,
         script_hash=script_hash,
         generated=format_time(events[-1].time) if events else "",

@@ -3,6 +3,8 @@
 Files skipped on request (`--skip-unsupported`) are listed among the scenarios with
 `status: skipped` and the reason; they count neither as passed nor as failed.
 Findings (problems Krkn never checks) are listed under `findings`, and with each scenario.
+Health targets, Cerberus's verdict and the resiliency score come with each scenario
+(`health`, `cerberus`, `resiliency`); the run's score is `resiliency` at the top.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def build_report(events: Sequence[Event]) -> dict[str, Any]:
         "started_at": started.time if started is not None else None,
         "finished_at": finished.time if finished is not None else None,
         "exit_code": finished.data.get("exit_code") if finished is not None else None,
+        "resiliency": finished.data.get("resiliency") if finished is not None else None,
         "passed": sum(1 for s in scenarios if s.get("status") == "passed"),
         "failed": sum(1 for s in scenarios if s.get("status") != "passed"),
         "skipped": len(skipped),

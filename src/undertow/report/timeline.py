@@ -117,6 +117,8 @@ class ScenarioView:
     metrics: Mapping[str, Any] = field(default_factory=dict)
     rollback: Mapping[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
+    judged: Mapping[str, Any] = field(default_factory=dict)
+    """`health`, `cerberus` and `resiliency` as the runner recorded them (undertow.health)."""
 
     @property
     def rollback_text(self) -> str:
@@ -139,6 +141,7 @@ class RunView:
     scenarios: Sequence[ScenarioView]
     events: Sequence[Step]
     warnings: Sequence[str]
+    resiliency: Mapping[str, Any] | None = None
 
     @property
     def duration(self) -> float | None:
@@ -185,6 +188,7 @@ def build_view(events: Sequence[Event]) -> RunView:
         finished_at=finished.time if finished is not None else None,
         exit_code=_int_or_none(finished.data.get("exit_code")) if finished is not None else None,
         stopped_early=str(finished.data.get("stopped_early") or "") if finished else "",
+        resiliency=finished.data.get("resiliency") if finished else None,
         scenarios=scenarios,
         events=[_step(e, origin) for e in events],
         warnings=warnings,
@@ -231,6 +235,7 @@ def _finish(view: ScenarioView, event: Event) -> None:
     view.targets = [str(t) for t in data.get("targets") or ()]
     view.metrics = dict(data.get("metrics") or {})
     view.rollback = dict(data.get("rollback") or {})
+    view.judged = {key: data[key] for key in ("health", "cerberus", "resiliency") if key in data}
     text, complete = rollback_outcome(view.rollback)
     settled = Event(
         "rollback.settled" if complete else "rollback.incomplete",

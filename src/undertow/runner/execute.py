@@ -11,6 +11,7 @@ import logging
 from undertow.clock import CancelToken, Clock
 from undertow.events import Event, EventSink
 from undertow.runner.backend import RunBackend
+from undertow.runner.judged import score_data
 from undertow.runner.loop import LoopOptions, LoopState, run_loop
 from undertow.runner.outcome import RunOutcome, ScenarioRun
 from undertow.runner.plan import RunPlan, SkippedFile
@@ -79,7 +80,11 @@ def execute(
         Event(
             "run.finished",
             f"exit code {outcome.exit_code}",
-            data={"exit_code": outcome.exit_code, "stopped_early": outcome.stopped_early},
+            data={
+                "exit_code": outcome.exit_code,
+                "stopped_early": outcome.stopped_early,
+                **({"resiliency": score_data(outcome.score)} if outcome.score else {}),
+            },
         )
     )
     return outcome

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from undertow.clock import CancelToken, Clock
 from undertow.errors import UndertowError
 from undertow.events import Event, EventSink
+from undertow.health import Judging, ScenarioJudge, Verdict
 from undertow.runner.backend import RunBackend
+from undertow.runner.judged import judged_data, judged_score
 from undertow.runner.outcome import RollbackTally, ScenarioRun, Status
 from undertow.runner.plan import RunPlan, ScenarioJob
 from undertow.scenarios.base import RunContext, ScenarioResult
@@ -29,6 +31,7 @@ class LoopOptions:
     exit_on_failure: bool = False
     strict: bool = False
     """A scenario with findings fails (else the findings are reported and it passes)."""
+    judging: Judging = field(default_factory=Judging)
 
 
 @dataclass
@@ -61,6 +64,7 @@ def run_loop(
                 job,
                 iteration,
                 strict=options.strict,
+                judging=options.judging,
                 backend=backend,
                 clock=clock,
                 cancel=cancel,
@@ -91,6 +95,7 @@ def _run_one(
     iteration: int,
     *,
     strict: bool,
+    judging: Judging,
     backend: RunBackend,
     clock: Clock,
     cancel: CancelToken,
@@ -115,7 +120,16 @@ def _run_one(
     status: Status = "error"
     guard = backend.begin(scenario_type, file)
     rollback = RollbackTally()
+    judge = ScenarioJudge(
+        judging,
+        api=guard.kube.api if judging.reads_cluster else None,
+        clock=clock,
+        cancel=cancel,
+        log=log.getChild("health"),
+    )
+    verdict = Verdict()
     try:
+        judge.start()
         ctx = RunContext(
             scenario_type=scenario_type,
             scenario_file=file,
@@ -146,6 +160,11 @@ def _run_one(
         if cancel.cancelled:  # cut short by a signal: its own verdict is not the story
             status = "interrupted"
         rollback = _settle(guard, passed=status == "passed", log=log)
+        verdict = judge.finish()  # after the rollback: targets must be back by then
+    score = judged_score(judging, result, recovered=not error, verdict=verdict)
+    if verdict.failures:
+        error = "; ".join(filter(None, [error, *verdict.failures]))
+        status = "failed" if status == "passed" else status
     duration = clock.monotonic() - start
     run = ScenarioRun(
         iteration=iteration,
@@ -160,6 +179,9 @@ def _run_one(
         metrics=dict(result.metrics) if result is not None else {},
         findings=tuple(result.findings) if result is not None else (),
         rollback=rollback,
+        health=verdict.health,
+        cerberus=verdict.cerberus,
+        score=score,
     )
     log.log(
         logging.INFO if status == "passed" else logging.ERROR,
@@ -217,4 +239,5 @@ def _finished_data(run: ScenarioRun) -> dict[str, Any]:
             "errors": list(run.rollback.errors),
             "cleaned_up": run.rollback.cleaned_up,
         },
+        **judged_data(run),
     }

@@ -1,7 +1,8 @@
 """What a run produced: per-scenario results and timings, and the process exit code
 (`undertow.exit_codes.for_run`: a rollback that left a conflict or a failure pending wins
-over an interruption, which wins over a failed scenario). Bad input (2) never gets this
-far: it is raised before the run starts.
+over an interruption, which wins over a failed scenario — a failed recovery check or a failed
+judgement: an `exit_on_failure` health target down, a Cerberus no-go). Bad input (2) never
+gets this far: it is raised before the run starts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from undertow import exit_codes
+from undertow.health import Availability, Score, run_score
+from undertow.health.cerberus import CerberusVerdict
 
 Status = Literal["passed", "failed", "error", "interrupted"]
 
@@ -63,6 +66,10 @@ class ScenarioRun:
     findings: tuple[str, ...] = ()
     """Problems Krkn never checks; they failed the run only if it was strict."""
     rollback: RollbackTally = field(default_factory=RollbackTally)
+    health: tuple[Availability, ...] = ()
+    cerberus: CerberusVerdict | None = None
+    score: Score | None = None
+    """The resiliency score; None when `resiliency_run_mode` is disabled."""
 
     @property
     def passed(self) -> bool:
@@ -95,6 +102,12 @@ class RunOutcome:
         for run in self.runs:
             total = total + run.rollback
         return total
+
+    @property
+    def score(self) -> Score | None:
+        """The run's resiliency score: every scored scenario's points pooled."""
+        scores = [run.score for run in self.runs if run.score is not None]
+        return run_score(scores) if scores else None
 
     @property
     def exit_code(self) -> int:

@@ -373,7 +373,8 @@ CASES = [
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
-        "context, exit_on_failure, images, kubeconfig, report, rollback, scenarios, strict, tunings)",
+        "cerberus, context, exit_on_failure, health_checks, images, kubeconfig, report, "
+        "resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(
         "native-rollback-auto-not-bool",

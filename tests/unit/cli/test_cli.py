@@ -66,12 +66,12 @@ def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., ob
     (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
     (workdir / "config.yaml").write_text(
         "kraken:\n  port: 8081\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-        "cerberus: {cerberus_enabled: false}\n"
+        "telemetry: {enabled: false}\n"
     )
     result = cli("validate", "-c", "config.yaml")
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert lines[0] == "ignored: cerberus; kraken.port"
+    assert lines[0] == "ignored: telemetry; kraken.port"
     assert lines[-1] == "config.yaml: valid, 1 scenario file"
 
 

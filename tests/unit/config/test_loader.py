@@ -40,7 +40,8 @@ def test_krkn_example_config_loads_with_ignored_parts_listed(tmp_path: Path) -> 
     assert len(settings.scenarios) == 20
     for key in ("distribution", "port", "publish_kraken_status", "signal_address", "signal_state"):
         assert f"kraken.{key}" in settings.ignored
-    assert "cerberus" in settings.ignored
+    assert settings.cerberus is not None and not settings.cerberus.cerberus_enabled
+    assert "cerberus" not in settings.ignored
     assert "performance_monitoring" in settings.ignored
     assert "telemetry" in settings.ignored
     assert any(

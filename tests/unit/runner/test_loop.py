@@ -356,3 +356,12 @@ def test_stale_runs_held_back_stop_the_run_before_anything_is_injected() -> None
     assert outcome.exit_code == 3
     [reported] = [e for e in events.events if e.kind == "run.stale"]
     assert reported.data["held"] == held
+
+
+def test_the_resiliency_score_counts_a_finding_once_also_when_strict() -> None:
+    # "a": recovered (3 kept) with one finding (1 lost): 75; "b": 3/3. The run pools 6/7: 85.
+    for strict in (False, True):
+        outcome, *_ = run(plan(Plugin("a", ["finding"]), Plugin("b", ["pass"])), strict=strict)
+        scores = [r.score.value if r.score else None for r in outcome.runs]
+        assert scores == [75, 100]
+        assert outcome.score is not None and outcome.score.value == 85

@@ -1,0 +1,71 @@
+"""The resiliency score: Krkn's formula over what undertow judges.
+
+Each check is worth points by severity (critical 3, warning 1, Krkn's weights); the score is
+`floor(100 * points kept / total points)`. A scenario's checks:
+
+* its own recovery check (the scenario passed before judging) — critical;
+* each health target that stayed available (no failed sample) — critical (as in Krkn);
+* Cerberus's go — critical;
+* each finding (a problem Krkn never checks) — warning, always lost.
+
+The run's score pools the points of every scenario judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+WEIGHTS = {"critical": 3, "warning": 1}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    severity: str
+    passed: bool
+
+    @property
+    def weight(self) -> int:
+        return WEIGHTS[self.severity]
+
+
+@dataclass(frozen=True)
+class Score:
+    kept: int
+    total: int
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def value(self) -> int:
+        return 100 if self.total == 0 else 100 * self.kept // self.total
+
+    @property
+    def lost(self) -> tuple[str, ...]:
+        return tuple(check.name for check in self.checks if not check.passed)
+
+
+def scenario_score(
+    *,
+    recovered: bool,
+    health: Iterable[tuple[str, bool]] = (),
+    cerberus_go: bool | None = None,
+    findings: Sequence[str] = (),
+) -> Score:
+    """Score one scenario from its judged checks; `cerberus_go` None means not asked."""
+    checks = [Check("recovery", "critical", recovered)]
+    checks += [Check(f"health {name}", "critical", passed) for name, passed in health]
+    if cerberus_go is not None:
+        checks.append(Check("cerberus", "critical", cerberus_go))
+    checks += [Check(f"finding {finding}", "warning", False) for finding in findings]
+    return Score(
+        kept=sum(check.weight for check in checks if check.passed),
+        total=sum(check.weight for check in checks),
+        checks=tuple(checks),
+    )
+
+
+def run_score(scores: Iterable[Score]) -> Score:
+    """The run's score: every scenario's points pooled."""
+    pooled = list(scores)
+    return Score(kept=sum(s.kept for s in pooled), total=sum(s.total for s in pooled))

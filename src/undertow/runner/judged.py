@@ -1,0 +1,67 @@
+"""A scenario's judgement (health targets, Cerberus, resiliency score): its score, and the
+event data the reports read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from undertow.health import Availability, Judging, Score, Verdict, scenario_score
+from undertow.runner.outcome import ScenarioRun
+from undertow.scenarios.base import ScenarioResult
+
+
+def judged_score(
+    judging: Judging, result: ScenarioResult | None, *, recovered: bool, verdict: Verdict
+) -> Score | None:
+    """The scenario's resiliency score; `recovered` is its own verdict (no error raised),
+    before `strict` findings and the judgement. None when scoring is disabled."""
+    if not judging.resiliency.enabled:
+        return None
+    return scenario_score(
+        recovered=recovered and result is not None and result.passed,
+        health=[(target.target, target.passed) for target in verdict.health],
+        cerberus_go=verdict.cerberus.go if verdict.cerberus is not None else None,
+        findings=result.findings if result is not None else (),
+    )
+
+
+def judged_data(run: ScenarioRun) -> dict[str, Any]:
+    """The keys `scenario.finished` carries for the reports; empty when nothing judged."""
+    data: dict[str, Any] = {}
+    if run.health:
+        data["health"] = [availability_data(target) for target in run.health]
+    if run.cerberus is not None:
+        data["cerberus"] = {
+            "go": run.cerberus.go,
+            "reason": run.cerberus.reason,
+            "failed_routes": list(run.cerberus.failed_routes),
+        }
+    if run.score is not None:
+        data["resiliency"] = score_data(run.score)
+    return data
+
+
+def availability_data(target: Availability) -> dict[str, Any]:
+    return {
+        "target": target.target,
+        "samples": target.samples,
+        "failed_samples": target.failed_samples,
+        "downtime": round(target.downtime, 3),
+        "first_failure": target.first_failure,
+        "first_failure_detail": target.first_failure_detail,
+        "time_to_recover": target.time_to_recover,
+        "recovered": target.recovered,
+        "exit_on_failure": target.exit_on_failure,
+        "outages": [
+            {"start": o.start, "end": o.end, "recovered": o.recovered} for o in target.outages
+        ],
+    }
+
+
+def score_data(score: Score) -> dict[str, Any]:
+    return {
+        "score": score.value,
+        "points_kept": score.kept,
+        "total_points": score.total,
+        "lost": list(score.lost),
+    }

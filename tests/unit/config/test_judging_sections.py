@@ -1,0 +1,110 @@
+"""Krkn's health_checks, cerberus and resiliency sections, read into Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undertow.config import Settings, load_settings
+from undertow.errors import ConfigError
+
+KRKN = "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+
+
+def _load(tmp_path: Path, extra: str) -> Settings:
+    (tmp_path / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(KRKN + extra)
+    return load_settings(config, env={}, cwd=tmp_path)
+
+
+def test_krkn_health_checks_with_krkn_defaults(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  interval:\n  config:\n"
+        "    - url: http://127.0.0.1:8080/health\n      bearer_token:\n      auth: u,p\n"
+        "      exit_on_failure: true\n",
+    )
+    health = settings.health_checks
+    assert health is not None
+    assert health.interval == 2
+    (check,) = health.config
+    assert (check.auth, check.bearer_token, check.exit_on_failure, check.verify_url) == (
+        "u,p",
+        None,
+        True,
+        True,
+    )
+    assert "health_checks" not in settings.ignored
+
+
+def test_krkns_template_entries_take_defaults_or_are_skipped(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  interval:\n  config:\n"
+        "    - url:\n      bearer_token:\n      auth:\n      exit_on_failure:\n"
+        "    - url: https://shop.example.com/\n      auth: ('admin','secret')\n"
+        "      exit_on_failure:\n      verify_url:\n",
+    )
+    assert settings.health_checks is not None
+    (check,) = settings.health_checks.config
+    assert (check.exit_on_failure, check.verify_url) == (False, True)
+
+
+def test_basic_auth_as_krkns_docs_write_it() -> None:
+    from undertow.health.http import _basic_auth
+
+    assert _basic_auth("user,pass") == ("user", "pass")
+    assert _basic_auth('("admin","secret")') == ("admin", "secret")
+
+
+def test_kubernetes_checks_are_named_by_what_they_check(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "health_checks:\n  kubernetes_checks:\n    - deployment: shop/web\n"
+        "    - pods_ready: {namespace: shop, label_selector: app=db}\n",
+    )
+    assert settings.health_checks is not None
+    labels = [check.label for check in settings.health_checks.kubernetes_checks]
+    assert labels == ["deployment shop/web", "pods shop/app=db"]
+
+
+def test_cerberus_spellings_and_resiliency_file_listed_as_ignored(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "cerberus:\n  cerberus_enabled: true\n  cerberus_url: http://127.0.0.1:9090\n"
+        "  check_applicaton_routes: true\n"
+        "resiliency:\n  resiliency_run_mode: detailed\n  resiliency_file: slo.yaml\n",
+    )
+    assert settings.cerberus is not None
+    assert settings.cerberus.check_application_routes is True
+    assert settings.resiliency.enabled
+    assert any(i.startswith("resiliency.resiliency_file") for i in settings.ignored)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("cerberus:\n  cerberus_enabled: true\n", "at cerberus: "),
+        ("health_checks:\n  config:\n    - url: not a url\n", "at health_checks.config[0].url"),
+        ("health_checks:\n  config:\n    - url: http://x\n      auth: nocomma\n", "auth"),
+        ("health_checks:\n  interval: -1\n", "at health_checks.interval"),
+        ("resiliency:\n  resiliency_run_mode: sometimes\n", "at resiliency.resiliency_run_mode"),
+        (
+            "health_checks:\n  kubernetes_checks:\n    - deployment: web\n",
+            "at health_checks.kubernetes_checks[0].deployment",
+        ),
+        (
+            "health_checks:\n  kubernetes_checks:\n"
+            "    - {deployment: a/b, pods_ready: {namespace: a}}\n",
+            "exactly one of",
+        ),
+        ("health_checks:\n  kubernetes_checks:\n    - name: x\n", "exactly one of"),
+    ],
+)
+def test_bad_judging_sections_name_the_field(tmp_path: Path, extra: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, extra)
+    assert expected in str(caught.value)
+    assert "config.yaml" in str(caught.value)

@@ -1,0 +1,40 @@
+"""The resiliency score against cases computed by hand (critical 3, warning 1)."""
+
+from __future__ import annotations
+
+from undertow.health import run_score, scenario_score
+
+
+def test_a_clean_scenario_scores_100() -> None:
+    score = scenario_score(recovered=True, health=[("web", True)], cerberus_go=True)
+    assert (score.kept, score.total, score.value) == (9, 9, 100)
+
+
+def test_a_health_target_down_loses_a_critical_check() -> None:
+    # recovery 3 kept, web 3 lost, api 3 kept: 6 / 9 -> 66 (rounded down, as Krkn)
+    score = scenario_score(recovered=True, health=[("web", False), ("api", True)])
+    assert (score.kept, score.total, score.value) == (6, 9, 66)
+    assert score.lost == ("health web",)
+
+
+def test_findings_are_warnings() -> None:
+    # recovery 3 kept, two findings 1 each lost: 3 / 5 -> 60
+    score = scenario_score(recovered=True, findings=["a", "b"])
+    assert (score.kept, score.total, score.value) == (3, 5, 60)
+
+
+def test_failed_recovery_and_no_go() -> None:
+    score = scenario_score(recovered=False, cerberus_go=False)
+    assert (score.kept, score.total, score.value) == (0, 6, 0)
+
+
+def test_cerberus_not_asked_is_not_counted() -> None:
+    assert scenario_score(recovered=True, cerberus_go=None).total == 3
+
+
+def test_the_run_pools_points() -> None:
+    # 9/9 and 3/6 -> 12/15 = 80 (not the mean of 100 and 50)
+    first = scenario_score(recovered=True, health=[("web", True)], cerberus_go=True)
+    second = scenario_score(recovered=False, health=[("web", True)])
+    run = run_score([first, second])
+    assert (run.kept, run.total, run.value) == (12, 15, 80)
