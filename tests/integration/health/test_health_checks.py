@@ -3,65 +3,14 @@ turns down and up while a scenario runs on the local control plane."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from judged_runs import leftovers, run_undertow, sleep_config
 from loopback import Switchable, serving
 
 INTERVAL = 0.3
-
-
-def _config(tmp_path: Path, namespace: str, extra: str, *, duration: float) -> Path:
-    (tmp_path / "s.yaml").write_text(
-        f"sleep:\n  duration: {duration}\n  outcome: pass\n  configmap_namespace: {namespace}\n"
-    )
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-        "tunings: {wait_duration: 0}\n" + extra
-    )
-    return config
-
-
-def _run(config: Path, tmp_path: Path, kubeconfig: str) -> tuple[int, str, dict[str, Any]]:
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "undertow",
-            "run",
-            "-c",
-            str(config),
-            "--kubeconfig",
-            kubeconfig,
-            "--report-dir",
-            str(tmp_path / "rep"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    report = json.loads((tmp_path / "rep" / "report.json").read_text())
-    return done.returncode, done.stdout + done.stderr, report
-
-
-def _configmaps(api_client: Any, namespace: str) -> list[str]:
-    from kubernetes import client
-
-    items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items
-    return [i.metadata.name for i in items if i.metadata.name.startswith("sleep-")]
-
-
-def _pending(tmp_path: Path) -> list[Path]:
-    return [p for p in (tmp_path / "state").rglob("*.py") if p.is_file()]
 
 
 def test_downtime_reported_matches_what_the_server_saw(
@@ -75,14 +24,15 @@ def test_downtime_reported_matches_what_the_server_saw(
             threading.Timer(2.5, web.set_up, (True,)).start()
 
         threading.Thread(target=outage, daemon=True).start()
-        config = _config(
+        config = sleep_config(
             tmp_path,
             namespace,
             f"health_checks:\n  interval: {INTERVAL}\n  config:\n"
             f"    - url: {web.url}/health\n      name: web\n",
             duration=4,
         )
-        code, output, report = _run(config, tmp_path, kubeconfig)
+        done = run_undertow(config, tmp_path, kubeconfig)
+    code, output, report = done.code, done.output, done.report
 
     assert code == 0, output
     (target,) = report["scenarios"][0]["health"]
@@ -96,7 +46,7 @@ def test_downtime_reported_matches_what_the_server_saw(
     assert target["samples"] == len(web.requests)
     assert "health  sleep_scenarios" in output and "web:" in output
     assert "resiliency score: 50/100" in output  # recovery kept (3), web lost (3)
-    assert _configmaps(api_client, namespace) == []
+    assert leftovers(api_client, namespace, tmp_path) == []
 
 
 def test_exit_on_failure_fails_the_run_after_rolling_back(
@@ -104,14 +54,15 @@ def test_exit_on_failure_fails_the_run_after_rolling_back(
 ) -> None:
     with serving(Switchable()) as web:
         web.set_up(False)
-        config = _config(
+        config = sleep_config(
             tmp_path,
             namespace,
             f"health_checks:\n  interval: {INTERVAL}\n  recovery_timeout: 1\n  config:\n"
             f"    - url: {web.url}/\n      exit_on_failure: true\n",
             duration=1,
         )
-        code, output, report = _run(config, tmp_path, kubeconfig)
+        done = run_undertow(config, tmp_path, kubeconfig)
+    code, output, report = done.code, done.output, done.report
 
     assert code == 1, output
     scenario = report["scenarios"][0]
@@ -119,5 +70,4 @@ def test_exit_on_failure_fails_the_run_after_rolling_back(
     assert "health check" in scenario["error"]
     assert scenario["health"][0]["recovered"] is False
     assert report["exit_code"] == 1
-    assert _configmaps(api_client, namespace) == []
-    assert _pending(tmp_path) == []
+    assert leftovers(api_client, namespace, tmp_path) == []

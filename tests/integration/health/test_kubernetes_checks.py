@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from judged_runs import leftovers, run_undertow, sleep_config
 
 from undertow.config.judging import KubernetesCheck
 from undertow.health.kube_checks import KubeProbe
@@ -81,45 +78,19 @@ def test_probes_read_readiness_from_the_cluster(workloads: KubeApi, namespace: s
 def test_an_unready_deployment_with_exit_on_failure_fails_the_run_after_rollback(
     workloads: KubeApi, tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
-    from kubernetes import client
 
-    (tmp_path / "s.yaml").write_text(
-        f"sleep:\n  duration: 1\n  outcome: pass\n  configmap_namespace: {namespace}\n"
-    )
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        "scenarios:\n  - sleep_scenarios: [s.yaml]\n"
-        "tunings: {wait_duration: 0}\n"
+    extra = (
         "health_checks:\n  interval: 0.3\n  recovery_timeout: 1\n  kubernetes_checks:\n"
         f"    - deployment: {namespace}/stuck\n      exit_on_failure: true\n"
         f"    - pods_ready: {{namespace: {namespace}, label_selector: app=ready}}\n"
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "undertow",
-            "run",
-            "-c",
-            str(config),
-            "--kubeconfig",
-            kubeconfig,
-            "--report-dir",
-            str(tmp_path / "rep"),
-        ],
-        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
-    scenario = json.loads((tmp_path / "rep" / "report.json").read_text())["scenarios"][0]
+    config = sleep_config(tmp_path, namespace, extra, krkn=False)
+    done = run_undertow(config, tmp_path, kubeconfig)
+    assert done.code == 1, done.output
+    scenario = done.report["scenarios"][0]
     stuck, ready = scenario["health"]
     assert stuck["target"] == f"deployment {namespace}/stuck"
     assert (stuck["first_failure_detail"], stuck["recovered"]) == ("0/1 replicas ready", False)
     assert (ready["failed_samples"], ready["downtime"]) == (0, 0)
     assert "health check deployment" in scenario["error"]
-    items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items
-    assert [i.metadata.name for i in items if i.metadata.name.startswith("sleep-")] == []
-    assert [p for p in (tmp_path / "state").rglob("*.py") if p.is_file()] == []
+    assert leftovers(api_client, namespace, tmp_path) == []

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from undertow import errors, exit_codes
 from undertow.cli.exit_codes import ExitCodes, ExitScheme
 from undertow.runner import RollbackTally, RunOutcome, ScenarioRun

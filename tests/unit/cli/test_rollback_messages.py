@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from undertow.cli.rollback import leftover_summary, print_execution
 from undertow.commands.rollback import ExecuteResult
 from undertow.rollback.entry import EntryOutcome, JournalEntry, RollbackReport

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult
 
+from conftest import CliResult
 from undertow.rollback.journal import Journal
 from undertow.undo.records import DeleteCreated
 
