@@ -25,7 +25,7 @@ import copy
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -426,6 +426,15 @@ class JournaledClient:
         self._forget(report)
         with self._guard:
             self.cleaned_up += sum(o.resolved for o in report.outcomes)
+        return report
+
+    def revert_each(
+        self, whats: Iterable[Change | ObjectRef | Mapping[str, Any]]
+    ) -> RollbackReport:
+        """`revert` each of `whats` in the order given (a scenario's clean-up order), one report."""
+        report = RollbackReport()
+        for what in whats:
+            report.extend(self.revert(what))
         return report
 
     def revert_or_fail(

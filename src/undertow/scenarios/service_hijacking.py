@@ -18,7 +18,6 @@ from undertow.config.helper_pods import HelperPods
 from undertow.errors import NotFound, ScenarioError
 from undertow.hijacker import SCRIPT_NAME, server_source
 from undertow.kube.refs import ObjectRef
-from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.endpoints import serving_pods
 from undertow.scenarios.common.fields import (
@@ -239,7 +238,7 @@ class ServiceHijackingPlugin:
         metrics: dict[str, float] = {"pod_ready_seconds": ready.elapsed}
         if not ready.done:
             reason = "cancelled" if ready.cancelled else f"not Ready after {READY_TIMEOUT:g}s"
-            self._clean_up(ctx, [pod_ref, ObjectRef.of(cm)])
+            ctx.kube.revert_each([pod_ref, ObjectRef.of(cm)])
             return ScenarioResult(False, f"hijacker pod {pod_name} {reason}", [where], metrics)
         selector = ctx.kube.patch_fields(
             _service_ref(spec), {"/spec/selector": {HIJACKER_LABEL: token}}
@@ -277,7 +276,8 @@ class ServiceHijackingPlugin:
             )
         remaining = spec.chaos_duration - (ctx.clock.monotonic() - started)
         cancelled = switched.cancelled or ctx.clock.sleep(max(0.0, remaining), ctx.cancel)
-        report = self._clean_up(ctx, [selector.ref, pod_ref, ObjectRef.of(cm)])
+        # the selector first (traffic returns), then the pod, the ConfigMap
+        report = ctx.kube.revert_each([selector.ref, pod_ref, ObjectRef.of(cm)])
         held = ctx.clock.monotonic() - started
         metrics["hijack_seconds"] = held
         ctx.emit(
@@ -292,14 +292,6 @@ class ServiceHijackingPlugin:
         if cancelled:
             return ScenarioResult(False, f"cancelled after {held:.1f}s", [where], metrics)
         return ScenarioResult(True, f"Service {where} hijacked for {held:.1f}s", [where], metrics)
-
-    @staticmethod
-    def _clean_up(ctx: RunContext, refs: list[ObjectRef]) -> RollbackReport:
-        """Undo in this order: the selector first (traffic returns), then pod, ConfigMap."""
-        report = RollbackReport()
-        for ref in refs:
-            report.extend(ctx.kube.revert(ref))
-        return report
 
 
 def _selector_text(service: Obj) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from undertow.errors import NotFound, ScenarioError
 from undertow.kube import KubeApi
 from undertow.kube.refs import ObjectRef
-from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN
 from undertow.scenarios.common.status import Obj, name_of
@@ -118,7 +117,7 @@ class HogPlugin:
             )
         targets = sorted(refs)
         phases = self._watch(ctx, spec, refs)
-        report = self._clean_up(ctx, list(refs.values()))
+        report = ctx.kube.revert_each(refs.values())
         ctx.emit("hog.removed", f"{len(refs)} hog pod(s) deleted", complete=report.complete)
         metrics = {"nodes": float(len(refs))}
         failed = sorted(node for node, phase in phases.items() if phase != "Succeeded")
@@ -168,13 +167,6 @@ class HogPlugin:
             cancel=ctx.cancel,
         )
         return phases
-
-    @staticmethod
-    def _clean_up(ctx: RunContext, refs: list[ObjectRef]) -> RollbackReport:
-        report = RollbackReport()
-        for ref in refs:
-            report.extend(ctx.kube.revert(ref))
-        return report
 
 
 plugin = HogPlugin()
