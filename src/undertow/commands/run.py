@@ -104,6 +104,7 @@ def run(
             images=settings.images,
             run_id=run_id,
             stale_rollback=settings.rollback.auto or yes,
+            heartbeat=settings.heartbeat,
         )
         _prune_history(settings.rollback, log)
         outcome = execute(

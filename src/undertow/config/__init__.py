@@ -7,6 +7,7 @@ the line and the field path (`undertow.errors.ConfigIssue`).
 from undertow.config.env import ENV_VARS
 from undertow.config.kubeconfig import KubeconfigChoice, KubeconfigSetting, choose_kubeconfig
 from undertow.config.loader import Overrides, load_connection, load_settings
+from undertow.config.models import HeartbeatSection
 from undertow.config.settings import (
     Connection,
     RollbackSettings,
@@ -19,6 +20,7 @@ from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
 __all__ = [
     "ENV_VARS",
     "Connection",
+    "HeartbeatSection",
     "KubeconfigChoice",
     "KubeconfigSetting",
     "Overrides",

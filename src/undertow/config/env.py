@@ -26,6 +26,8 @@ ENV_VARS: dict[str, str] = {
     "UNDERTOW_DAEMON_MODE": "true/false: repeat until interrupted (tunings.daemon_mode)",
     "UNDERTOW_EXIT_ON_FAILURE": "true/false: stop at the first failed scenario",
     "UNDERTOW_STRICT": "true/false: findings (problems Krkn never checks) fail their scenario",
+    "UNDERTOW_HEARTBEAT_INTERVAL": "seconds between renewals of the run's Lease (default 10)",
+    "UNDERTOW_HEARTBEAT_GRACE": "the run's Lease duration in seconds (default 60)",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -46,6 +48,8 @@ class EnvOverrides:
     daemon_mode: bool | None = None
     exit_on_failure: bool | None = None
     strict: bool | None = None
+    heartbeat_interval: float | None = None
+    heartbeat_grace: int | None = None
 
 
 def _path(raw: str) -> Path:
@@ -104,6 +108,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UNDERTOW_DAEMON_MODE": ("daemon_mode", _bool),
     "UNDERTOW_EXIT_ON_FAILURE": ("exit_on_failure", _bool),
     "UNDERTOW_STRICT": ("strict", _bool),
+    "UNDERTOW_HEARTBEAT_INTERVAL": ("heartbeat_interval", _seconds),
+    "UNDERTOW_HEARTBEAT_GRACE": ("heartbeat_grace", _positive_int),
 }
 
 

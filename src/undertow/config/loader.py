@@ -23,7 +23,9 @@ from undertow.config.models import (
     DEFAULT_RETENTION_DAYS,
     KRKN_IGNORED_KRAKEN_KEYS,
     KRKN_IGNORED_SECTIONS,
+    HeartbeatSection,
     KrakenSection,
+    KrknUndertowSection,
     NativeConfig,
     Tunings,
 )
@@ -44,7 +46,9 @@ KRKN_JUDGING_SECTIONS: Mapping[str, type[BaseModel]] = {
     "cerberus": CerberusSection,
     "resiliency": ResiliencySection,
 }
-KRKN_SECTIONS = frozenset({"kraken", "tunings", *KRKN_JUDGING_SECTIONS} | KRKN_IGNORED_SECTIONS)
+KRKN_SECTIONS = frozenset(
+    {"kraken", "tunings", "undertow", *KRKN_JUDGING_SECTIONS} | KRKN_IGNORED_SECTIONS
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class _FileValues:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
+    heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
 
 
 def load_connection(
@@ -186,6 +191,8 @@ def _read_krkn(
         del kraken_data[key]
     kraken, kraken_issues = _validate(doc, KrakenSection, kraken_data, ("kraken",))
     tunings, tunings_issues = _validate(doc, Tunings, data.get("tunings"), ("tunings",))
+    own, own_issues = _validate(doc, KrknUndertowSection, data.get("undertow"), ("undertow",))
+    issues += own_issues
     judging = {}
     for name, model in KRKN_JUDGING_SECTIONS.items():
         judging[name], section_issues = _validate(doc, model, data.get(name), (name,))
@@ -209,6 +216,7 @@ def _read_krkn(
         health_checks=judging["health_checks"] if data.get("health_checks") else None,
         cerberus=judging["cerberus"] if data.get("cerberus") else None,
         resiliency=judging["resiliency"],
+        heartbeat=own.heartbeat if own is not None else HeartbeatSection(),
     ), []
 
 
@@ -244,6 +252,7 @@ def _read_native(
         health_checks=config.health_checks,
         cerberus=config.cerberus,
         resiliency=config.resiliency,
+        heartbeat=config.heartbeat,
     ), []
 
 
@@ -314,7 +323,23 @@ def _merge(
         health_checks=values.health_checks,
         cerberus=values.cerberus,
         resiliency=values.resiliency,
+        heartbeat=_heartbeat(values.heartbeat, env_values),
     )
+
+
+def _heartbeat(written: HeartbeatSection, env_values: EnvOverrides) -> HeartbeatSection:
+    """The file's heartbeat with the environment's interval and grace over it, re-validated."""
+    merged = {
+        **written.model_dump(),
+        "interval": _first(env_values.heartbeat_interval, written.interval),
+        "grace": _first(env_values.heartbeat_grace, written.grace),
+    }
+    try:
+        return HeartbeatSection.model_validate(merged)
+    except ValidationError as exc:
+        message = "; ".join(error["msg"] for error in exc.errors())
+        field = "UNDERTOW_HEARTBEAT_INTERVAL/UNDERTOW_HEARTBEAT_GRACE"
+        raise ConfigError([ConfigIssue("environment", field, message)]) from exc
 
 
 def _kubeconfig(

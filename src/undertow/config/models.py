@@ -1,7 +1,8 @@
 """Pydantic models of the two config formats undertow reads.
 
 * Krkn's `config.yaml`: the `kraken`, `tunings`, `health_checks`, `cerberus` and
-  `resiliency` sections are honoured (see `undertow.config.judging`); the other
+  `resiliency` sections are honoured (see `undertow.config.judging`), and an `undertow`
+  section holds undertow's own settings Krkn has no key for (`heartbeat`); the other
   sections and keys Krkn knows are accepted and reported once as ignored.
 * undertow's own config: flat, strict, the same scenario list shape as Krkn's.
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 
@@ -73,6 +74,51 @@ class RollbackSection(BaseModel):
     )
 
 
+DEFAULT_HEARTBEAT_INTERVAL = 10.0
+DEFAULT_HEARTBEAT_GRACE = 60
+DEFAULT_HEARTBEAT_NAMESPACE = "undertow"
+"""The namespace deploy/rbac.yaml creates for undertow's own objects."""
+
+
+class HeartbeatSection(BaseModel):
+    """The Lease a running run renews (`undertow.runner.heartbeat`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval: float = Field(
+        DEFAULT_HEARTBEAT_INTERVAL,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds between two renewals of the run's Lease.",
+    )
+    grace: int = Field(
+        DEFAULT_HEARTBEAT_GRACE,
+        ge=1,
+        description="The Lease's leaseDurationSeconds: unrenewed this long, the run is dead.",
+    )
+    namespace: str = Field(
+        DEFAULT_HEARTBEAT_NAMESPACE,
+        min_length=1,
+        max_length=63,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="Namespace of the Lease (it must exist).",
+    )
+
+    @model_validator(mode="after")
+    def _grace_exceeds_interval(self) -> HeartbeatSection:
+        if self.grace <= self.interval:
+            raise ValueError(f"grace ({self.grace}) must be longer than interval ({self.interval})")
+        return self
+
+
+class KrknUndertowSection(BaseModel):
+    """The `undertow` section of a Krkn config: undertow's own settings Krkn has no key for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    heartbeat: HeartbeatSection = Field(default_factory=HeartbeatSection)
+
+
 class ReportSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -98,6 +144,7 @@ class NativeConfig(BaseModel):
     rollback: RollbackSection = Field(default_factory=RollbackSection)
     tunings: Tunings = Field(default_factory=Tunings)
     report: ReportSection = Field(default_factory=ReportSection)
+    heartbeat: HeartbeatSection = Field(default_factory=HeartbeatSection)
     images: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict,
         description="Image substitutions for the pods undertow creates (hijacker, helpers): "

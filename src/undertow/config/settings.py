@@ -8,7 +8,7 @@ from pathlib import Path
 
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
-from undertow.config.models import DEFAULT_RETENTION_DAYS
+from undertow.config.models import DEFAULT_RETENTION_DAYS, HeartbeatSection
 from undertow.errors import ConfigIssue
 
 
@@ -79,6 +79,7 @@ class Settings:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
+    heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
 
     @property
     def connection(self) -> Connection:

@@ -1,8 +1,9 @@
 """The writes undertow makes: create, delete (uid precondition), evict, JSON patch.
 
 Only `undertow.rollback.client.JournaledClient` calls these, after it has written the
-version file. Each is retried only when the server certainly did not apply it (429);
-any other failure raises at once. `errors.ServerError` from here means "unknown whether
+version file (and `undertow.runner.lease`, for the run's own heartbeat Lease). Each is
+retried only when the server certainly did not apply it (429); any other failure raises
+at once. `errors.ServerError` from here means "unknown whether
 it was applied": the caller keeps the undo pending.
 """
 

@@ -3,7 +3,9 @@
 An object labelled `app.kubernetes.io/managed-by=undertow` whose run is not alive here is
 a leftover: at once when its run is known dead in this versions dir, once older than
 `min_age` seconds when its run is unknown here (a lost journal, or another machine's run).
-Owned objects are left to the garbage collector, terminating ones to the API server.
+Owned objects are left to the garbage collector, terminating ones to the API server. A run's
+heartbeat Lease (`undertow.runner.heartbeat`) of a run unknown here that is still renewed
+within its duration belongs to a run alive elsewhere and is left alone, however old.
 
 Each leftover's undo step is the one `create` journals (`delete_created`, pinned to the
 object's uid), run by the executor's own step, so it ends with the executor's outcomes.
@@ -81,9 +83,25 @@ def _labelled(api: KubeApi, unlisted: list[str]) -> Iterator[dict[str, Any]]:
             unlisted.append(f"{kind}.{api_version}")
 
 
+def _seconds(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
 def _age(meta: dict[str, Any], now: float) -> float:
-    created = str(meta.get("creationTimestamp", ""))
-    return now - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+    return now - _seconds(str(meta.get("creationTimestamp", "")))
+
+
+def renewed_lease(obj: dict[str, Any], now: float) -> bool:
+    """A coordination Lease renewed less than its leaseDurationSeconds ago (a live holder)."""
+    if obj.get("kind") != "Lease" or not str(obj.get("apiVersion", "")).startswith(
+        "coordination.k8s.io/"
+    ):
+        return False
+    spec = obj.get("spec") or {}
+    renewed, duration = spec.get("renewTime"), spec.get("leaseDurationSeconds")
+    if not renewed or not isinstance(duration, int):
+        return False
+    return _seconds(str(renewed)) + duration > now
 
 
 def find_leftovers(
@@ -102,6 +120,8 @@ def find_leftovers(
         run = (meta.get("labels") or {}).get(RUN_LABEL, "")
         if run in live or meta.get("ownerReferences") or meta.get("deletionTimestamp"):
             continue  # a live run's, or owned (garbage-collected with its owner)
+        if run not in dead and renewed_lease(obj, now):
+            continue  # the heartbeat of a run alive on another machine
         if run in dead or _age(meta, now) >= min_age:
             found.append(leftover(obj))
     return found

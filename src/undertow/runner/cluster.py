@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from undertow.config import KubeconfigChoice
+from undertow.clock import SystemClock
+from undertow.config import HeartbeatSection, KubeconfigChoice
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
 from undertow.errors import Forbidden, JournalError, NotFound, VersionsDirUnusable
 from undertow.kube import KubeApi, connect
@@ -23,6 +24,8 @@ from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
 from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.signing import load_key
+from undertow.runner.heartbeat import Heartbeat, HeartbeatThread, holder_identity, lease_name
+from undertow.runner.lease import KubeLeaseStore
 from undertow.runner.outcome import RollbackTally, StaleReport
 from undertow.undo.outcome import ALREADY_RESTORED, CONFLICT, GONE, NOTHING_TO_UNDO, RESTORED
 
@@ -95,6 +98,21 @@ def cluster_helper_defaults(api: KubeApi, log: logging.Logger) -> HelperPods:
     return defaults
 
 
+def _heartbeat_thread(
+    api: KubeApi, run_id: str, settings: HeartbeatSection, log: logging.Logger
+) -> HeartbeatThread:
+    store = KubeLeaseStore(api, namespace=settings.namespace, run_id=run_id)
+    heartbeat = Heartbeat(
+        store,
+        name=lease_name(run_id),
+        holder=holder_identity(),
+        settings=settings,
+        clock=SystemClock(),
+        log=log,
+    )
+    return HeartbeatThread(heartbeat)
+
+
 class ClusterBackend:
     def __init__(
         self,
@@ -107,8 +125,10 @@ class ClusterBackend:
         log: logging.Logger,
         helper_pods: HelperPods | None = None,
         stale_rollback: bool | None = None,
+        heartbeat: HeartbeatThread | None = None,
     ) -> None:
         self._api = api
+        self._heartbeat = heartbeat
         self._helper_pods = helper_pods or HelperPods()
         self._journal = journal
         self._versions = versions_directory
@@ -131,6 +151,7 @@ class ClusterBackend:
         run_id: str | None = None,
         images: Mapping[str, str] | None = None,
         stale_rollback: bool | None = None,
+        heartbeat: HeartbeatSection | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
@@ -148,6 +169,10 @@ class ClusterBackend:
         except BaseException:
             journal.close()
             raise
+        beat = None
+        if heartbeat is not None:
+            beat = _heartbeat_thread(api, journal.run_id, heartbeat, log)
+            beat.start()
         return cls(
             api,
             journal,
@@ -157,6 +182,7 @@ class ClusterBackend:
             log=log,
             helper_pods=helper_pods,
             stale_rollback=stale_rollback,
+            heartbeat=beat,
         )
 
     @property
@@ -224,7 +250,10 @@ class ClusterBackend:
         return ScenarioJournal(client, auto_rollback=self._auto, gate=self._gate)
 
     def close(self) -> None:
+        """End the heartbeat (every scenario has settled by now), then close the journal."""
         try:
+            if self._heartbeat is not None:
+                self._heartbeat.stop()
             self._journal.close()
         finally:
             with contextlib.suppress(Exception):

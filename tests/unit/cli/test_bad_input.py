@@ -89,7 +89,7 @@ CASES = [
         {"config.yaml": krkn(rest="tuning:\n    iterations: 2\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:6 at tuning: unknown section 'tuning' (did you mean 'tunings'? known: "
         "cerberus, elastic, health_checks, kraken, kubevirt_checks, object_state_checks, "
-        "performance_monitoring, resiliency, telemetry, triggers, tunings)",
+        "performance_monitoring, resiliency, telemetry, triggers, tunings, undertow)",
     ),
     Case(
         "krkn-unknown-kraken-key",
@@ -373,8 +373,8 @@ CASES = [
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
-        "cerberus, context, exit_on_failure, health_checks, images, kubeconfig, report, "
-        "resiliency, rollback, scenarios, strict, tunings)",
+        "cerberus, context, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
+        "report, resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(
         "native-rollback-auto-not-bool",

@@ -99,3 +99,33 @@ def test_leftover_outcomes_are_the_executors() -> None:
     [done] = remove_leftovers([leftover(labelled("web", "run-1"))], no_cluster)
     assert (done.outcome, done.ok) == (FAILED, False)
     assert done.detail == "delete leftover ConfigMap shop/web (run run-1): the API server is down"
+
+
+def lease(name: str, run: str, *, renewed: str, duration: int = 60) -> dict[str, Any]:
+    """An old heartbeat Lease last renewed at `renewed` (NOW is 2027-01-15T08:00:00Z)."""
+    obj = labelled(name, run, age=7200)
+    obj.update(
+        apiVersion="coordination.k8s.io/v1",
+        kind="Lease",
+        spec={"renewTime": renewed, "leaseDurationSeconds": duration},
+    )
+    return obj
+
+
+def test_a_renewed_lease_of_a_run_alive_elsewhere_is_kept_a_lapsed_one_is_a_leftover() -> None:
+    api = FakeApi(
+        [
+            lease("renewed-elsewhere", "run-elsewhere", renewed="2027-01-15T07:59:30.000000Z"),
+            lease("lapsed-elsewhere", "run-elsewhere", renewed="2027-01-15T07:58:00.000000Z"),
+            lease("renewed-but-dead-here", "run-dead", renewed="2027-01-15T07:59:59.500000Z"),
+        ]
+    )
+    found = find_leftovers(
+        api,  # type: ignore[arg-type]
+        live=set(),
+        dead={"run-dead"},
+        min_age=3600,
+        now=NOW,
+        unlisted=[],
+    )
+    assert [item.ref.name for item in found] == ["lapsed-elsewhere", "renewed-but-dead-here"]
