@@ -301,6 +301,7 @@ def test_service_account_runs_every_scenario_type_and_nothing_more(
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "403" not in run.stdout + run.stderr
+    assert "Lease" not in run.stdout + run.stderr  # the heartbeat warned of nothing
     assert directory.list_runs(versions) == []
 
     sweep = _undertow(
@@ -315,7 +316,13 @@ def test_service_account_runs_every_scenario_type_and_nothing_more(
     assert sweep.returncode == 0, sweep.stdout + sweep.stderr
     unlisted = _unlisted(sweep.stderr)
     assert "Secret.v1" in unlisted  # not granted: reported, not fatal
-    for created in ("Pod.v1", "ConfigMap.v1", "NetworkPolicy.networking.k8s.io/v1"):
+    created_kinds = (
+        "Pod.v1",
+        "ConfigMap.v1",
+        "NetworkPolicy.networking.k8s.io/v1",
+        "Lease.coordination.k8s.io/v1",
+    )
+    for created in created_kinds:
         assert created not in unlisted  # what undertow creates, the sweep does see
 
     _assert_refused(token_config, nodes[0])
@@ -350,6 +357,42 @@ def _assert_refused(token_config: str, node: str) -> None:
         assert core.list_node().items  # the token does work
     finally:
         as_undertow.close()
+
+
+def test_service_account_holds_its_heartbeat_lease(
+    api_client: Any, kubeconfig: str, rbac: None, namespace: str, tmp_path: Path
+) -> None:
+    """With the `undertow` token a run creates, renews and deletes its Lease in the
+    `undertow` namespace without a warning (kwok is enough: the test plugin only sleeps)."""
+    from kubernetes import client
+
+    token_config = str(_token_kubeconfig(api_client, kubeconfig, tmp_path / "token.kubeconfig"))
+    (tmp_path / "s.yaml").write_text(
+        f"sleep:\n  duration: 4\n  outcome: pass\n  configmap_namespace: {namespace}\n"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+        "undertow:\n  heartbeat: {interval: 1, grace: 5}\n"
+    )
+    run_id = str(uuid.uuid4())
+    leases = client.CoordinationV1Api(api_client)
+    args = ["run", "-c", str(config), "--run-id", run_id, "--kubeconfig", token_config]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "undertow", *args, "--versions-dir", str(tmp_path / "versions")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait(lambda: leases.list_namespaced_lease(SA_NAMESPACE).items)
+        (lease,) = leases.list_namespaced_lease(SA_NAMESPACE).items
+        assert lease.metadata.name == f"undertow-run-{run_id}"
+    finally:
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    assert "Lease" not in out + err
+    assert leases.list_namespaced_lease(SA_NAMESPACE).items == []
 
 
 def test_job_manifests_are_accepted_by_the_api_server(api_client: Any, rbac: None) -> None:
