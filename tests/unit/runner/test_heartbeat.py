@@ -116,13 +116,14 @@ def test_a_lease_that_cannot_be_created_only_warns_and_nothing_is_deleted(
     assert "leases is forbidden" in caplog.text
 
 
-def test_a_failed_delete_warns_that_the_lease_lapses() -> None:
+def test_a_failed_delete_warns_that_the_lease_lapses(caplog: pytest.LogCaptureFixture) -> None:
     store = MemoryLeases()
     beat, _, _ = make(store, beats=0)
     beat.begin()
     store.leases.clear()  # delete raises KeyError now
     beat.end()
     assert beat.held
+    assert "it lapses after 60s, and `undertow rollback sweep` removes it" in caplog.text
 
 
 @pytest.mark.parametrize(
