@@ -86,6 +86,26 @@ def test_a_running_run_renews_its_lease_and_deletes_it_when_it_ends(
     assert "Lease" not in output  # no warning: created, renewed and deleted
 
 
+def test_an_interrupted_run_rolls_back_then_deletes_its_lease(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    run_id = str(uuid.uuid4())
+    name = f"undertow-run-{run_id}"
+    config = _config(tmp_path, namespace, duration=60)
+    proc = undertow(
+        "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
+    )
+    try:
+        _until(lambda: configmaps(api_client, namespace), "the scenario's ConfigMap")
+        assert _lease(api_client, namespace, name) is not None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code, output = finish(proc)
+    assert code == 130, output
+    assert configmaps(api_client, namespace) == []
+    assert _lease(api_client, namespace, name) is None
+
+
 def test_a_killed_run_leaves_its_lease_unrenewed_and_sweep_removes_it(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
