@@ -27,7 +27,12 @@ from undertow.config.models import (
     NativeConfig,
     Tunings,
 )
-from undertow.config.scenario_list import ScenarioList, parse_scenario_list
+from undertow.config.performance import (
+    AlertSettings,
+    PerformanceMonitoringSection,
+    alert_settings,
+)
+from undertow.config.scenario_list import ScenarioList, candidate_paths, parse_scenario_list
 from undertow.config.settings import (
     Connection,
     RollbackSettings,
@@ -43,6 +48,7 @@ KRKN_JUDGING_SECTIONS: Mapping[str, type[BaseModel]] = {
     "health_checks": HealthChecksSection,
     "cerberus": CerberusSection,
     "resiliency": ResiliencySection,
+    "performance_monitoring": PerformanceMonitoringSection,
 }
 KRKN_SECTIONS = frozenset({"kraken", "tunings", *KRKN_JUDGING_SECTIONS} | KRKN_IGNORED_SECTIONS)
 
@@ -79,6 +85,7 @@ class _FileValues:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
+    alerts: AlertSettings | None = None
 
 
 def load_connection(
@@ -194,6 +201,8 @@ def _read_krkn(
         doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
     )
     issues += kraken_issues + tunings_issues + scenarios.issues
+    alerts, alert_issues = _alerts(doc, judging["performance_monitoring"], cwd)
+    issues += alert_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -205,18 +214,35 @@ def _read_krkn(
         context=None,
         versions_directory=kraken.rollback_versions_directory or None,
         report_directory=None,
-        ignored=ignored + _unevaluated(judging["resiliency"]) + scenarios.ignored,
+        ignored=ignored
+        + _unevaluated(judging["resiliency"], judging["performance_monitoring"])
+        + scenarios.ignored,
         health_checks=judging["health_checks"] if data.get("health_checks") else None,
         cerberus=judging["cerberus"] if data.get("cerberus") else None,
         resiliency=judging["resiliency"],
+        alerts=alerts,
     ), []
 
 
-def _unevaluated(resiliency: ResiliencySection) -> list[str]:
+def _unevaluated(
+    resiliency: ResiliencySection, performance: PerformanceMonitoringSection | None
+) -> list[str]:
     """Parts of the judging sections undertow accepts but does not evaluate."""
+    ignored = []
     if resiliency.resiliency_file and resiliency.enabled:
-        return ["resiliency.resiliency_file (Prometheus SLOs are not evaluated)"]
-    return []
+        ignored.append("resiliency.resiliency_file (Prometheus SLOs are not evaluated)")
+    if performance is not None:
+        ignored += [f"performance_monitoring.{key}" for key in performance.ignored_keys]
+    return ignored
+
+
+def _alerts(
+    doc: YamlDocument, section: PerformanceMonitoringSection | None, cwd: Path
+) -> tuple[AlertSettings | None, list[ConfigIssue]]:
+    if section is None or section.alert_profile is None:
+        return None, []
+    candidates = candidate_paths(section.alert_profile, doc.path.parent, cwd)
+    return alert_settings(section, doc, candidates)
 
 
 def _read_native(
@@ -225,6 +251,9 @@ def _read_native(
     config, issues = _validate(doc, NativeConfig, data, ())
     scenarios = parse_scenario_list(doc, ("scenarios",), data.get("scenarios"), cwd)
     issues += scenarios.issues
+    performance = config.performance_monitoring if config is not None else None
+    alerts, alert_issues = _alerts(doc, performance, cwd)
+    issues += alert_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -237,13 +266,14 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         journal_key=config.rollback.journal_key or None,
         report_directory=config.report.directory or None,
-        ignored=_unevaluated(config.resiliency) + scenarios.ignored,
+        ignored=_unevaluated(config.resiliency, config.performance_monitoring) + scenarios.ignored,
         strict=config.strict,
         images=config.images,
         executed_retention_days=config.rollback.executed_retention_days,
         health_checks=config.health_checks,
         cerberus=config.cerberus,
         resiliency=config.resiliency,
+        alerts=alerts,
     ), []
 
 
@@ -314,6 +344,7 @@ def _merge(
         health_checks=values.health_checks,
         cerberus=values.cerberus,
         resiliency=values.resiliency,
+        alerts=values.alerts,
     )
 
 

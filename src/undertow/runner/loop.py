@@ -181,6 +181,7 @@ def _run_one(
         rollback=rollback,
         health=verdict.health,
         cerberus=verdict.cerberus,
+        alerts=verdict.alerts,
         score=score,
     )
     log.log(

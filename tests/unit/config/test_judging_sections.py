@@ -108,3 +108,31 @@ def test_bad_judging_sections_name_the_field(tmp_path: Path, extra: str, expecte
         _load(tmp_path, extra)
     assert expected in str(caught.value)
     assert "config.yaml" in str(caught.value)
+
+
+def test_krkn_alert_profile_read_with_the_config(tmp_path: Path) -> None:
+    (tmp_path / "alerts.yaml").write_text(
+        "- expr: up == 0\n  description: '{{$labels.job}} down'\n  severity: critical\n"
+    )
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090/\n"
+        "  prometheus_bearer_token: t0k\n  enable_alerts: True\n  alert_profile: alerts.yaml\n"
+        "  enable_metrics: False\n  check_critical_alerts: True\n",
+    )
+    alerts = settings.alerts
+    assert alerts is not None
+    assert (alerts.prometheus_url, alerts.bearer_token) == ("http://127.0.0.1:9090", "t0k")
+    assert alerts.profile == tmp_path / "alerts.yaml"
+    assert [(r.expr, r.severity) for r in alerts.rules] == [("up == 0", "critical")]
+    assert "performance_monitoring.check_critical_alerts" in settings.ignored
+    assert "performance_monitoring.enable_metrics" not in settings.ignored
+
+
+def test_alerts_disabled_do_not_read_the_profile(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url:\n  enable_alerts: False\n"
+        "  alert_profile: config/alerts\n",
+    )
+    assert settings.alerts is None
