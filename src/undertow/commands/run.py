@@ -119,7 +119,7 @@ def run(
                     settings.health_checks,
                     settings.cerberus,
                     settings.resiliency,
-                    settings.alerts,
+                    settings.prometheus,
                 ),
             ),
             clock=SystemClock(),

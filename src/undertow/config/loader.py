@@ -28,9 +28,9 @@ from undertow.config.models import (
     Tunings,
 )
 from undertow.config.performance import (
-    AlertSettings,
     PerformanceMonitoringSection,
-    alert_settings,
+    PrometheusSettings,
+    prometheus_settings,
 )
 from undertow.config.scenario_list import ScenarioList, candidate_paths, parse_scenario_list
 from undertow.config.settings import (
@@ -85,7 +85,7 @@ class _FileValues:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
-    alerts: AlertSettings | None = None
+    prometheus: PrometheusSettings | None = None
 
 
 def load_connection(
@@ -201,8 +201,8 @@ def _read_krkn(
         doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
     )
     issues += kraken_issues + tunings_issues + scenarios.issues
-    alerts, alert_issues = _alerts(doc, judging["performance_monitoring"], cwd)
-    issues += alert_issues
+    prometheus, prometheus_issues = _prometheus(doc, judging["performance_monitoring"], cwd)
+    issues += prometheus_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -220,7 +220,7 @@ def _read_krkn(
         health_checks=judging["health_checks"] if data.get("health_checks") else None,
         cerberus=judging["cerberus"] if data.get("cerberus") else None,
         resiliency=judging["resiliency"],
-        alerts=alerts,
+        prometheus=prometheus,
     ), []
 
 
@@ -236,13 +236,14 @@ def _unevaluated(
     return ignored
 
 
-def _alerts(
+def _prometheus(
     doc: YamlDocument, section: PerformanceMonitoringSection | None, cwd: Path
-) -> tuple[AlertSettings | None, list[ConfigIssue]]:
-    if section is None or section.alert_profile is None:
+) -> tuple[PrometheusSettings | None, list[ConfigIssue]]:
+    if section is None:
         return None, []
-    candidates = candidate_paths(section.alert_profile, doc.path.parent, cwd)
-    return alert_settings(section, doc, candidates)
+    return prometheus_settings(
+        section, doc, lambda written: candidate_paths(written, doc.path.parent, cwd)
+    )
 
 
 def _read_native(
@@ -252,8 +253,8 @@ def _read_native(
     scenarios = parse_scenario_list(doc, ("scenarios",), data.get("scenarios"), cwd)
     issues += scenarios.issues
     performance = config.performance_monitoring if config is not None else None
-    alerts, alert_issues = _alerts(doc, performance, cwd)
-    issues += alert_issues
+    prometheus, prometheus_issues = _prometheus(doc, performance, cwd)
+    issues += prometheus_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -273,7 +274,7 @@ def _read_native(
         health_checks=config.health_checks,
         cerberus=config.cerberus,
         resiliency=config.resiliency,
-        alerts=alerts,
+        prometheus=prometheus,
     ), []
 
 
@@ -344,7 +345,7 @@ def _merge(
         health_checks=values.health_checks,
         cerberus=values.cerberus,
         resiliency=values.resiliency,
-        alerts=values.alerts,
+        prometheus=values.prometheus,
     )
 
 

@@ -1,16 +1,18 @@
-"""Krkn's `performance_monitoring` section and its alert profile.
+"""Krkn's `performance_monitoring` section and its alert and metrics profiles.
 
-The alert profile is Krkn's: a YAML list of `{expr, description, severity}`. It is read and
+The alert profile is Krkn's: a YAML list of `{expr, description, severity}`; the metrics
+profile a mapping with a `metrics:` list of `{query, metricName, instant}`. Both are read and
 validated at load time with the config, so a missing or malformed profile is bad input
 (exit 2) before anything touches the cluster. Keys of the section undertow does not act on
-(Krkn's kube-burner era keys, `enable_metrics`, ...) are reported once as ignored.
+(Krkn's kube-burner era keys, `check_critical_alerts`, ...) are reported once as ignored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -31,10 +33,6 @@ Severity = Literal["debug", "info", "warning", "error", "critical"]
 FAILING_SEVERITIES = frozenset({"error", "critical"})
 """An alert of these severities that fires fails its scenario (Krkn exits 1 on them)."""
 
-ACTED_ON_KEYS = frozenset(
-    {"prometheus_url", "prometheus_bearer_token", "enable_alerts", "alert_profile", "timeout"}
-)
-
 
 class AlertRule(BaseModel):
     """One entry of Krkn's alert profile."""
@@ -53,7 +51,7 @@ class AlertRule(BaseModel):
 
 
 class PerformanceMonitoringSection(BaseModel):
-    """Krkn's `performance_monitoring` section; undertow acts on the alert keys."""
+    """Krkn's `performance_monitoring` section; undertow acts on the alert and metrics keys."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -61,6 +59,8 @@ class PerformanceMonitoringSection(BaseModel):
     prometheus_bearer_token: str | None = Field(None, description="Sent as a Bearer token.")
     enable_alerts: bool = False
     alert_profile: str | None = Field(None, description="Krkn's alert profile (a YAML list).")
+    enable_metrics: bool = False
+    metrics_profile: str | None = Field(None, description="Krkn's metrics profile.")
     timeout: float = Field(30.0, gt=0, description="Seconds one Prometheus query may take.")
 
     @model_validator(mode="before")
@@ -71,7 +71,7 @@ class PerformanceMonitoringSection(BaseModel):
             return {k: v for k, v in value.items() if v is not None and v != ""}
         return value
 
-    @field_validator("enable_alerts", mode="before")
+    @field_validator("enable_alerts", "enable_metrics", mode="before")
     @classmethod
     def _krkn_capitalised(cls, value: object) -> object:
         return value.lower() == "true" if isinstance(value, str) else value
@@ -82,6 +82,10 @@ class PerformanceMonitoringSection(BaseModel):
             raise ValueError("enable_alerts is true but prometheus_url is not set")
         if self.enable_alerts and self.alert_profile is None:
             raise ValueError("enable_alerts is true but alert_profile is not set")
+        if self.enable_metrics and self.prometheus_url is None:
+            raise ValueError("enable_metrics is true but prometheus_url is not set")
+        if self.enable_metrics and self.metrics_profile is None:
+            raise ValueError("enable_metrics is true but metrics_profile is not set")
         return self
 
     @property
@@ -91,7 +95,20 @@ class PerformanceMonitoringSection(BaseModel):
         return tuple(sorted(key for key, value in extra.items() if value not in (False, None)))
 
 
+class MetricQuery(BaseModel):
+    """One entry of Krkn's metrics profile: `.elapsed` in the query becomes the window's
+    length in whole minutes (rounded up), as Krkn does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    query: str = Field(min_length=1)
+    metric_name: str = Field(alias="metricName", min_length=1)
+    instant: bool = Field(False, description="One value at the window's end, not a range.")
+
+
 _PROFILE = TypeAdapter(list[AlertRule])
+_METRICS = TypeAdapter(list[MetricQuery])
+T = TypeVar("T")
 
 
 def read_alert_profile(path: Path) -> tuple[AlertRule, ...]:
@@ -106,40 +123,81 @@ def read_alert_profile(path: Path) -> tuple[AlertRule, ...]:
         raise ConfigError(issues_from_validation(doc, exc)) from None
 
 
-def alert_settings(
-    section: PerformanceMonitoringSection | None,
-    doc: YamlDocument,
-    candidates: tuple[Path, ...],
-) -> tuple[AlertSettings | None, list[ConfigIssue]]:
-    """The alert settings when alerts are enabled, with the profile read from the first of
-    `candidates` that exists; issues name the config field or the profile's own fields."""
-    if section is None or not section.enable_alerts or section.prometheus_url is None:
-        return None, []
-    profile = next((path for path in candidates if path.exists()), None)
-    if profile is None:
-        looked = ", ".join(str(path) for path in candidates)
-        loc = ("performance_monitoring", "alert_profile")
-        return None, [doc.issue(loc, f"alert profile not found (looked for {looked})")]
+def read_metrics_profile(path: Path) -> tuple[MetricQuery, ...]:
+    """The queries of one metrics profile (`metrics:` list); ConfigError naming the field."""
+    doc = load_yaml(path)
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("metrics"), list):
+        message = f"expected a mapping with a `metrics:` list, got {describe(data)}"
+        raise ConfigError([doc.issue(("metrics",) if isinstance(data, dict) else (), message)])
     try:
-        rules = read_alert_profile(profile)
-    except ConfigError as exc:
-        return None, list(exc.issues)
-    settings = AlertSettings(
+        return tuple(_METRICS.validate_python(data["metrics"]))
+    except ValidationError as exc:
+        raise ConfigError(issues_from_validation(doc, exc, prefix=("metrics",))) from None
+
+
+Resolve = Callable[[str], tuple[Path, ...]]
+
+
+def prometheus_settings(
+    section: PerformanceMonitoringSection, doc: YamlDocument, resolve: Resolve
+) -> tuple[PrometheusSettings | None, list[ConfigIssue]]:
+    """The Prometheus settings when alerts or metrics are enabled, each profile read from the
+    first of its `resolve`d candidate paths that exists; issues name the config field or
+    the profile's own fields."""
+    if section.prometheus_url is None or not (section.enable_alerts or section.enable_metrics):
+        return None, []
+    issues: list[ConfigIssue] = []
+    rules: tuple[AlertRule, ...] = ()
+    metrics: tuple[MetricQuery, ...] = ()
+    if section.enable_alerts and section.alert_profile is not None:
+        rules = _read(
+            doc, "alert_profile", resolve(section.alert_profile), read_alert_profile, issues
+        )
+    if section.enable_metrics and section.metrics_profile is not None:
+        metrics = _read(
+            doc, "metrics_profile", resolve(section.metrics_profile), read_metrics_profile, issues
+        )
+    if issues:
+        return None, issues
+    settings = PrometheusSettings(
         prometheus_url=str(section.prometheus_url).rstrip("/"),
         bearer_token=section.prometheus_bearer_token,
         timeout=section.timeout,
-        profile=profile,
         rules=rules,
+        metrics=metrics,
     )
     return settings, []
 
 
+def _read(
+    doc: YamlDocument,
+    key: str,
+    candidates: tuple[Path, ...],
+    read: Callable[[Path], tuple[T, ...]],
+    issues: list[ConfigIssue],
+) -> tuple[T, ...]:
+    profile = next((path for path in candidates if path.exists()), None)
+    if profile is None:
+        looked = ", ".join(str(path) for path in candidates)
+        what = key.replace("_", " ")
+        issues.append(
+            doc.issue(("performance_monitoring", key), f"{what} not found (looked for {looked})")
+        )
+        return ()
+    try:
+        return read(profile)
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        return ()
+
+
 @dataclass(frozen=True)
-class AlertSettings:
-    """What the judge needs to evaluate the alert profile over each scenario's window."""
+class PrometheusSettings:
+    """What the judge needs to evaluate the profiles over each scenario's window."""
 
     prometheus_url: str
     bearer_token: str | None
     timeout: float
-    profile: Path
-    rules: tuple[AlertRule, ...]
+    rules: tuple[AlertRule, ...] = ()
+    metrics: tuple[MetricQuery, ...] = ()

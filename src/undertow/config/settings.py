@@ -9,7 +9,7 @@ from pathlib import Path
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.config.models import DEFAULT_RETENTION_DAYS
-from undertow.config.performance import AlertSettings
+from undertow.config.performance import PrometheusSettings
 from undertow.errors import ConfigIssue
 
 
@@ -80,8 +80,8 @@ class Settings:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
-    alerts: AlertSettings | None = None
-    """Krkn's alert profile, evaluated over each scenario's window (enable_alerts)."""
+    prometheus: PrometheusSettings | None = None
+    """Krkn's alert and metrics profiles, evaluated over each scenario's window."""
 
     @property
     def connection(self) -> Connection:

@@ -1,4 +1,4 @@
-"""Krkn's alert profile evaluated over one scenario's window with Prometheus' HTTP API.
+"""Krkn's alert profile evaluated over one scenario's window.
 
 Each rule's `expr` is a range query (`/api/v1/query_range`) from the scenario's start to the
 end of its rollback, at Krkn's step (the window / 11000, at least 1 s). A rule fires when any
@@ -10,16 +10,11 @@ A query that fails (Prometheus unreachable, bad PromQL) cannot clear a rule: for
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import urllib.parse
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from undertow.config.performance import FAILING_SEVERITIES, AlertRule, AlertSettings
-from undertow.health.http import get
+from undertow.config.performance import FAILING_SEVERITIES, AlertRule, PrometheusSettings
+from undertow.health.prometheus import Series, query_range
 
 _LABEL = re.compile(r"{{\s*\$labels\.([\w-]+)\s*}}")
 _VALUE = re.compile(r"{{\s*\$value\s*}}")
@@ -42,22 +37,14 @@ class AlertResult:
         return self.severity in FAILING_SEVERITIES and (self.fired or bool(self.error))
 
 
-@dataclass(frozen=True)
-class Series:
-    labels: Mapping[str, str]
-    values: tuple[float, ...]
-
-    @property
-    def firing_value(self) -> float | None:
-        return next((v for v in self.values if v != 0 and not math.isnan(v)), None)
-
-
-def evaluate_alerts(settings: AlertSettings, *, start: float, end: float) -> list[AlertResult]:
+def evaluate_alerts(settings: PrometheusSettings, *, start: float, end: float) -> list[AlertResult]:
     """Every rule of the profile over [start, end] (wall-clock seconds)."""
     return [_evaluate(settings, rule, start=start, end=end) for rule in settings.rules]
 
 
-def _evaluate(settings: AlertSettings, rule: AlertRule, *, start: float, end: float) -> AlertResult:
+def _evaluate(
+    settings: PrometheusSettings, rule: AlertRule, *, start: float, end: float
+) -> AlertResult:
     series, error = query_range(settings, rule.expr, start=start, end=end)
     if error:
         return AlertResult(rule.expr, rule.severity, rule.description, False, error)
@@ -76,39 +63,3 @@ def render(description: str, series: Series) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
-
-
-def query_range(
-    settings: AlertSettings, expr: str, *, start: float, end: float
-) -> tuple[list[Series], str]:
-    """(series, "") or ([], why the query failed)."""
-    step = max(math.ceil((end - start) / 11000), 1)
-    params = urllib.parse.urlencode(
-        {"query": expr, "start": f"{start:.3f}", "end": f"{max(end, start):.3f}", "step": step}
-    )
-    headers = {"Authorization": f"Bearer {settings.bearer_token}"} if settings.bearer_token else {}
-    url = f"{settings.prometheus_url}/api/v1/query_range?{params}"
-    answer = get(url, timeout=settings.timeout, headers=headers)
-    body = _json(answer.body)
-    if answer.status != 200:
-        reason = body.get("error", "") if isinstance(body, dict) else ""
-        return [], f"Prometheus query failed ({answer.detail}{': ' + reason if reason else ''})"
-    try:
-        return [_series(item) for item in body["data"]["result"]], ""
-    except (KeyError, TypeError, ValueError):
-        return [], "Prometheus answered with an unreadable result"
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
-
-
-def _series(item: Mapping[str, Any]) -> Series:
-    pairs: Sequence[Any] = item.get("values") or ([item["value"]] if "value" in item else [])
-    return Series(
-        labels={str(k): str(v) for k, v in item.get("metric", {}).items()},
-        values=tuple(float(pair[1]) for pair in pairs),
-    )

@@ -1,6 +1,6 @@
 """One scenario judged: health targets sampled from before the injection until they are
-healthy again after the rollback, then Cerberus asked for its go/no-go and the alert profile
-evaluated over the scenario's window."""
+healthy again after the rollback, then Cerberus asked for its go/no-go, the alert profile
+evaluated and the metrics profile collected over the scenario's window."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from undertow.clock import CancelToken, Clock
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
-from undertow.config.performance import AlertSettings
+from undertow.config.performance import PrometheusSettings
 from undertow.health.alerts import AlertResult, evaluate_alerts
 from undertow.health.availability import Availability
 from undertow.health.cerberus import CerberusVerdict, ask_cerberus
 from undertow.health.http import HttpProbe
 from undertow.health.kube_checks import KubeProbe
+from undertow.health.metrics import MetricResult, collect_metrics
 from undertow.health.monitor import HealthMonitor, Probe
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class Judging:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
-    alerts: AlertSettings | None = None
+    prometheus: PrometheusSettings | None = None
 
     @property
     def reads_cluster(self) -> bool:
@@ -42,6 +43,7 @@ class Verdict:
     health: tuple[Availability, ...] = ()
     cerberus: CerberusVerdict | None = None
     alerts: tuple[AlertResult, ...] = ()
+    metrics: tuple[MetricResult, ...] = ()
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -109,19 +111,24 @@ class ScenarioJudge:
         if cerberus is not None and cerberus.cerberus_enabled and not self._cancel.cancelled:
             verdict = ask_cerberus(cerberus, started=self._started, ended=self._clock.wall())
             self._log.info("cerberus: %s", "go" if verdict.go else f"no-go ({verdict.reason})")
-        return Verdict(tuple(health), verdict, self._alerts())
+        return Verdict(tuple(health), verdict, *self._prometheus())
 
-    def _alerts(self) -> tuple[AlertResult, ...]:
-        settings = self._judging.alerts
+    def _prometheus(self) -> tuple[tuple[AlertResult, ...], tuple[MetricResult, ...]]:
+        settings = self._judging.prometheus
         if settings is None or self._cancel.cancelled:
-            return ()
-        results = evaluate_alerts(settings, start=self._started, end=self._clock.wall())
+            return (), ()
+        ended = self._clock.wall()
+        results = evaluate_alerts(settings, start=self._started, end=ended)
         for alert in results:
             if alert.fired:
                 self._log.log(_LEVELS[alert.severity], "alert: %s", alert.description)
             elif alert.error:
                 self._log.warning("alert %r not evaluated: %s", alert.expr, alert.error)
-        return tuple(results)
+        metrics = collect_metrics(settings, start=self._started, end=ended)
+        for metric in metrics:
+            if metric.error:
+                self._log.warning("metric %s not collected: %s", metric.metric_name, metric.error)
+        return tuple(results), tuple(metrics)
 
 
 _LEVELS = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from undertow.health import Availability, Judging, Score, Verdict, scenario_score
 from undertow.health.alerts import AlertResult
+from undertow.health.metrics import MetricResult
 from undertow.runner.outcome import ScenarioRun
 from undertow.scenarios.base import ScenarioResult
 
@@ -43,6 +44,8 @@ def judged_data(run: ScenarioRun) -> dict[str, Any]:
         }
     if run.alerts:
         data["alerts"] = [alert_data(alert) for alert in run.alerts]
+    if run.prometheus_metrics:
+        data["prometheus_metrics"] = [metric_data(m) for m in run.prometheus_metrics]
     if run.score is not None:
         data["resiliency"] = score_data(run.score)
     return data
@@ -73,6 +76,18 @@ def alert_data(alert: AlertResult) -> dict[str, Any]:
         "fired": alert.fired,
         "error": alert.error,
         "fails_run": alert.fails_run,
+    }
+
+
+def metric_data(metric: MetricResult) -> dict[str, Any]:
+    return {
+        "metricName": metric.metric_name,
+        "query": metric.query,
+        "error": metric.error,
+        "series": [
+            {"labels": dict(s.labels), "values": [list(point) for point in s.points]}
+            for s in metric.series
+        ],
     }
 
 

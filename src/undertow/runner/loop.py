@@ -182,6 +182,7 @@ def _run_one(
         health=verdict.health,
         cerberus=verdict.cerberus,
         alerts=verdict.alerts,
+        prometheus_metrics=verdict.metrics,
         score=score,
     )
     log.log(

@@ -16,6 +16,7 @@ from undertow import exit_codes
 from undertow.health import Availability, Score, run_score
 from undertow.health.alerts import AlertResult
 from undertow.health.cerberus import CerberusVerdict
+from undertow.health.metrics import MetricResult
 
 Status = Literal["passed", "failed", "error", "interrupted"]
 
@@ -71,6 +72,8 @@ class ScenarioRun:
     health: tuple[Availability, ...] = ()
     cerberus: CerberusVerdict | None = None
     alerts: tuple[AlertResult, ...] = ()
+    prometheus_metrics: tuple[MetricResult, ...] = ()
+    """Krkn's metrics profile over the scenario's window (enable_metrics)."""
     score: Score | None = None
     """The resiliency score; None when `resiliency_run_mode` is disabled."""
 

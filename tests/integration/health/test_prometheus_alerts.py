@@ -51,7 +51,7 @@ def chaos_gauge(exporter: Switchable, api_client: Any, namespace: str) -> Iterat
         exporter.body = b"undertow_test_chaos 0\n"
 
 
-def _config(tmp_path: Path, namespace: str, url: str, profile: str) -> Path:
+def _config(tmp_path: Path, namespace: str, url: str, profile: str, metrics: str = "") -> Path:
     (tmp_path / "alerts.yaml").write_text(profile)
     extra = (
         "performance_monitoring:\n"
@@ -60,6 +60,9 @@ def _config(tmp_path: Path, namespace: str, url: str, profile: str) -> Path:
         "  enable_alerts: True\n"
         "  alert_profile: alerts.yaml\n"
     )
+    if metrics:
+        (tmp_path / "metrics.yaml").write_text(metrics)
+        extra += "  enable_metrics: True\n  metrics_profile: metrics.yaml\n"
     return sleep_config(tmp_path, namespace, extra, duration=3)
 
 
@@ -87,7 +90,7 @@ def test_an_error_alert_that_fires_fails_the_run_after_rollback(
 
 
 @pytest.mark.usefixtures("chaos_gauge")
-def test_a_warning_is_reported_and_an_alert_that_never_fires_passes(
+def test_a_warning_is_reported_an_alert_that_never_fires_passes_and_metrics_are_kept(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any, prometheus_url: str
 ) -> None:
     profile = (
@@ -98,7 +101,13 @@ def test_a_warning_is_reported_and_an_alert_that_never_fires_passes(
         "  description: never this high\n"
         "  severity: critical\n"
     )
-    config = _config(tmp_path, namespace, prometheus_url, profile)
+    metrics = (
+        "metrics:\n"
+        "- query: undertow_test_chaos\n  metricName: chaos\n"
+        "- query: max_over_time(undertow_test_chaos[.elapsed])\n  metricName: chaos-max\n"
+        "  instant: true\n"
+    )
+    config = _config(tmp_path, namespace, prometheus_url, profile, metrics)
     done = run_undertow(config, tmp_path, kubeconfig)
     assert done.code == 0, done.output
     warning, critical = done.report["scenarios"][0]["alerts"]
@@ -106,4 +115,10 @@ def test_a_warning_is_reported_and_an_alert_that_never_fires_passes(
     assert (critical["fired"], critical["error"]) == (False, "")
     assert "alert warning" in done.output
     assert "never this high" not in done.output
+    ranged, instant = done.report["scenarios"][0]["prometheus_metrics"]
+    (series,) = ranged["series"]
+    assert (ranged["metricName"], series["labels"]["job"]) == ("chaos", SCRAPE_JOB)
+    assert {value for _, value in series["values"]} == {0.0, 1.0}  # raised during the scenario
+    assert instant["query"] == "max_over_time(undertow_test_chaos[1m])"
+    assert [s["values"][0][1] for s in instant["series"]] == [1.0]
     assert leftovers(api_client, namespace, tmp_path) == []

@@ -6,20 +6,25 @@ from __future__ import annotations
 import math
 
 from undertow.health import scenario_score
-from undertow.health.alerts import AlertResult, Series, render
+from undertow.health.alerts import AlertResult, render
+from undertow.health.prometheus import Series
+
+
+def _series(labels: dict[str, str], values: tuple[float, ...]) -> Series:
+    return Series(labels, tuple((1000.0 + i, v) for i, v in enumerate(values)))
 
 
 def test_a_series_fires_on_its_first_non_zero_value() -> None:
-    assert Series({}, (0.0, 0.0, 2.5, 1.0)).firing_value == 2.5
-    assert Series({}, (0.0, math.nan)).firing_value is None
-    assert Series({}, ()).firing_value is None
+    assert _series({}, (0.0, 0.0, 2.5, 1.0)).firing_value == 2.5
+    assert _series({}, (0.0, math.nan)).firing_value is None
+    assert _series({}, ()).firing_value is None
 
 
 def test_description_templates_are_filled_as_krkn_does() -> None:
-    series = Series({"pod": "etcd-0", "job": "etcd"}, (0.0, 12.0))
+    series = _series({"pod": "etcd-0", "job": "etcd"}, (0.0, 12.0))
     text = "latency on {{$labels.pod}} ({{ $labels.job }}) is {{$value}}; {{$labels.zone}}"
     assert render(text, series) == "latency on etcd-0 (etcd) is 12; {{$labels.zone}}"
-    assert render("at {{$value}}", Series({}, (0.25,))) == "at 0.25"
+    assert render("at {{$value}}", _series({}, (0.25,))) == "at 0.25"
 
 
 def test_only_error_and_critical_alerts_fail_the_run() -> None:
