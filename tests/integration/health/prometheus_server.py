@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -27,7 +28,7 @@ def _free_port() -> int:
         return port
 
 
-def _unavailable(message: str) -> None:
+def _unavailable(message: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
@@ -46,7 +47,6 @@ def prometheus(exporter_url: str, workdir: Path) -> Iterator[str]:
     binary = shutil.which("prometheus")
     if binary is None:
         _unavailable("the prometheus binary is missing (scripts/install-node-packages installs it)")
-        raise AssertionError("unreachable")
     target = urllib.parse.urlsplit(exporter_url).netloc
     config = workdir / "prometheus.yml"
     config.write_text(

@@ -165,3 +165,24 @@ def test_a_bad_metrics_profile_names_its_field(tmp_path: Path) -> None:
         )
     (issue,) = caught.value.issues
     assert (Path(issue.file).name, issue.field) == ("metrics.yaml", "metrics[0].metricName")
+
+
+def test_an_alert_profile_written_as_krkn_ships_them_loads(tmp_path: Path) -> None:
+    (tmp_path / "alerts.yaml").write_text(
+        "# etcd\n\n"
+        "- expr: rate(etcd_server_leader_changes_seen_total[2m]) > 0\n"
+        "  description: etcd leader changes observed\n"
+        "  severity: warning  \n\n"
+        '- expr: up{job=~"crio|kubelet"} == 0\n'
+        '  description: "{{$labels.node}}/{{$labels.job}} down"\n'
+        "  severity: critical\n"
+    )
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090\n"
+        "  enable_alerts: True\n  alert_profile: alerts.yaml\n",
+    )
+    assert settings.prometheus is not None
+    rules = settings.prometheus.rules
+    assert [(r.severity, r.fails_run) for r in rules] == [("warning", False), ("critical", True)]
+    assert rules[1].description == "{{$labels.node}}/{{$labels.job}} down"
