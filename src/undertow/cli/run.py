@@ -152,10 +152,10 @@ def run(
       undertow run -c config.yaml --scenario pod_disruption_scenarios --kubeconfig kc.yaml
 
     \b
-    Exit codes: 0 passed, 1 a scenario or a health check failed, Cerberus said no-go (or,
-    with --dry-run, a scenario would fail), 2 bad input or environment (nothing changed), 3
-    rollback incomplete (files kept pending), 130/143/129 interrupted
-    (SIGINT/SIGTERM/SIGHUP) after rollback. With
+    Exit codes: 0 passed, 1 a scenario or a health check failed, Cerberus said no-go, an
+    error/critical Prometheus alert fired (or, with --dry-run, a scenario would fail),
+    2 bad input or environment (nothing changed), 3 rollback incomplete (files kept
+    pending), 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
     """
     from undertow.cli.krkn_flags import check_flags, krkn_outputs

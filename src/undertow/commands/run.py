@@ -116,7 +116,12 @@ def run(
                 daemon_mode=settings.tunings.daemon_mode,
                 exit_on_failure=settings.exit_on_failure,
                 strict=settings.strict,
-                judging=Judging(settings.health_checks, settings.cerberus, settings.resiliency),
+                judging=Judging(
+                    settings.health_checks,
+                    settings.cerberus,
+                    settings.resiliency,
+                    settings.prometheus,
+                ),
             ),
             clock=SystemClock(),
             cancel=cancel,

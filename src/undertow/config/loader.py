@@ -29,7 +29,12 @@ from undertow.config.models import (
     NativeConfig,
     Tunings,
 )
-from undertow.config.scenario_list import ScenarioList, parse_scenario_list
+from undertow.config.performance import (
+    PerformanceMonitoringSection,
+    PrometheusSettings,
+    prometheus_settings,
+)
+from undertow.config.scenario_list import ScenarioList, candidate_paths, parse_scenario_list
 from undertow.config.settings import (
     Connection,
     RollbackSettings,
@@ -45,6 +50,7 @@ KRKN_JUDGING_SECTIONS: Mapping[str, type[BaseModel]] = {
     "health_checks": HealthChecksSection,
     "cerberus": CerberusSection,
     "resiliency": ResiliencySection,
+    "performance_monitoring": PerformanceMonitoringSection,
 }
 KRKN_SECTIONS = frozenset(
     {"kraken", "tunings", "undertow", *KRKN_JUDGING_SECTIONS} | KRKN_IGNORED_SECTIONS
@@ -84,6 +90,7 @@ class _FileValues:
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
     heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
+    prometheus: PrometheusSettings | None = None
 
 
 def load_connection(
@@ -201,6 +208,8 @@ def _read_krkn(
         doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
     )
     issues += kraken_issues + tunings_issues + scenarios.issues
+    prometheus, prometheus_issues = _prometheus(doc, judging["performance_monitoring"], cwd)
+    issues += prometheus_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -212,19 +221,37 @@ def _read_krkn(
         context=None,
         versions_directory=kraken.rollback_versions_directory or None,
         report_directory=None,
-        ignored=ignored + _unevaluated(judging["resiliency"]) + scenarios.ignored,
+        ignored=ignored
+        + _unevaluated(judging["resiliency"], judging["performance_monitoring"])
+        + scenarios.ignored,
         health_checks=judging["health_checks"] if data.get("health_checks") else None,
         cerberus=judging["cerberus"] if data.get("cerberus") else None,
         resiliency=judging["resiliency"],
         heartbeat=own.heartbeat if own is not None else HeartbeatSection(),
+        prometheus=prometheus,
     ), []
 
 
-def _unevaluated(resiliency: ResiliencySection) -> list[str]:
+def _unevaluated(
+    resiliency: ResiliencySection, performance: PerformanceMonitoringSection | None
+) -> list[str]:
     """Parts of the judging sections undertow accepts but does not evaluate."""
+    ignored = []
     if resiliency.resiliency_file and resiliency.enabled:
-        return ["resiliency.resiliency_file (Prometheus SLOs are not evaluated)"]
-    return []
+        ignored.append("resiliency.resiliency_file (Prometheus SLOs are not evaluated)")
+    if performance is not None:
+        ignored += [f"performance_monitoring.{key}" for key in performance.ignored_keys]
+    return ignored
+
+
+def _prometheus(
+    doc: YamlDocument, section: PerformanceMonitoringSection | None, cwd: Path
+) -> tuple[PrometheusSettings | None, list[ConfigIssue]]:
+    if section is None:
+        return None, []
+    return prometheus_settings(
+        section, doc, lambda written: candidate_paths(written, doc.path.parent, cwd)
+    )
 
 
 def _read_native(
@@ -233,6 +260,9 @@ def _read_native(
     config, issues = _validate(doc, NativeConfig, data, ())
     scenarios = parse_scenario_list(doc, ("scenarios",), data.get("scenarios"), cwd)
     issues += scenarios.issues
+    performance = config.performance_monitoring if config is not None else None
+    prometheus, prometheus_issues = _prometheus(doc, performance, cwd)
+    issues += prometheus_issues
     if issues:
         return None, issues
     return _FileValues(
@@ -245,7 +275,7 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         journal_key=config.rollback.journal_key or None,
         report_directory=config.report.directory or None,
-        ignored=_unevaluated(config.resiliency) + scenarios.ignored,
+        ignored=_unevaluated(config.resiliency, config.performance_monitoring) + scenarios.ignored,
         strict=config.strict,
         images=config.images,
         executed_retention_days=config.rollback.executed_retention_days,
@@ -253,6 +283,7 @@ def _read_native(
         cerberus=config.cerberus,
         resiliency=config.resiliency,
         heartbeat=config.heartbeat,
+        prometheus=prometheus,
     ), []
 
 
@@ -324,6 +355,7 @@ def _merge(
         cerberus=values.cerberus,
         resiliency=values.resiliency,
         heartbeat=_heartbeat(values.heartbeat, env_values),
+        prometheus=values.prometheus,
     )
 
 

@@ -1,8 +1,9 @@
 """Pydantic models of the two config formats undertow reads.
 
-* Krkn's `config.yaml`: the `kraken`, `tunings`, `health_checks`, `cerberus` and
-  `resiliency` sections are honoured (see `undertow.config.judging`), and an `undertow`
-  section holds undertow's own settings Krkn has no key for (`heartbeat`); the other
+* Krkn's `config.yaml`: the `kraken`, `tunings`, `health_checks`, `cerberus`,
+  `resiliency` and `performance_monitoring` sections are honoured (see
+  `undertow.config.judging` and `undertow.config.performance`), and an `undertow` section
+  holds undertow's own settings Krkn has no key for (`heartbeat`); the other
   sections and keys Krkn knows are accepted and reported once as ignored.
 * undertow's own config: flat, strict, the same scenario list shape as Krkn's.
 
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
+from undertow.config.performance import PerformanceMonitoringSection
 
 DEFAULT_RETENTION_DAYS = 7.0
 """Days executed version files are kept (`undertow.rollback.retention`)."""
@@ -153,11 +155,11 @@ class NativeConfig(BaseModel):
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = Field(default_factory=ResiliencySection)
+    performance_monitoring: PerformanceMonitoringSection | None = None
 
 
 KRKN_IGNORED_SECTIONS = frozenset(
     {
-        "performance_monitoring",
         "elastic",
         "telemetry",
         "kubevirt_checks",

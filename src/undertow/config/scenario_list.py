@@ -89,7 +89,7 @@ def _parse_file(
         out.issues.append(doc.issue(loc, f"expected a file path, got {describe(item)}"))
         return
     written = item.strip()
-    candidates = _candidates(written, doc.path.parent, cwd)
+    candidates = candidate_paths(written, doc.path.parent, cwd)
     chosen = next((path for path in candidates if path.exists()), candidates[0])
     out.refs.append(
         ScenarioFileRef(
@@ -105,7 +105,7 @@ def _parse_file(
     )
 
 
-def _candidates(written: str, config_dir: Path, cwd: Path) -> tuple[Path, ...]:
+def candidate_paths(written: str, config_dir: Path, cwd: Path) -> tuple[Path, ...]:
     path = Path(written).expanduser()
     if path.is_absolute():
         return (path,)

@@ -9,6 +9,7 @@ from pathlib import Path
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.config.models import DEFAULT_RETENTION_DAYS, HeartbeatSection
+from undertow.config.performance import PrometheusSettings
 from undertow.errors import ConfigIssue
 
 
@@ -80,6 +81,8 @@ class Settings:
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
     heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
+    prometheus: PrometheusSettings | None = None
+    """Krkn's alert and metrics profiles, evaluated over each scenario's window."""
 
     @property
     def connection(self) -> Connection:

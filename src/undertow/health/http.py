@@ -34,7 +34,7 @@ def get(
         with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:  # noqa: S310
             return Response(answer.status, answer.read())
     except urllib.error.HTTPError as exc:
-        return Response(exc.code, b"")
+        return Response(exc.code, exc.read())
     except (OSError, ValueError) as exc:  # URLError, timeouts, resets, TLS
         reason = getattr(exc, "reason", exc)
         return Response(None, error=f"{type(exc).__name__}: {reason}")

@@ -1,5 +1,6 @@
 """One scenario judged: health targets sampled from before the injection until they are
-healthy again after the rollback, then Cerberus asked for its go/no-go."""
+healthy again after the rollback, then Cerberus asked for its go/no-go, the alert profile
+evaluated and the metrics profile collected over the scenario's window."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import TYPE_CHECKING
 
 from undertow.clock import CancelToken, Clock
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
+from undertow.config.performance import PrometheusSettings
+from undertow.health.alerts import AlertResult, evaluate_alerts
 from undertow.health.availability import Availability
 from undertow.health.cerberus import CerberusVerdict, ask_cerberus
 from undertow.health.http import HttpProbe
 from undertow.health.kube_checks import KubeProbe
+from undertow.health.metrics import MetricResult, collect_metrics
 from undertow.health.monitor import HealthMonitor, Probe
 
 if TYPE_CHECKING:
@@ -26,6 +30,7 @@ class Judging:
     health_checks: HealthChecksSection | None = None
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
+    prometheus: PrometheusSettings | None = None
 
     @property
     def reads_cluster(self) -> bool:
@@ -37,10 +42,13 @@ class Judging:
 class Verdict:
     health: tuple[Availability, ...] = ()
     cerberus: CerberusVerdict | None = None
+    alerts: tuple[AlertResult, ...] = ()
+    metrics: tuple[MetricResult, ...] = ()
 
     @property
     def failures(self) -> tuple[str, ...]:
-        """Why this verdict fails the run: exit_on_failure targets that were down, no-go."""
+        """Why this verdict fails the run: exit_on_failure targets that were down, no-go,
+        an `error`/`critical` alert that fired (or could not be evaluated)."""
         reasons = [
             f"health check {target.target} failed ({target.first_failure_detail}, "
             f"down {target.downtime:.1f}s)"
@@ -49,6 +57,11 @@ class Verdict:
         ]
         if self.cerberus is not None and not self.cerberus.go:
             reasons.append(f"cerberus no-go: {self.cerberus.reason}")
+        for alert in self.alerts:
+            if alert.fails_run and alert.fired:
+                reasons.append(f"{alert.severity} alert fired: {alert.description}")
+            elif alert.fails_run:
+                reasons.append(f"{alert.severity} alert {alert.expr!r} unevaluated: {alert.error}")
         return tuple(reasons)
 
 
@@ -98,4 +111,31 @@ class ScenarioJudge:
         if cerberus is not None and cerberus.cerberus_enabled and not self._cancel.cancelled:
             verdict = ask_cerberus(cerberus, started=self._started, ended=self._clock.wall())
             self._log.info("cerberus: %s", "go" if verdict.go else f"no-go ({verdict.reason})")
-        return Verdict(tuple(health), verdict)
+        return Verdict(tuple(health), verdict, *self._prometheus())
+
+    def _prometheus(self) -> tuple[tuple[AlertResult, ...], tuple[MetricResult, ...]]:
+        settings = self._judging.prometheus
+        if settings is None or self._cancel.cancelled:
+            return (), ()
+        ended = self._clock.wall()
+        results = evaluate_alerts(settings, start=self._started, end=ended)
+        for alert in results:
+            if alert.fired:
+                self._log.log(_LEVELS[alert.severity], "alert: %s", alert.description)
+            elif alert.error:
+                self._log.warning("alert %r not evaluated: %s", alert.expr, alert.error)
+        metrics = collect_metrics(settings, start=self._started, end=ended)
+        for metric in metrics:
+            if metric.error:
+                self._log.warning("metric %s not collected: %s", metric.metric_name, metric.error)
+        return tuple(results), tuple(metrics)
+
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+"""Krkn logs a fired alert at its severity's level."""

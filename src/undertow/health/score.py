@@ -6,6 +6,8 @@ Each check is worth points by severity (critical 3, warning 1, Krkn's weights); 
 * its own recovery check (the scenario passed before judging) — critical;
 * each health target that stayed available (no failed sample) — critical (as in Krkn);
 * Cerberus's go — critical;
+* each alert of the profile that did not fire — `critical`/`error` ones critical,
+  `warning` ones warning (`info`/`debug` alerts are not scored);
 * each finding (a problem Krkn never checks) — warning, always lost.
 
 The run's score pools the points of every scenario judged.
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 WEIGHTS = {"critical": 3, "warning": 1}
+ALERT_WEIGHTS = {"critical": "critical", "error": "critical", "warning": "warning"}
+"""The scoring severity of an alert profile's severities."""
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,19 @@ def scenario_score(
     health: Iterable[tuple[str, bool]] = (),
     cerberus_go: bool | None = None,
     findings: Sequence[str] = (),
+    alerts: Iterable[tuple[str, str, bool]] = (),
 ) -> Score:
-    """Score one scenario from its judged checks; `cerberus_go` None means not asked."""
+    """Score one scenario from its judged checks; `cerberus_go` None means not asked;
+    `alerts` are (name, severity, passed)."""
     checks = [Check("recovery", "critical", recovered)]
     checks += [Check(f"health {name}", "critical", passed) for name, passed in health]
     if cerberus_go is not None:
         checks.append(Check("cerberus", "critical", cerberus_go))
+    checks += [
+        Check(f"alert {name}", ALERT_WEIGHTS[severity], passed)
+        for name, severity, passed in alerts
+        if severity in ALERT_WEIGHTS
+    ]
     checks += [Check(f"finding {finding}", "warning", False) for finding in findings]
     return Score(
         kept=sum(check.weight for check in checks if check.passed),

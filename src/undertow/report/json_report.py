@@ -3,8 +3,9 @@
 Files skipped on request (`--skip-unsupported`) are listed among the scenarios with
 `status: skipped` and the reason; they count neither as passed nor as failed.
 Findings (problems Krkn never checks) are listed under `findings`, and with each scenario.
-Health targets, Cerberus's verdict and the resiliency score come with each scenario
-(`health`, `cerberus`, `resiliency`); the run's score is `resiliency` at the top.
+Health targets, Cerberus's verdict, the alert profile's results and the resiliency score
+come with each scenario (`health`, `cerberus`, `alerts`, `resiliency`); the run's score is
+`resiliency` at the top.
 """
 
 from __future__ import annotations

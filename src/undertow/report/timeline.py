@@ -118,7 +118,7 @@ class ScenarioView:
     rollback: Mapping[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     judged: Mapping[str, Any] = field(default_factory=dict)
-    """`health`, `cerberus` and `resiliency` as the runner recorded them (undertow.health)."""
+    """`health`, `cerberus`, `alerts` and `resiliency` as the runner recorded them."""
 
     @property
     def rollback_text(self) -> str:
@@ -235,7 +235,9 @@ def _finish(view: ScenarioView, event: Event) -> None:
     view.targets = [str(t) for t in data.get("targets") or ()]
     view.metrics = dict(data.get("metrics") or {})
     view.rollback = dict(data.get("rollback") or {})
-    view.judged = {key: data[key] for key in ("health", "cerberus", "resiliency") if key in data}
+    view.judged = {
+        key: data[key] for key in ("health", "cerberus", "alerts", "resiliency") if key in data
+    }
     text, complete = rollback_outcome(view.rollback)
     settled = Event(
         "rollback.settled" if complete else "rollback.incomplete",

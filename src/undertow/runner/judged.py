@@ -1,4 +1,4 @@
-"""A scenario's judgement (health targets, Cerberus, resiliency score): its score, and the
+"""A scenario's judgement (health targets, Cerberus, alerts, resiliency score): its score, and the
 event data the reports read."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from undertow.health import Availability, Judging, Score, Verdict, scenario_score
+from undertow.health.alerts import AlertResult
+from undertow.health.metrics import MetricResult
 from undertow.runner.outcome import ScenarioRun
 from undertow.scenarios.base import ScenarioResult
 
@@ -22,6 +24,10 @@ def judged_score(
         health=[(target.target, target.passed) for target in verdict.health],
         cerberus_go=verdict.cerberus.go if verdict.cerberus is not None else None,
         findings=result.findings if result is not None else (),
+        alerts=[
+            (alert.expr, alert.severity, not (alert.fired or alert.error))
+            for alert in verdict.alerts
+        ],
     )
 
 
@@ -36,6 +42,10 @@ def judged_data(run: ScenarioRun) -> dict[str, Any]:
             "reason": run.cerberus.reason,
             "failed_routes": list(run.cerberus.failed_routes),
         }
+    if run.alerts:
+        data["alerts"] = [alert_data(alert) for alert in run.alerts]
+    if run.prometheus_metrics:
+        data["prometheus_metrics"] = [metric_data(m) for m in run.prometheus_metrics]
     if run.score is not None:
         data["resiliency"] = score_data(run.score)
     return data
@@ -54,6 +64,29 @@ def availability_data(target: Availability) -> dict[str, Any]:
         "exit_on_failure": target.exit_on_failure,
         "outages": [
             {"start": o.start, "end": o.end, "recovered": o.recovered} for o in target.outages
+        ],
+    }
+
+
+def alert_data(alert: AlertResult) -> dict[str, Any]:
+    return {
+        "expr": alert.expr,
+        "severity": alert.severity,
+        "description": alert.description,
+        "fired": alert.fired,
+        "error": alert.error,
+        "fails_run": alert.fails_run,
+    }
+
+
+def metric_data(metric: MetricResult) -> dict[str, Any]:
+    return {
+        "metricName": metric.metric_name,
+        "query": metric.query,
+        "error": metric.error,
+        "series": [
+            {"labels": dict(s.labels), "values": [list(point) for point in s.points]}
+            for s in metric.series
         ],
     }
 

@@ -181,6 +181,8 @@ def _run_one(
         rollback=rollback,
         health=verdict.health,
         cerberus=verdict.cerberus,
+        alerts=verdict.alerts,
+        prometheus_metrics=verdict.metrics,
         score=score,
     )
     log.log(

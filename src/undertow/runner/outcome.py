@@ -1,7 +1,8 @@
 """What a run produced: per-scenario results and timings, and the process exit code
 (`undertow.exit_codes.for_run`: a rollback that left a conflict or a failure pending wins
 over an interruption, which wins over a failed scenario — a failed recovery check or a failed
-judgement: an `exit_on_failure` health target down, a Cerberus no-go). Bad input (2) never
+judgement: an `exit_on_failure` health target down, a Cerberus no-go, an `error`/`critical`
+alert that fired). Bad input (2) never
 gets this far: it is raised before the run starts.
 """
 
@@ -13,7 +14,9 @@ from typing import Literal
 
 from undertow import exit_codes
 from undertow.health import Availability, Score, run_score
+from undertow.health.alerts import AlertResult
 from undertow.health.cerberus import CerberusVerdict
+from undertow.health.metrics import MetricResult
 
 Status = Literal["passed", "failed", "error", "interrupted"]
 
@@ -68,6 +71,9 @@ class ScenarioRun:
     rollback: RollbackTally = field(default_factory=RollbackTally)
     health: tuple[Availability, ...] = ()
     cerberus: CerberusVerdict | None = None
+    alerts: tuple[AlertResult, ...] = ()
+    prometheus_metrics: tuple[MetricResult, ...] = ()
+    """Krkn's metrics profile over the scenario's window (enable_metrics)."""
     score: Score | None = None
     """The resiliency score; None when `resiliency_run_mode` is disabled."""
 

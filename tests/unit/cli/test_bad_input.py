@@ -16,6 +16,12 @@ from pathlib import Path
 import pytest
 
 GOOD_SLEEP = "sleep:\n  duration: 0\n"
+ALERTS = (
+    "performance_monitoring:\n"
+    "    prometheus_url: http://127.0.0.1:9\n"
+    "    enable_alerts: True\n"
+    "    alert_profile: alerts.yaml\n"
+)
 
 
 def native(scenarios: str = "  - sleep_scenarios: [s.yaml]\n", extra: str = "") -> str:
@@ -374,7 +380,7 @@ CASES = [
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
         "cerberus, context, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
-        "report, resiliency, rollback, scenarios, strict, tunings)",
+        "performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(
         "native-rollback-auto-not-bool",
@@ -442,6 +448,35 @@ CASES = [
         "environment at UNDERTOW_ROLLBACK_AUTO: expected true or false (1/0, yes/no, on/off), got 'maybe'",
         env={"UNDERTOW_ROLLBACK_AUTO": "maybe"},
     ),
+    Case(
+        "alert-profile-missing",
+        {"config.yaml": krkn(rest=ALERTS), "s.yaml": GOOD_SLEEP},
+        "config.yaml:9 at performance_monitoring.alert_profile: alert profile not found (looked for {tmp}/alerts.yaml)",
+    ),
+    Case(
+        "alert-profile-bad-severity",
+        {
+            "config.yaml": krkn(rest=ALERTS),
+            "s.yaml": GOOD_SLEEP,
+            "alerts.yaml": "- expr: up == 0\n  description: down\n  severity: fatal\n",
+        },
+        "{tmp}/alerts.yaml:3 at [0].severity: expected one of 'debug', 'info', 'warning', 'error' or 'critical', got 'fatal'",
+    ),
+    Case(
+        "alert-profile-not-a-list",
+        {"config.yaml": krkn(rest=ALERTS), "s.yaml": GOOD_SLEEP, "alerts.yaml": "expr: up\n"},
+        "{tmp}/alerts.yaml:1: expected a list of {{expr, description, severity}}, got a mapping",
+    ),
+    Case(
+        "alerts-without-prometheus-url",
+        {
+            "config.yaml": krkn(
+                rest=ALERTS.replace("    prometheus_url: http://127.0.0.1:9\n", "")
+            ),
+            "s.yaml": GOOD_SLEEP,
+        },
+        "config.yaml:6 at performance_monitoring: enable_alerts is true but prometheus_url is not set",
+    ),
 ]
 
 
@@ -501,6 +536,7 @@ RUN_CASES = [
         "node-cloud-type-without-provider",
         "node-stop-kubelet-krkn-format",
         "node-termination-bare-metal",
+        "alert-profile-bad-severity",
     }
 ]
 

@@ -108,3 +108,81 @@ def test_bad_judging_sections_name_the_field(tmp_path: Path, extra: str, expecte
         _load(tmp_path, extra)
     assert expected in str(caught.value)
     assert "config.yaml" in str(caught.value)
+
+
+def test_krkn_alert_profile_read_with_the_config(tmp_path: Path) -> None:
+    (tmp_path / "alerts.yaml").write_text(
+        "- expr: up == 0\n  description: '{{$labels.job}} down'\n  severity: critical\n"
+    )
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090/\n"
+        "  prometheus_bearer_token: t0k\n  enable_alerts: True\n  alert_profile: alerts.yaml\n"
+        "  enable_metrics: False\n  check_critical_alerts: True\n",
+    )
+    alerts = settings.prometheus
+    assert alerts is not None
+    assert (alerts.prometheus_url, alerts.bearer_token) == ("http://127.0.0.1:9090", "t0k")
+    assert [(r.expr, r.severity) for r in alerts.rules] == [("up == 0", "critical")]
+    assert "performance_monitoring.check_critical_alerts" in settings.ignored
+    assert alerts.metrics == ()
+
+
+def test_alerts_disabled_do_not_read_the_profile(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url:\n  enable_alerts: False\n"
+        "  alert_profile: config/alerts\n",
+    )
+    assert settings.prometheus is None
+
+
+def test_krkn_metrics_profile_read_with_the_config(tmp_path: Path) -> None:
+    (tmp_path / "metrics.yaml").write_text(
+        "metrics:\n- query: sum(up) by (job)\n  metricName: up-by-job\n"
+        "- query: max_over_time(up[.elapsed:])\n  metricName: max-up\n  instant: true\n"
+    )
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090\n"
+        "  enable_metrics: True\n  metrics_profile: metrics.yaml\n",
+    )
+    assert settings.prometheus is not None
+    assert [(m.metric_name, m.instant) for m in settings.prometheus.metrics] == [
+        ("up-by-job", False),
+        ("max-up", True),
+    ]
+    assert settings.prometheus.rules == ()
+
+
+def test_a_bad_metrics_profile_names_its_field(tmp_path: Path) -> None:
+    (tmp_path / "metrics.yaml").write_text("metrics:\n- query: up\n")
+    with pytest.raises(ConfigError) as caught:
+        _load(
+            tmp_path,
+            "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090\n"
+            "  enable_metrics: True\n  metrics_profile: metrics.yaml\n",
+        )
+    (issue,) = caught.value.issues
+    assert (Path(issue.file).name, issue.field) == ("metrics.yaml", "metrics[0].metricName")
+
+
+def test_an_alert_profile_written_as_krkn_ships_them_loads(tmp_path: Path) -> None:
+    (tmp_path / "alerts.yaml").write_text(
+        "# etcd\n\n"
+        "- expr: rate(etcd_server_leader_changes_seen_total[2m]) > 0\n"
+        "  description: etcd leader changes observed\n"
+        "  severity: warning  \n\n"
+        '- expr: up{job=~"crio|kubelet"} == 0\n'
+        '  description: "{{$labels.node}}/{{$labels.job}} down"\n'
+        "  severity: critical\n"
+    )
+    settings = _load(
+        tmp_path,
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090\n"
+        "  enable_alerts: True\n  alert_profile: alerts.yaml\n",
+    )
+    assert settings.prometheus is not None
+    rules = settings.prometheus.rules
+    assert [(r.severity, r.fails_run) for r in rules] == [("warning", False), ("critical", True)]
+    assert rules[1].description == "{{$labels.node}}/{{$labels.job}} down"
