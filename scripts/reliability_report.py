@@ -29,6 +29,8 @@ CHANGES = {
     "create": "create a ConfigMap",
     "label": "label an existing ConfigMap",
     "delete_restore": "delete an existing ConfigMap (restore on undo)",
+    "label_cleanup": "label an existing ConfigMap; the scenario passes and its own clean-up "
+    "undoes the label",
 }
 """The matrix's changes, as the test names them, and what each is."""
 CELL = {"passed": "yes", "failed": "**no**", "skipped": "skipped"}
@@ -140,8 +142,10 @@ takes its rows from there, so a new failpoint is in the matrix without further w
 
 ## The changes
 
-Each case is one `undertow run` of the test plugin `sleep_scenarios` (tests/data/plugin,
-outcome `fail`, so the run rolls back at once) in a namespace of its own, with one change:
+Each case is one `undertow run` of the test plugin `sleep_scenarios` (tests/data/plugin)
+in a namespace of its own, with one change. The scenario fails, so the run rolls the change
+back at once (the version file ends `.executed`), except in `label_cleanup`, where it passes
+and its normal clean-up runs the same undo (the file is removed):
 
 | change | what the run does |
 |---|---|

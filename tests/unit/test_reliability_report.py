@@ -42,9 +42,9 @@ def _junit(tmp_path: Path) -> Path:
 def test_each_case_lands_in_its_cell_and_the_totals_count_them(tmp_path: Path) -> None:
     script = _script()
     page = script.render(script.read_junit(_junit(tmp_path)))
-    assert "| `journal.after_publish` | yes | **no** | not run |" in page
-    assert "| `executor.after_undo` | not run | not run | skipped |" in page
-    assert "**1 of 3 cases restored**, 1 not restored, 1 skipped, 15 not run." in page
+    assert "| `journal.after_publish` | yes | **no** | not run | not run |" in page
+    assert "| `executor.after_undo` | not run | not run | skipped | not run |" in page
+    assert "**1 of 3 cases restored**, 1 not restored, 1 skipped, 21 not run." in page
     assert "Run of 2026-01-02 03:04 UTC: 3 cases in 12 s" in page
 
 

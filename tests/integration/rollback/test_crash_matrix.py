@@ -31,12 +31,15 @@ TARGET = "target"
 """The ConfigMap that exists before the run: the one labelled, or deleted and restored."""
 
 CHANGES = {
-    "create": "",
-    "label": f"  create_configmap: false\n  label_configmap: {TARGET}\n",
-    "delete_restore": f"  create_configmap: false\n  delete_configmap: {TARGET}\n",
+    "create": "  outcome: fail\n",
+    "label": f"  outcome: fail\n  create_configmap: false\n  label_configmap: {TARGET}\n",
+    "delete_restore": f"  outcome: fail\n  create_configmap: false\n  delete_configmap: {TARGET}\n",
+    "label_cleanup": f"  outcome: pass\n  create_configmap: false\n  label_configmap: {TARGET}\n",
 }
 """The test plugin's options for each change (one change per run, so each failpoint meets it):
-create a ConfigMap of its own, label the existing one, delete the existing one with restore."""
+create a ConfigMap of its own, label the existing one, delete the existing one with restore;
+each fails, so the run rolls it back at once. `label_cleanup` passes: its undo is the
+scenario's own clean-up (`revert`, which removes the file instead of marking it executed)."""
 
 UNDO_FAILPOINTS = {"executor.before_undo", "executor.after_undo"}
 NOT_YET_JOURNALED = {"journal.before_write", "journal.temp_written"}
@@ -75,8 +78,7 @@ class Case:
         self.kubeconfig = kubeconfig
         self.versions = tmp_path / "versions"
         (tmp_path / "s.yaml").write_text(
-            "sleep:\n  duration: 0\n  outcome: fail\n"
-            f"  configmap_namespace: {namespace}\n{CHANGES[change]}"
+            f"sleep:\n  duration: 0\n  configmap_namespace: {namespace}\n{CHANGES[change]}"
         )
         self.config = tmp_path / "config.yaml"
         self.config.write_text(
