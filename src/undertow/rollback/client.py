@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from undertow import errors
+from undertow.failpoints import failpoint
 from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.kube.exec import ExecResult, exec_in_container
 from undertow.rollback import executor
@@ -158,6 +159,7 @@ class JournaledClient:
                 return None
             self._failed(entry, exact, exc)
             raise
+        failpoint("client.after_api_call")
         return self._keep(Change(exact, entry))
 
     def _failed(self, entry: JournalEntry, ref: ObjectRef, exc: errors.KubeError) -> None:
@@ -199,6 +201,7 @@ class JournaledClient:
         except errors.KubeError as exc:
             self._failed(entry, ref, exc)
             raise
+        failpoint("client.after_api_call")
         made = ObjectRef.of(created)
         # If this rewrite fails, the entry on disk still finds the object by its entry label.
         with contextlib.suppress(errors.JournalError):
@@ -269,6 +272,7 @@ class JournaledClient:
         except errors.KubeError as exc:
             self._failed(entry, exact, exc)
             raise
+        failpoint("client.after_api_call")
         return self._keep(Change(exact, entry))
 
     # --- patch ------------------------------------------------------------------------------

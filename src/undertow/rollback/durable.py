@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from undertow import errors
@@ -51,15 +52,23 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
     return temp
 
 
-def publish_new(directory: Path, name: str, text: str) -> Path:
+def _nothing() -> None:
+    pass
+
+
+def publish_new(
+    directory: Path, name: str, text: str, *, temp_written: Callable[[], None] = _nothing
+) -> Path:
     """Durably create `directory/name` with `text`; FileExistsError if the name is taken.
 
     The name is claimed by `os.link`, which never replaces an existing entry, so a file that
-    appears while ours is being written is left as it is.
+    appears while ours is being written is left as it is. `temp_written` is called between
+    the synced temp file and its link (where the journal's failpoint sits).
     """
     final = directory / name
     temp = _write_temp(directory, name, text)
     try:
+        temp_written()
         os.link(temp, final, follow_symlinks=False)
     finally:
         with contextlib.suppress(OSError):

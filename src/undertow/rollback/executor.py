@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from undertow.failpoints import failpoint
 from undertow.kube import KubeApi
 from undertow.rollback import durable
 from undertow.rollback.entry import (
@@ -58,9 +59,11 @@ def undo_step(
 def _run_one(
     entry: JournalEntry, cluster: Callable[[], KubeApi], *, dry_run: bool, resolve: Resolve
 ) -> EntryOutcome:
+    failpoint("executor.before_undo")
     outcome, detail = undo_step(entry.data, cluster, dry_run=dry_run)
     if dry_run or outcome not in RESOLVED:
         return EntryOutcome(entry, outcome, detail, entry.path)
+    failpoint("executor.after_undo")
     try:
         final: Path | None
         if resolve == "executed":

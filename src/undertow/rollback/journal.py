@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from undertow import errors
+from undertow.failpoints import failpoint
 from undertow.rollback import durable, signing, template
 from undertow.rollback.entry import JournalEntry
 from undertow.rollback.lock import RunLock
@@ -134,14 +135,18 @@ class Journal:
             }
             where = f"{self.context.name}/{name.filename}"
             text = self._key.sign(where, template.render(full))
+            failpoint("journal.before_write")
             try:
-                path = durable.publish_new(self.context, name.filename, text)
+                path = durable.publish_new(
+                    self.context, name.filename, text, temp_written=_temp_written
+                )
             except FileExistsError:
                 continue
             except OSError as exc:
                 raise errors.JournalError(
                     f"cannot write a version file in {self.context}: {exc}; the change was not made"
                 ) from exc
+            failpoint("journal.after_publish")
             return JournalEntry(path, name, self.run_id, full)
         raise errors.JournalError(f"could not find a free version-file name in {self.context}")
 
@@ -176,6 +181,10 @@ class Journal:
                 self.context.rmdir()
             return
         self._lock.release()
+
+
+def _temp_written() -> None:
+    failpoint("journal.temp_written")
 
 
 def _iso(timestamp_ns: int) -> str:

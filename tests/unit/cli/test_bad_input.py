@@ -218,7 +218,8 @@ CASES = [
         "scenario-unknown-field",
         {"config.yaml": native(), "s.yaml": "sleep:\n  duraton: 3\n"},
         "{tmp}/s.yaml:2 at sleep.duraton: unknown field 'duraton' (did you mean 'duration'? "
-        "allowed: configmap_namespace, count, duration, label_configmap, label_selector, name_pattern, outcome)",
+        "allowed: configmap_namespace, count, create_configmap, delete_configmap, duration, "
+        "label_configmap, label_selector, name_pattern, outcome)",
     ),
     Case(
         "scenario-wrong-type",

@@ -4,7 +4,8 @@ It waits `duration` seconds and ends as told by `outcome`. With `configmap_names
 first creates a ConfigMap through the journaled client, so a failed run proves that the
 runner's rollback removes it (and a passed run proves the normal clean-up does). With
 `label_configmap` it also labels that existing ConfigMap (`undertow-test=chaos`), a field
-change whose undo meets a conflict when someone changes the label meanwhile.
+change whose undo meets a conflict when someone changes the label meanwhile. With
+`delete_configmap` it deletes an existing ConfigMap with restore: its undo recreates it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ class SleepConfig(SpecModel):
     """How many ConfigMaps it creates (through the journal)."""
     configmap_namespace: str = ""
     """Where it creates them; empty: it creates none."""
+    create_configmap: bool = True
+    """False: create no ConfigMap of its own (only label or delete existing ones)."""
     label_configmap: str = ""
     """A ConfigMap (in configmap_namespace) the scenario labels through the journal; empty: none."""
+    delete_configmap: str = ""
+    """A ConfigMap (in configmap_namespace) the scenario deletes with restore; empty: none."""
 
 
 class SleepSpec(SpecModel):
@@ -49,7 +54,7 @@ class SleepPlugin:
     def run(self, ctx: RunContext, spec: SleepSpec) -> ScenarioResult:
         config = spec.sleep
         created = None
-        if config.configmap_namespace:
+        if config.configmap_namespace and config.create_configmap:
             created = ctx.kube.create(
                 {
                     "apiVersion": "v1",
@@ -62,6 +67,10 @@ class SleepPlugin:
         if config.label_configmap:
             ref = ObjectRef("v1", "ConfigMap", config.label_configmap, config.configmap_namespace)
             labelled = ctx.kube.set_label(ref, "undertow-test", "chaos")
+        deleted = None
+        if config.delete_configmap:
+            ref = ObjectRef("v1", "ConfigMap", config.delete_configmap, config.configmap_namespace)
+            deleted = ctx.kube.delete(ref, restore=True)
         ctx.emit("sleep.started", f"sleeping {config.duration:g}s")
         ctx.clock.sleep(config.duration, ctx.cancel)
         if config.outcome == "raise":
@@ -74,6 +83,8 @@ class SleepPlugin:
             ctx.kube.revert(created)
         if labelled is not None and config.outcome == "pass":
             ctx.kube.revert(labelled)
+        if deleted is not None and config.outcome == "pass":
+            ctx.kube.revert(deleted)
         passed = config.outcome == "pass"
         return ScenarioResult(passed=passed, summary="slept" if passed else "told to fail")
 

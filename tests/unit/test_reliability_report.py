@@ -1,0 +1,54 @@
+"""scripts/reliability_report.py: the crash matrix's JUnit XML becomes docs/reliability.md's
+table, a failed case shows as not restored, and the committed page lists every failpoint."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from undertow import failpoints
+
+ROOT = Path(__file__).parents[2]
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "reliability_report", ROOT / "scripts" / "reliability_report.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _junit(tmp_path: Path) -> Path:
+    test = "test_sigkill_at_failpoint_then_rollback_execute_restores"
+    path = tmp_path / "matrix.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        'time="12.5" timestamp="2026-01-02T03:04:05.0+00:00">'
+        f'<testcase name="{test}[journal.after_publish-create]" />'
+        f'<testcase name="{test}[journal.after_publish-label]"><failure message="x"/></testcase>'
+        f'<testcase name="{test}[executor.after_undo-delete_restore]"><skipped/></testcase>'
+        '<testcase name="test_something_else" />'
+        "</testsuite></testsuites>"
+    )
+    return path
+
+
+def test_each_case_lands_in_its_cell_and_the_totals_count_them(tmp_path: Path) -> None:
+    script = _script()
+    page = script.render(script.read_junit(_junit(tmp_path)))
+    assert "| `journal.after_publish` | yes | **no** | not run | not run |" in page
+    assert "| `executor.after_undo` | not run | not run | skipped | not run |" in page
+    assert "**1 of 3 cases restored**, 1 not restored, 1 skipped, 21 not run." in page
+    assert "Run of 2026-01-02 03:04 UTC: 3 cases in 12 s" in page
+
+
+def test_the_committed_page_has_a_row_for_every_failpoint() -> None:
+    page = (ROOT / "docs" / "reliability.md").read_text()
+    for name in failpoints.names():
+        assert f"| `{name}` |" in page, f"regenerate docs/reliability.md: {name} is missing"
