@@ -77,7 +77,8 @@ class Heartbeat:
             )
         except Exception as exc:  # the Lease must never stop a run
             self._log.warning(
-                "no heartbeat for this run: could not create Lease %s/%s (%s); the run goes on",
+                "no heartbeat for this run: could not create Lease %s/%s (%s); the run goes on "
+                "(deploy/rbac.yaml creates the namespace; heartbeat.namespace picks another)",
                 self._settings.namespace,
                 self.name,
                 exc,
