@@ -223,6 +223,7 @@ class Selection:
 
     entries: list[JournalEntry] = field(default_factory=list)
     refused: list[tuple[Path, str]] = field(default_factory=list)
+    """(file or run directory, why): each reason names its file or directory itself."""
     live_runs: list[RunInfo] = field(default_factory=list)
     locks: list[ContextLock] = field(default_factory=list)
 

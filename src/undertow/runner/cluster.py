@@ -210,7 +210,7 @@ class ClusterBackend:
         with versions.select_pending(self._versions, key=key) as selection:
             chosen = [entry for entry in selection.entries if entry.run_id in runs]
             refused = [
-                why if str(path) in why else f"{path}: {why}"
+                why  # names its file or run directory (Selection.refused)
                 for path, why in selection.refused
                 if path in contexts or path.parent in contexts
             ]

@@ -128,6 +128,7 @@ def test_an_odd_version_file_is_refused_and_the_rest_still_runs(
     assert good.with_name(good.name + ".executed").exists()
     assert [path for path, _ in result.refused] == [bad]
     assert reason in result.refused[0][1]
+    assert str(bad) in result.refused[0][1]  # every reason names its file (Selection.refused)
     assert result.exit_code == 3
 
 
@@ -140,6 +141,7 @@ def test_a_deeply_nested_file_no_longer_breaks_later_commands(tmp_path: Path) ->
         selection.release()
         assert [e.path for e in selection.entries] == [good]
         assert "does not parse" in selection.refused[0][1]
+        assert str(good.parent / ODD_NAME) in selection.refused[0][1]
 
 
 @pytest.mark.parametrize("name", [naming.LOCK_FILE, naming.RUN_RECORD])
