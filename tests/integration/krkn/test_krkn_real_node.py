@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from krkn_pipeline import Pipeline, ready_pods, wait_for
+from krkn_pipeline import Pipeline, deployment, ready_pods, wait_for
 
 from undertow.cluster import images, realnode
 
@@ -23,31 +23,23 @@ TRAPS_TERM = ["sh", "-c", 'trap "exit 143" TERM; httpd -f -p 8080 -h /var/www & 
 
 
 def _real_web(replicas: int) -> dict[str, Any]:
-    labels = {"app": "web"}
-    container = {
-        "name": "web",
-        "image": images.BUSYBOX,
-        "imagePullPolicy": "IfNotPresent",
-        "command": TRAPS_TERM,
-        "ports": [{"containerPort": 8080}],
-        "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1},
-    }
-    return {
-        "metadata": {"name": "web", "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "nodeSelector": {realnode.REAL_NODE_LABEL: "true"},
-                    "tolerations": [{"key": realnode.REAL_NODE_LABEL, "operator": "Exists"}],
-                    "terminationGracePeriodSeconds": 1,
-                    "containers": [container],
-                },
-            },
-        },
-    }
+    """The pipeline's `web` Deployment, its pods on the real node, serving and trapping TERM."""
+    web = deployment("web", replicas)
+    pod = web["spec"]["template"]["spec"]
+    pod["nodeSelector"] = {realnode.REAL_NODE_LABEL: "true"}
+    pod["tolerations"] = [{"key": realnode.REAL_NODE_LABEL, "operator": "Exists"}]
+    pod["terminationGracePeriodSeconds"] = 1
+    pod["containers"] = [
+        {
+            "name": "web",
+            "image": images.BUSYBOX,
+            "imagePullPolicy": "IfNotPresent",
+            "command": TRAPS_TERM,
+            "ports": [{"containerPort": 8080}],
+            "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1},
+        }
+    ]
+    return web
 
 
 def _restarts(api_client: Any, namespace: str) -> dict[str, int]:
