@@ -280,16 +280,24 @@ def _select_run(
         run.live, run.holder = True, holder(run.path)
         selection.live_runs.append(run)
         return
-    # Listed before the lock was taken: read again, another executor may have finished some.
-    held = RunInfo(run.path, run.run_id, run.started_ns, False, run.record)
-    _fill(held, key, scenario_type=scenario_type, include_executed=False)
+    # Listed before the lock was taken: list the names again, another executor may have
+    # finished some (each file is read and checked once more by load_for_execution).
+    try:
+        pending = [
+            path
+            for path, name in _files(run.path)
+            if not name.executed and scenario_type in (None, name.scenario_type)
+        ]
+    except OSError as exc:
+        pending = []
+        selection.refused.append((run.path, f"cannot read the rollback context {run.path}: {exc}"))
     chosen = 0
-    for listed in held.pending:
+    for path in pending:
         try:
-            selection.entries.append(load_for_execution(listed.path, key))
+            selection.entries.append(load_for_execution(path, key))
             chosen += 1
         except (errors.JournalError, *_UNREADABLE) as exc:
-            selection.refused.append((listed.path, _why(exc)))
+            selection.refused.append((path, _why(exc)))
     if chosen:
         selection.locks.append(lock)
     else:

@@ -5,12 +5,14 @@ Every verb checks that its data describes a change its own run made (`guards`: t
 object carries the entry's labels or the recorded uid; the snapshot is of the target), reads
 the object first, decides, writes conditionally (a uid precondition, or JSON-patch `test`
 ops on the values undertow set, so a field someone else changed since is left alone), then
-re-reads to verify. A verb raises `UndoError` when it cannot restore; it
-never swallows a failure. `dyn` is a `kubernetes.dynamic.DynamicClient`.
+re-reads to verify. A recreation creates first (the name's 409 is its read) and its re-read
+is the stored object the create answers with. A verb raises `UndoError` when it cannot
+restore; it never swallows a failure. `dyn` is a `kubernetes.dynamic.DynamicClient`.
 """
 
 import json
 import time
+import weakref
 from typing import Any
 
 from undertow.undo.guards import (
@@ -51,7 +53,6 @@ from undertow.undo.records import (
 
 _ATTEMPTS = 5
 _RETRY = RetryPolicy()
-_VERIFY_SECONDS = 10.0
 # A deleted object may still be terminating (a namespace emptying itself), and a namespace
 # just recreated refuses pods until its default ServiceAccount exists: wait for both.
 _SETTLE_SECONDS = 180.0
@@ -66,11 +67,21 @@ def _may_retry_patch(exc: BaseException) -> bool:
     )
 
 
+_RESOURCES: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]]" = (
+    weakref.WeakKeyDictionary()
+)
+"""Per client, the resources already found: the client's own lookup scans every resource
+the server serves (milliseconds each), once per entry of a long rollback otherwise."""
+
+
 def _resource(dyn: Any, target: Target) -> Any:
-    return retrying(
-        lambda: dyn.resources.get(api_version=target["api_version"], kind=target["kind"]),
-        policy=_RETRY,
-    )
+    key = (target["api_version"], target["kind"])
+    known = _RESOURCES.setdefault(dyn, {})
+    if key not in known:
+        known[key] = retrying(
+            lambda: dyn.resources.get(api_version=key[0], kind=key[1]), policy=_RETRY
+        )
+    return known[key]
 
 
 def _namespace(resource: Any, target: Target) -> str | None:
@@ -90,8 +101,21 @@ def _read(dyn: Any, resource: Any, target: Target, name: str) -> dict[str, Any] 
         if status_of(exc) == 404:
             return None
         raise
+    return _body(response)
+
+
+def _body(response: Any) -> dict[str, Any]:
+    """An answer's JSON body; reading it to its end hands the connection back to the pool."""
     loaded: dict[str, Any] = json.loads(response.data)
+    response.release_conn()
     return loaded
+
+
+def _done(response: Any) -> None:
+    """Hand the connection of an answer whose body is not needed back to the pool. Left
+    unread, it stays busy and the next call opens a new one (a TLS handshake each)."""
+    response.drain_conn()
+    response.release_conn()
 
 
 def _list(dyn: Any, resource: Any, target: Target, selector: str) -> list[dict[str, Any]]:
@@ -101,18 +125,19 @@ def _list(dyn: Any, resource: Any, target: Target, selector: str) -> list[dict[s
         ),
         policy=_RETRY,
     )
-    items: list[dict[str, Any]] = json.loads(response.data).get("items", [])
+    items: list[dict[str, Any]] = _body(response).get("items", [])
     return items
 
 
 def _json_patch(dyn: Any, resource: Any, target: Target, ops: list[Any]) -> None:
-    resource.patch(
+    response = resource.patch(
         body=ops,
         name=target["name"],
         namespace=_namespace(resource, target),
         content_type="application/json-patch+json",
         serialize=False,
     )
+    _done(response)
 
 
 def _what(target: Target) -> str:
@@ -176,12 +201,13 @@ def _delete_exact(dyn: Any, resource: Any, target: Target, obj: dict[str, Any]) 
     name, uid = obj["metadata"]["name"], obj["metadata"]["uid"]
     body = {"preconditions": {"uid": uid}, "propagationPolicy": "Background"}
     try:
-        retrying(
+        response = retrying(
             lambda: resource.delete(
                 name=name, namespace=_namespace(resource, target), body=body, serialize=False
             ),
             policy=_RETRY,
         )
+        _done(response)
     except Exception as exc:
         if status_of(exc) not in (404, 409):  # gone, or replaced by an object that is not ours
             raise
@@ -317,27 +343,40 @@ def remove_taint(dyn: Any, data: RemoveTaint, dry_run: bool) -> Result:
 
 
 def recreate_deleted(dyn: Any, data: RecreateDeleted, dry_run: bool) -> Result:
-    """Recreate a deleted object from its snapshot, when the scenario asked for it."""
+    """Recreate a deleted object from its snapshot, when the scenario asked for it.
+
+    The create comes first (an object that exists again answers 409, read then to tell a
+    replacement from one still terminating): one request where reading first took two. The
+    object the API server answers the create with is the stored object, re-read from its
+    storage: that answer is the verification.
+    """
     target = data["target"]
     if not data.get("restore"):
         return Result(NOTHING_TO_UNDO, f"{_what(target)} was deleted on purpose; record only")
     resource = _resource(dyn, target)
     check_scope(target, resource.namespaced)
     check_snapshot(data, resource.namespaced)
-    existing = _read(dyn, resource, target, target["name"])
-    if existing is not None and not existing["metadata"].get("deletionTimestamp"):
-        return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
     if dry_run:
+        if _exists_again(_read(dyn, resource, target, target["name"])):
+            return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
         return Result(WOULD_RESTORE, f"would recreate {_what(target)} from its snapshot")
-    if existing is not None:
+    created = _create_when_admitted(resource, target, data["snapshot"])
+    if created is None:
+        existing = _read(dyn, resource, target, target["name"])
+        if existing is None or _exists_again(existing):
+            return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
         _wait_gone(dyn, resource, target)
-    _create_when_admitted(resource, target, data["snapshot"])
-    deadline = time.monotonic() + _VERIFY_SECONDS
-    while _read(dyn, resource, target, target["name"]) is None:
-        if time.monotonic() > deadline:
-            raise UndoError(f"{_what(target)} not found after recreating it")
-        time.sleep(0.2)
+        created = _create_when_admitted(resource, target, data["snapshot"])
+        if created is None:
+            return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
+    meta = created.get("metadata") or {}
+    if meta.get("name") != target["name"] or not meta.get("uid"):
+        raise UndoError(f"{_what(target)}: the API server's answer to its creation is not it")
     return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+def _exists_again(obj: dict[str, Any] | None) -> bool:
+    return obj is not None and not obj["metadata"].get("deletionTimestamp")
 
 
 def signalled_container(data: SignalledContainer, dry_run: bool) -> Result:
@@ -359,21 +398,22 @@ def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:
         time.sleep(0.5)
 
 
-def _create_when_admitted(resource: Any, target: Target, snapshot: Any) -> None:
-    """Create the object, waiting out refusals that only mean "not yet" (see above)."""
+def _create_when_admitted(resource: Any, target: Target, snapshot: Any) -> dict[str, Any] | None:
+    """Create the object, waiting out refusals that only mean "not yet" (see above); the
+    stored object, or None when one of that name exists (409)."""
     deadline = time.monotonic() + _SETTLE_SECONDS
     while True:
         try:
-            retrying(
+            response = retrying(
                 lambda: resource.create(
                     body=snapshot, namespace=_namespace(resource, target), serialize=False
                 ),
                 policy=_RETRY,
             )
-            return
+            return _body(response)
         except Exception as exc:
-            if status_of(exc) == 409:  # already exists: recreated meanwhile
-                return
+            if status_of(exc) == 409:
+                return None
             refusal = str(getattr(exc, "body", "") or exc)
             not_yet = status_of(exc) in (403, 404) and any(m in refusal for m in _NOT_YET_ADMITTED)
             if not not_yet or time.monotonic() > deadline:

@@ -1,0 +1,114 @@
+"""What the benchmarks share: the cluster they run on, peak memory of a child, alternation of
+two measured variants, percentiles, machine facts and the JSON they write.
+
+A benchmark never asserts a time. It raises `BenchFailed` when the operation it times did not
+succeed (a rollback that left objects behind posts no time), so `run_all.py` shows it failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MIB = 1024 * 1024
+CLUSTER_NAME = "bench"
+"""The local cluster the benchmarks start (kwok nodes only) when none is given."""
+
+
+class BenchFailed(RuntimeError):
+    """The operation being timed did not do its job: its time is not a result."""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def kubeconfig(explicit: str | None = None, *, nodes: int = 3) -> str:
+    """--kubeconfig, else $UNDERTOW_BENCH_KUBECONFIG, else the local cluster `bench`
+    (started with `nodes` kwok nodes, or reused if it is up)."""
+    found = explicit or os.environ.get("UNDERTOW_BENCH_KUBECONFIG")
+    if found:
+        return found
+    from undertow import cluster
+
+    spec = cluster.ClusterSpec(name=CLUSTER_NAME, nodes=nodes)
+    return str(cluster.up(spec, progress=say).kubeconfig)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def summary(values: Sequence[float], digits: int = 3) -> dict[str, float]:
+    return {
+        "p50": round(statistics.median(values), digits),
+        "p99": round(percentile(values, 99), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+def alternate(
+    rounds: int, first: Callable[[], list[float]], second: Callable[[], list[float]]
+) -> tuple[list[float], list[float]]:
+    """Run A B A B … `rounds` times each; machine drift then hits both variants alike."""
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(rounds):
+        a.extend(first())
+        b.extend(second())
+    return a, b
+
+
+def run_measured(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run a command; (result, wall seconds, its own peak RSS in MiB from wait4's rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.CompletedProcess(list(argv), proc.returncode, output, "")
+    return done, wall, usage.ru_maxrss / 1024
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "self_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def write_json(default_name: str, results: dict[str, Any]) -> Path:
+    out = Path(os.environ.get("UNDERTOW_BENCH_JSON") or HERE / "results" / default_name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({**results, "machine": machine()}, indent=2) + "\n")
+    say(f"written: {out}")
+    return out
