@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +73,21 @@ def alternate(
     return a, b
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One finished command: its result, wall seconds, CPU seconds (user + system) and peak
+    resident memory in MiB, the last two from the kernel's accounting of that process."""
+
+    proc: subprocess.CompletedProcess[str]
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+
+
 def run_measured(
     argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """Run a command; (result, wall seconds, its own peak RSS in MiB from wait4's rusage)."""
+) -> Measured:
+    """Run a command to its end and measure it (wait4 gives that process's own rusage)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         list(argv),
@@ -91,7 +103,7 @@ def run_measured(
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     done = subprocess.CompletedProcess(list(argv), proc.returncode, output, "")
-    return done, wall, usage.ru_maxrss / 1024
+    return Measured(done, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def machine() -> dict[str, Any]:
