@@ -1,7 +1,10 @@
 """Benchmark the rollback journal.
 
-    python benchmarks/bench_journal.py [--kubeconfig PATH] [--changes 2000] [--files 10000]
-                                      [--entries 1000]
+    python benchmarks/bench_journal.py [--kubeconfig PATH] [--changes 2000]
+                                      [--files 1000,5000,10000] [--entries 100,500,1000]
+
+2 and 3 run at each size given and report how their cost grows (slope, and the cost per
+file at the largest size over that at the smallest).
 
 1. Journal overhead per change: record + remove of one version file (the write-ahead cost a
    scenario pays per change), p50/p99 in ms. Target: p50 <= 2 ms on local disk.
@@ -32,6 +35,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from benchlib import growth, write_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -191,28 +196,36 @@ def bench_execute(work: Path, entries: int, kubeconfig: str) -> dict[str, Any]:
     }
 
 
+def _sizes(text: str) -> list[int]:
+    return sorted(int(n) for n in text.split(","))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kubeconfig")
     parser.add_argument("--changes", type=int, default=2000)
-    parser.add_argument("--files", type=int, default=10000)
-    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--files", type=_sizes, default=[1000, 5000, 10000])
+    parser.add_argument("--entries", type=_sizes, default=[100, 500, 1000])
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-journal-", dir=Path.home()))
     try:
         results: dict[str, Any] = {"overhead": bench_overhead(work, args.changes)}
         print(f"journal overhead per change: {results['overhead']}", flush=True)
-        results["list"] = bench_list(work, args.files)
+        results["list"] = [bench_list(work / f"list-{n}", n) for n in args.files]
         print(f"rollback list: {results['list']}", flush=True)
-        results["execute"] = bench_execute(work, args.entries, _kubeconfig(args.kubeconfig))
+        kubeconfig = _kubeconfig(args.kubeconfig)
+        results["execute"] = [
+            bench_execute(work / f"execute-{n}", n, kubeconfig) for n in args.entries
+        ]
         print(f"rollback execute: {results['execute']}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
-    out = Path(os.environ.get("UNDERTOW_BENCH_JSON") or HERE / "results" / "journal.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written: {out}")
+    results["growth"] = {
+        "list_command_s_per_file": growth([(r["files"], r["command_s"]) for r in results["list"]]),
+        "execute_s_per_entry": growth([(r["entries"], r["seconds"]) for r in results["execute"]]),
+    }
+    print(f"growth: {results['growth']}", flush=True)
+    write_json("journal.json", results)
     return 0
 
 

@@ -1,11 +1,13 @@
-"""Benchmark of pod disruption at scale: kill 1,000 pods among 10,000 on 500 fake nodes.
+"""Benchmark of pod disruption at three sizes: kill a tenth of 100 / 1,000 / 10,000 pods on
+50 / 500 / 1,000 fake nodes, and how each cost grows.
 
-    python benchmarks/bench_pod_kill.py [--kubeconfig PATH] [--nodes 500] [--pods 10000]
-                                        [--kill 1000] [--execution parallel] [--keep]
+    python benchmarks/bench_pod_kill.py [--kubeconfig PATH] [--sizes 100:50,1000:500,10000:1000]
+                                        [--execution parallel] [--profile] [--keep]
 
-The cluster is the one behind --kubeconfig / UNDERTOW_BENCH_KUBECONFIG (it must have enough
-nodes for the pods: 110 pods per kwok node), else a local cluster named `bench-pod-kill` with
---nodes kwok nodes, started here and stopped at the end (unless --keep).
+The cluster is the one behind --kubeconfig / UNDERTOW_BENCH_KUBECONFIG, else a local cluster
+named `bench-pod-kill`, started here and stopped at the end (unless --keep); kwok nodes are
+added to reach each size's count (110 pods fit on one). --profile runs the largest size once
+more under cProfile and records where undertow's time went.
 
 The pods are Deployments in namespace `bench-pod-kill`. The kill is a real `undertow run` of a
 Krkn pod_disruption_scenarios file (journal, events and report included); its numbers come
@@ -13,8 +15,9 @@ from the run's report.json, and undertow's peak RSS from the kernel's high-water
 (VmHWM) of that process. Prints each figure against its target and writes JSON to
 $UNDERTOW_BENCH_JSON or benchmarks/results/pod_kill.json.
 
-Targets: selection < 2 s, >= 100 kills/s, undertow's peak RSS <= 300 MiB. The time until
-every replacement is Running is reported (the controllers, the scheduler and kwok set it).
+Targets at the largest size: selection < 2 s, >= 150 kills/s, undertow's peak RSS <= 300
+MiB, cost linear in pods. The time until every replacement is Running is reported (the
+controllers, the scheduler and kwok set it).
 """
 
 from __future__ import annotations
@@ -29,17 +32,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchlib import BenchFailed, growth, say, write_json
+
 HERE = Path(__file__).resolve().parent
 NAMESPACE = "bench-pod-kill"
 LABEL = "bench=pod-kill"
 DEPLOYMENTS = 20
 CLUSTER_NAME = "bench-pod-kill"
 MIB = 1024 * 1024
-TARGETS = {"selection_s": 2.0, "kills_per_s": 100.0, "peak_rss_mib": 300.0}
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+TARGETS = {"selection_s": 2.0, "kills_per_s": 150.0, "peak_rss_mib": 300.0}
 
 
 def deployment(name: str, replicas: int) -> dict[str, Any]:
@@ -151,8 +152,12 @@ def high_water_mark(pid: int) -> int:
     return 0
 
 
-def run_undertow(kubeconfig: str, work: Path, config: Path) -> tuple[dict[str, Any], int, float]:
-    """`undertow run` on the config; returns (report, peak RSS bytes, wall seconds)."""
+def run_undertow(
+    kubeconfig: str, work: Path, config: Path, profile: Path | None = None
+) -> tuple[dict[str, Any], int, float]:
+    """`undertow run` on the config (under cProfile into `profile` if given); returns
+    (report, peak RSS bytes, wall seconds)."""
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     reports = work / "report"
     log = work / "run.log"
     started = time.monotonic()
@@ -160,6 +165,7 @@ def run_undertow(kubeconfig: str, work: Path, config: Path) -> tuple[dict[str, A
         proc = subprocess.Popen(
             [
                 sys.executable,
+                *profiler,
                 "-m",
                 "undertow",
                 "run",
@@ -203,20 +209,19 @@ def bench(kubeconfig: str, pods: int, kill: int, execution: str) -> dict[str, An
         report, peak, wall = run_undertow(kubeconfig, work, config)
     [scenario] = report["scenarios"]
     metrics = scenario["metrics"]
+    if report["exit_code"] != 0 or int(metrics.get("killed", 0)) != kill:
+        raise BenchFailed(f"the kill did not succeed: {scenario['summary']}")
     api = connect(Path(kubeconfig))
     try:
         running_after = running_pods(api)
         nodes = len(api.list_nodes())
     finally:
         api.close()
-    killed = int(metrics.get("killed", 0))
     return {
         "nodes": nodes,
         "pods": pods,
-        "killed": killed,
+        "killed": kill,
         "execution": execution,
-        "exit_code": report["exit_code"],
-        "status": scenario["status"],
         "summary": scenario["summary"],
         "setup_all_running_s": round(setup_s, 1),
         "selection_s": round(metrics["selection_seconds"], 3),
@@ -225,15 +230,33 @@ def bench(kubeconfig: str, pods: int, kill: int, execution: str) -> dict[str, An
         "all_replacements_running_s": (
             round(metrics["recovery_seconds"], 1) if "recovery_seconds" in metrics else None
         ),
-        "slowest_pod_recovery_s": (
-            round(metrics["max_pod_recovery_seconds"], 1)
-            if "max_pod_recovery_seconds" in metrics
-            else None
-        ),
         "running_after": running_after,
         "undertow_wall_s": round(wall, 1),
         "peak_rss_mib": round(peak / MIB, 1),
     }
+
+
+def profile_kill(kubeconfig: str, kill: int, execution: str, top: int = 15) -> list[str]:
+    """One more kill under cProfile: the functions with the most cumulative time."""
+    import io
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="undertow-bench-profile-") as tmp:
+        work = Path(tmp)
+        out = work / "profile.out"
+        run_undertow(kubeconfig, work, scenario_files(work, kill, execution), profile=out)
+        text = io.StringIO()
+        stats = pstats.Stats(str(out), stream=text)
+        stats.sort_stats("cumulative").print_stats("undertow", top)
+    return [line.rstrip() for line in text.getvalue().splitlines() if "/undertow/" in line]
+
+
+def grow_nodes(kubeconfig: str, nodes: int) -> None:
+    from undertow.cluster.nodes import create_nodes, wait_nodes_ready
+
+    say(f"making sure {nodes} kwok nodes exist")
+    create_nodes(Path(kubeconfig), nodes, zones=3)
+    wait_nodes_ready(Path(kubeconfig), nodes, deadline_s=1800)
 
 
 def cluster_kubeconfig(explicit: str | None, nodes: int) -> tuple[str, bool]:
@@ -247,43 +270,63 @@ def cluster_kubeconfig(explicit: str | None, nodes: int) -> tuple[str, bool]:
     return str(info.kubeconfig), not info.reused
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """ "100:50,1000:500" -> [(100, 50), (1000, 500)] as (pods, nodes), smallest first."""
+    sizes = []
+    for part in text.split(","):
+        pods, _, nodes = part.partition(":")
+        sizes.append((int(pods), int(nodes or max(1, int(pods) // 100))))
+    return sorted(sizes)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kubeconfig")
-    parser.add_argument("--nodes", type=int, default=500)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--kill", type=int, default=1_000)
+    parser.add_argument("--sizes", default="100:50,1000:500,10000:1000", help="pods:nodes,...")
     parser.add_argument("--execution", choices=("parallel", "serial"), default="parallel")
+    parser.add_argument("--profile", action="store_true", help="profile the largest size")
     parser.add_argument("--keep", action="store_true", help="leave the local cluster running")
     args = parser.parse_args()
+    sizes = parse_sizes(args.sizes)
 
-    kubeconfig, started = cluster_kubeconfig(args.kubeconfig, args.nodes)
+    kubeconfig, started = cluster_kubeconfig(args.kubeconfig, sizes[0][1])
+    runs: list[dict[str, Any]] = []
+    results: dict[str, Any] = {"sizes": runs}
     try:
-        results = bench(kubeconfig, args.pods, args.kill, args.execution)
+        for pods, nodes in sizes:
+            grow_nodes(kubeconfig, nodes)
+            runs.append(bench(kubeconfig, pods, max(1, pods // 10), args.execution))
+            say(f"{pods} pods on {nodes} nodes: {runs[-1]}")
+        if args.profile:
+            pods, _ = sizes[-1]
+            results["profile_largest"] = profile_kill(
+                kubeconfig, max(1, pods // 10), args.execution
+            )
     finally:
         if started and not args.keep:
             from undertow import cluster
 
             cluster.down(CLUSTER_NAME, progress=say)
-    results["cpus"] = os.cpu_count()
-    results["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
-    results["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    largest = runs[-1]
+    results["growth"] = {
+        "selection_s_per_pod": growth([(r["pods"], r["selection_s"]) for r in runs]),
+        "kill_s_per_killed_pod": growth([(r["killed"], r["kill_s"]) for r in runs]),
+        "peak_rss_mib_per_pod": growth([(r["pods"], r["peak_rss_mib"]) for r in runs]),
+    }
     results["targets"] = TARGETS
     results["targets_met"] = {
-        "selection_s": results["selection_s"] < TARGETS["selection_s"],
-        "kills_per_s": results["kills_per_s"] >= TARGETS["kills_per_s"],
-        "peak_rss_mib": results["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
+        "selection_s": largest["selection_s"] < TARGETS["selection_s"],
+        "kills_per_s": largest["kills_per_s"] >= TARGETS["kills_per_s"],
+        "peak_rss_mib": largest["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
     }
-    say(f"selection of {args.kill} among {args.pods}: {results['selection_s']}s (target < 2 s)")
-    say(f"kill throughput: {results['kills_per_s']} pods/s (target >= 100)")
-    say(f"all replacements Running after {results['all_replacements_running_s']}s")
-    say(f"undertow peak RSS: {results['peak_rss_mib']} MiB (target <= 300 MiB)")
-    out = Path(os.environ.get("UNDERTOW_BENCH_JSON") or HERE / "results" / "pod_kill.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
-    say(f"written to {out}")
-    return 0 if results["exit_code"] == 0 else 1
+    for r in runs:
+        say(
+            f"{r['pods']:>6} pods / {r['nodes']:>5} nodes: selection {r['selection_s']} s, "
+            f"{r['kills_per_s']} kills/s, peak RSS {r['peak_rss_mib']} MiB"
+        )
+    say(f"growth: {results['growth']}")
+    write_json("pod_kill.json", results)
+    return 0
 
 
 if __name__ == "__main__":

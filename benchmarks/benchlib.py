@@ -124,3 +124,15 @@ def write_json(default_name: str, results: dict[str, Any]) -> Path:
     out.write_text(json.dumps({**results, "machine": machine()}, indent=2) + "\n")
     say(f"written: {out}")
     return out
+
+
+def growth(points: Sequence[tuple[float, float]]) -> dict[str, float]:
+    """How a cost grows with size: the least-squares slope (cost per unit), and the cost per
+    unit at the largest size over that at the smallest (1 means linear, below 1 sub-linear)."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+    first, last = min(points), max(points)
+    per_unit_ratio = (last[1] / last[0]) / (first[1] / first[0]) if first[1] else 0.0
+    return {"slope_per_unit": round(slope, 6), "per_unit_cost_ratio": round(per_unit_ratio, 2)}
