@@ -40,6 +40,7 @@ from benchlib import (
     BenchFailed,
     Measured,
     alternate,
+    compile_sources,
     kubeconfig,
     run_measured,
     say,
@@ -409,6 +410,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--ctk-venv", type=Path, default=HERE / ".venv-chaostoolkit")
     args = parser.parse_args()
+    compile_sources()
     chaos = ctk_venv(args.ctk_venv)
     with tempfile.TemporaryDirectory(prefix="bench-ctk-", dir=Path.home()) as tmp:
         bench = Bench(kubeconfig(args.kubeconfig), Path(tmp), chaos)

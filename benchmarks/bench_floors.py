@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchlib import BenchFailed, alternate, kubeconfig, say, summary, write_json
+from benchlib import BenchFailed, alternate, compile_sources, kubeconfig, say, summary, write_json
 
 IN_FLIGHT = 32
 TARGETS = {"journal_over_floor_p50": 1.2, "kill_ratio": 0.8, "execute_ratio": 0.8}
@@ -270,6 +270,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=200, help="pods deleted per round")
     parser.add_argument("--restores", type=int, default=100, help="objects restored per round")
     args = parser.parse_args()
+    compile_sources()
     with tempfile.TemporaryDirectory(prefix="bench-floors-", dir=Path.home()) as tmp:
         work = Path(tmp)
         os.environ["XDG_CONFIG_HOME"] = str(work / "config")  # a journal key of its own

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchlib import growth, write_json
+from benchlib import compile_sources, growth, write_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -207,6 +207,7 @@ def main() -> int:
     parser.add_argument("--files", type=_sizes, default=[1000, 5000, 10000])
     parser.add_argument("--entries", type=_sizes, default=[100, 500, 1000])
     args = parser.parse_args()
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="bench-journal-", dir=Path.home()))
     try:
         results: dict[str, Any] = {"overhead": bench_overhead(work, args.changes)}

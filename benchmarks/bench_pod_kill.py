@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import BenchFailed, growth, say, write_json
+from benchlib import BenchFailed, compile_sources, growth, say, write_json
 
 HERE = Path(__file__).resolve().parent
 NAMESPACE = "bench-pod-kill"
@@ -287,6 +287,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile the largest size")
     parser.add_argument("--keep", action="store_true", help="leave the local cluster running")
     args = parser.parse_args()
+    compile_sources()
     sizes = parse_sizes(args.sizes)
 
     kubeconfig, started = cluster_kubeconfig(args.kubeconfig, sizes[0][1])

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import compile_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--json", type=Path, default=os.environ.get("UNDERTOW_BENCH_JSON"))
     args = parser.parse_args()
+    compile_sources()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "s.yaml").write_text(

@@ -35,6 +35,15 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def compile_sources() -> None:
+    """Byte-compile undertow's sources, as an installed package is (pip compiles at install
+    time). An editable install in an environment with PYTHONDONTWRITEBYTECODE would compile
+    every module on every start, and time that instead of undertow."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "src", quiet=1)
+
+
 def kubeconfig(explicit: str | None = None, *, nodes: int = 3) -> str:
     """--kubeconfig, else $UNDERTOW_BENCH_KUBECONFIG, else the local cluster `bench`
     (started with `nodes` kwok nodes, or reused if it is up)."""

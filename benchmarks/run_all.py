@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import CLUSTER_NAME, HERE, machine, say
+from benchlib import CLUSTER_NAME, HERE, compile_sources, machine, say
 from tables import Row, markdown, rows_of
 
 QUICK_ARGS = {
@@ -72,6 +72,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
     args = parser.parse_args()
+    compile_sources()
     names = [n for n in bench_names() if (not args.only or n in args.only) and n not in args.skip]
     args.out.mkdir(parents=True, exist_ok=True)
 
