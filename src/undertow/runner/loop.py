@@ -17,6 +17,7 @@ from undertow.errors import UndertowError
 from undertow.events import Event, EventSink
 from undertow.health import Judging, ScenarioJudge, Verdict
 from undertow.runner.backend import RunBackend
+from undertow.runner.control import RunSignal
 from undertow.runner.judged import judged_data, judged_score
 from undertow.runner.outcome import RollbackTally, ScenarioRun, Status
 from undertow.runner.plan import RunPlan, ScenarioJob
@@ -52,14 +53,21 @@ def run_loop(
     events: EventSink,
     log: logging.Logger,
     state: LoopState | None = None,
+    control: RunSignal | None = None,
 ) -> list[ScenarioRun]:
-    """Run every job `iterations` times (or until cancelled in daemon mode)."""
+    """Run every job `iterations` times (or until cancelled in daemon mode); with run
+    control, hold before each scenario while it is paused."""
     state = state if state is not None else LoopState()
     runs: list[ScenarioRun] = []
     iteration = 0
     while not cancel.cancelled and (options.daemon_mode or iteration < options.iterations):
         iteration += 1
         for index, job in enumerate(plan.jobs):
+            if control is not None:
+                control.hold(log)
+                if cancel.cancelled:
+                    break
+                control.scenario = f"{job.scenario_type}: {job.file}"
             run = _run_one(
                 job,
                 iteration,
