@@ -1,7 +1,9 @@
 """Run control end to end: `undertow run` with Krkn's `publish_kraken_status`, driven by
 `undertow ctl` as a separate process, on the local control plane (the `sleep_scenarios` test
 plugin makes the changes). PAUSE holds before the next scenario, RUN resumes, STOP rolls back
-and exits as SIGTERM does, and a request without the run's token changes nothing."""
+and exits as SIGTERM does (the reports are written), and a request without the run's token
+changes nothing. Krkn's `generate_pdf_report` adds report.pdf (Chromium, installed by
+scripts/install-node-packages chromium)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from typing import Any
 from test_run import configmaps, finish, undertow, version_files
 
 
-def control_config(tmp_path: Path, namespace: str, *, duration: float, state: str) -> Path:
+def control_config(
+    tmp_path: Path, namespace: str, *, duration: float, state: str, pdf: bool = False
+) -> Path:
     (tmp_path / "s.yaml").write_text(
         f"sleep:\n  duration: {duration}\n  outcome: pass\n  configmap_namespace: {namespace}\n"
     )
@@ -26,6 +30,7 @@ def control_config(tmp_path: Path, namespace: str, *, duration: float, state: st
         "  publish_kraken_status: true\n"
         f"  signal_state: {state}\n"
         "  port: 0\n"
+        f"  generate_pdf_report: {str(pdf).lower()}\n"
         "  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
         "tunings: {wait_duration: 0}\n"
     )
@@ -59,7 +64,7 @@ def control_file(tmp_path: Path) -> Path | None:
 def test_a_run_started_paused_injects_nothing_until_resumed(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
-    config = control_config(tmp_path, namespace, duration=0, state="PAUSE")
+    config = control_config(tmp_path, namespace, duration=0, state="PAUSE", pdf=True)
     report = tmp_path / "rep"
     proc = undertow(
         "run",
@@ -86,6 +91,7 @@ def test_a_run_started_paused_injects_nothing_until_resumed(
         "passed"
     ]
     assert control_file(tmp_path) is None  # removed when the run ended
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")  # generate_pdf_report
 
 
 def test_stop_mid_scenario_restores_the_cluster_and_exits_like_sigterm(
