@@ -62,7 +62,7 @@ def test_get_answers_the_state_as_krkn_does_and_the_status_as_json(
 ) -> None:
     server, control, _ = served
     control.scenario = "sleep_scenarios: s.yaml"
-    assert request(server, "GET", "/") == (200, "RUN\n")
+    assert request(server, "GET", "/") == (200, "RUN")
     status, body = request(server, "GET", "/status")
     assert status == 200
     assert json.loads(body) == {
@@ -87,12 +87,12 @@ def test_pause_run_and_stop_with_the_token(
     served: tuple[ControlServer, RunSignal, CancelToken],
 ) -> None:
     server, control, cancel = served
-    assert request(server, "POST", "/PAUSE", TOKEN) == (200, "PAUSE\n")
+    assert request(server, "POST", "/PAUSE", TOKEN) == (200, "PAUSE")
     assert control.state is RunState.PAUSE
-    assert request(server, "POST", "/RUN", TOKEN) == (200, "RUN\n")
-    assert request(server, "POST", "/STOP", TOKEN) == (200, "STOP\n")
+    assert request(server, "POST", "/RUN", TOKEN) == (200, "RUN")
+    assert request(server, "POST", "/STOP", TOKEN) == (200, "STOP")
     assert cancel.cancelled and "STOP" in cancel.reason
-    assert request(server, "POST", "/RUN", TOKEN) == (200, "STOP\n")  # STOP is final
+    assert request(server, "POST", "/RUN", TOKEN) == (200, "STOP")  # STOP is final
     assert request(server, "POST", "/NOPE", TOKEN)[0] == 404
 
 

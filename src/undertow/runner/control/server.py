@@ -94,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.control
 
     def _reply(self, status: int, body: str, content_type: str) -> None:
-        data = (body + "\n").encode()
+        data = body.encode()  # no newline: Krkn's clients compare the body with "STOP"
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
