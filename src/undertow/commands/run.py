@@ -27,7 +27,7 @@ from undertow.config import RollbackSettings, Settings
 from undertow.errors import ConfigError, ConfigIssue, JournalError
 from undertow.events import EventLog
 from undertow.health import Judging
-from undertow.report import write_reports
+from undertow.report import render_json, write_reports
 from undertow.report.pdf import PdfUnavailable, print_pdf
 from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
@@ -159,6 +159,8 @@ def run(
             server.close()
             if settings.runs_directory is not None:
                 remove_control(settings.runs_directory, run_id)
+        if events.events:
+            _keep_report(settings.runs_directory, run_id, events, log)
         if settings.report_directory is not None and events.events:
             _write_reports(settings.report_directory, events, pdf=settings.pdf_report, log=log)
 
@@ -208,6 +210,20 @@ def _loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return address == "localhost"
+
+
+def _keep_report(
+    runs_directory: Path | None, run_id: str, events: EventLog, log: logging.Logger
+) -> None:
+    """The run's report.json in its state directory, for `undertow report show RUN_ID`."""
+    if runs_directory is None:
+        return
+    directory = runs_directory / run_id
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (directory / "report.json").write_text(render_json(events.events), encoding="utf-8")
+    except OSError as exc:
+        log.warning("could not keep the run's report.json in %s: %s", directory, exc)
 
 
 def _write_reports(directory: Path, events: EventLog, *, pdf: bool, log: logging.Logger) -> None:

@@ -1,12 +1,12 @@
 """`<runs dir>/<run id>/control.json`: where a running run's control endpoint listens and its
-token (mode 0600 in a 0700 directory), so `undertow ctl` finds it. Removed when the run ends;
-a file whose process is gone is not a running run."""
+token (mode 0600 in a 0700 directory), so `undertow ctl` finds it. Removed when the run ends
+(the directory stays: the run's report.json is kept there); a file whose process is gone is
+not a running run."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,7 +37,8 @@ def write_control(runs_directory: Path, address: ControlAddress) -> Path:
 
 
 def remove_control(runs_directory: Path, run_id: str) -> None:
-    shutil.rmtree(runs_directory / run_id, ignore_errors=True)
+    """The run has ended: `undertow ctl` must not find it any more."""
+    (runs_directory / run_id / FILE_NAME).unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
