@@ -170,6 +170,7 @@ def _run_one(
         rollback = _settle(guard, passed=status == "passed", log=log)
         verdict = judge.finish()  # after the rollback: targets must be back by then
     score = judged_score(judging, result, recovered=not error, verdict=verdict)
+    judged_only = bool(verdict.failures) and status == "passed"
     if verdict.failures:
         error = "; ".join(filter(None, [error, *verdict.failures]))
         status = "failed" if status == "passed" else status
@@ -192,6 +193,7 @@ def _run_one(
         alerts=verdict.alerts,
         prometheus_metrics=verdict.metrics,
         score=score,
+        judged_only=judged_only,
     )
     log.log(
         logging.INFO if status == "passed" else logging.ERROR,
