@@ -189,10 +189,11 @@ def _serve_control(
     server.start(control, run_id=run_id)
     token = server.token
     if settings.runs_directory is not None:
-        write_control(
-            settings.runs_directory,
-            ControlAddress(run_id=run_id, url=server.url, token=token, pid=os.getpid()),
-        )
+        address = ControlAddress(run_id=run_id, url=server.url, token=token, pid=os.getpid())
+        try:
+            write_control(settings.runs_directory, address)
+        except OSError as exc:
+            log.warning("`undertow ctl` will need --url and --token: %s", exc)
     shown = "(from the config)" if settings.control.token else token
     log.warning(
         "run control: %s (token %s); `undertow ctl status|pause|resume|stop`", server.url, shown
