@@ -1,6 +1,7 @@
 """Run control end to end: `undertow run` with Krkn's `publish_kraken_status`, driven by
 `undertow ctl` as a separate process, on the local control plane (the `sleep_scenarios` test
-plugin makes the changes). PAUSE holds before the next scenario, RUN resumes, STOP rolls back
+plugin makes the changes). A run started paused injects nothing until RUN; PAUSE sent during
+a scenario lets it finish and holds before the next one until RUN; STOP rolls back
 and exits as SIGTERM does (the reports are written), and a request without the run's token
 changes nothing. Krkn's `generate_pdf_report` adds report.pdf (Chromium, installed by
 scripts/install-node-packages chromium)."""
@@ -130,3 +131,54 @@ def test_stop_mid_scenario_restores_the_cluster_and_exits_like_sigterm(
     written = json.loads((report / "report.json").read_text())
     assert written["exit_code"] == 143
     assert [s["status"] for s in written["scenarios"]] == ["interrupted"]
+
+
+def test_pause_mid_run_holds_before_the_next_scenario_until_resumed(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    from kubernetes import client
+
+    for name, duration in (("first", 10), ("second", 0)):  # room for `ctl pause` to land
+        (tmp_path / f"{name}.yaml").write_text(
+            f"sleep:\n  duration: {duration}\n  outcome: pass\n  configmap_namespace: {namespace}\n"
+        )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "kraken:\n  publish_kraken_status: true\n  port: 0\n"
+        "  chaos_scenarios:\n    - sleep_scenarios: [first.yaml, second.yaml]\n"
+        "tunings: {wait_duration: 0}\n"
+    )
+    report = tmp_path / "rep"
+    proc = undertow(
+        "run",
+        "-c",
+        str(config),
+        "--report-dir",
+        str(report),
+        kubeconfig=kubeconfig,
+        tmp_path=tmp_path,
+    )
+
+    def injected() -> list[str]:
+        items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items
+        return [str(i.data["scenario"]) for i in items if i.metadata.name.startswith("sleep-")]
+
+    wait_until(lambda: control_file(tmp_path) is not None, proc, "no control file")
+    wait_until(lambda: injected() != [], proc, "the first scenario injected nothing")
+    code, output = ctl(tmp_path, "pause")
+    assert code == 0 and output.rstrip().endswith(": PAUSE"), output
+    wait_until(lambda: injected() == [], proc, "the first scenario never ended")
+    code, output = ctl(tmp_path, "status")
+    assert output.rstrip().endswith(f"PAUSE, running sleep_scenarios: {tmp_path}/first.yaml"), (
+        output
+    )
+    assert injected() == [] and proc.poll() is None  # held: the second has not started
+
+    assert ctl(tmp_path, "resume")[0] == 0
+    code, output = finish(proc)
+    assert code == 0, output
+    scenarios = json.loads((report / "report.json").read_text())["scenarios"]
+    assert [(Path(s["file"]).name, s["status"]) for s in scenarios] == [
+        ("first.yaml", "passed"),
+        ("second.yaml", "passed"),
+    ]
