@@ -10,7 +10,8 @@
     128+N  interrupted by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP), after rolling back
 
 When several apply, the most serious wins: 3, then an interruption, then 1. The CLI may
-translate the result into Krkn's scheme (`undertow.cli.exit_codes`).
+translate the result into Krkn's scheme (`undertow.cli.exit_codes`), where a run that failed
+says why: 1 a scenario, 2 alerts, 3 a health check (`krkn_failure`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,24 @@ def for_run(*, rollback_complete: bool, signal: int | None, failed: bool) -> int
     if signal is not None:
         return interrupted(signal)
     return FAILED if failed else OK
+
+
+KRKN_SCENARIO_FAILED = 1
+KRKN_ALERTS = 2
+KRKN_HEALTH_CHECK = 3
+
+
+def krkn_failure(*, scenario_failed: bool, alerts_failed: bool, health_failed: bool) -> int:
+    """Krkn's code for a run undertow ends with 1 (`--exit-codes krkn`), in the order of
+    Krkn's run_kraken.py: a failed scenario 1, else error/critical alerts 2, else an
+    `exit_on_failure` health check 3; anything else (Cerberus, exit_on_failure) 1."""
+    if scenario_failed:
+        return KRKN_SCENARIO_FAILED
+    if alerts_failed:
+        return KRKN_ALERTS
+    if health_failed:
+        return KRKN_HEALTH_CHECK
+    return KRKN_SCENARIO_FAILED
 
 
 def for_rollback(*, complete: bool) -> int:

@@ -67,6 +67,8 @@ COMMANDS: dict[str, Lazy] = {
         "Alias of `rollback execute` (as in Krkn).",
         "execute",
     ),
+    "report": Lazy("undertow.cli.report:app", "Show a finished run's report in the terminal."),
+    "ctl": Lazy("undertow.cli.ctl:app", "Show, pause, resume or stop a running run."),
     "cluster": Lazy("undertow.cli.cluster:app", "Start, stop or inspect the local cluster."),
     "version": Lazy("undertow.cli.version:app", "Show versions."),
 }

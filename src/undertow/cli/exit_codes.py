@@ -1,5 +1,6 @@
 """The exit code scheme: undertow's own (`undertow.exit_codes`, docs/config.md), or Krkn's
-with `--exit-codes krkn`.
+with `--exit-codes krkn` (a failed run then says why: 1 a scenario, 2 alerts, 3 a health
+check, as Krkn's run_kraken.py).
 
 `main` maps every exit through the scheme the command chose; only `run` chooses.
 """
@@ -25,6 +26,12 @@ everything is a failed scenario (1). 0, 1 and the signal codes are the same."""
 @dataclass
 class ExitCodes:
     scheme: ExitScheme = ExitScheme.undertow
+    krkn_failure: int = exit_codes.FAILED
+    """Krkn's code for a failed run, set by `run` (`RunOutcome.krkn_failure`): 1, 2 or 3."""
 
     def __call__(self, code: int) -> int:
-        return KRKN_CODES.get(code, code) if self.scheme is ExitScheme.krkn else code
+        if self.scheme is not ExitScheme.krkn:
+            return code
+        if code == exit_codes.FAILED:
+            return self.krkn_failure
+        return KRKN_CODES.get(code, code)

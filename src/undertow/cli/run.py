@@ -156,11 +156,14 @@ def run(
     error/critical Prometheus alert fired (or, with --dry-run, a scenario would fail),
     2 bad input or environment (nothing changed), 3 rollback incomplete (files kept
     pending), 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
-    --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn.
+    --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn, and a
+    failed run 2 when error/critical alerts fired, 3 when a health check failed (a failed
+    scenario's 1 wins).
     """
     from undertow.cli.krkn_flags import check_flags, krkn_outputs
 
-    ctx.ensure_object(ExitCodes).scheme = exit_codes
+    codes = ctx.ensure_object(ExitCodes)
+    codes.scheme = exit_codes
     junit = check_flags(
         name=junit_testcase,
         path=to_path(junit_testcase_path),
@@ -179,6 +182,7 @@ def run(
             run_id=run_uuid,
             yes=yes,
             log=log,
+            codes=codes,
             overrides=Overrides(
                 kubeconfig=to_path(kubeconfig),
                 context=context,
@@ -201,6 +205,7 @@ def _run(
     yes: bool,
     log: logging.Logger,
     overrides: Overrides,
+    codes: ExitCodes,
 ) -> int:
     from undertow.cli.output import (
         console,
@@ -249,6 +254,7 @@ def _run(
         out.print("dry run: nothing was changed")
         return exit_codes.OK
     outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes)
+    codes.krkn_failure = outcome.krkn_failure
     out.print(summary_table(outcome))
     print_judging(out, outcome)
     print_findings(out, outcome, strict=validated.settings.strict)

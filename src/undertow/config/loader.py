@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from undertow.config.control import RunControlSection
 from undertow.config.env import EnvOverrides, read_env
 from undertow.config.issues import describe, issues_from_validation
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
@@ -41,6 +42,7 @@ from undertow.config.settings import (
     Settings,
     TuningSettings,
     default_journal_key,
+    default_runs_directory,
     default_versions_directory,
 )
 from undertow.config.yamlfile import YamlDocument, format_loc, load_yaml
@@ -91,6 +93,8 @@ class _FileValues:
     resiliency: ResiliencySection = field(default_factory=ResiliencySection)
     heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
     prometheus: PrometheusSettings | None = None
+    control: RunControlSection = field(default_factory=RunControlSection)
+    pdf_report: bool = False
 
 
 def load_connection(
@@ -229,6 +233,8 @@ def _read_krkn(
         resiliency=judging["resiliency"],
         heartbeat=own.heartbeat if own is not None else HeartbeatSection(),
         prometheus=prometheus,
+        control=kraken.control(own.control_token if own is not None else None),
+        pdf_report=kraken.generate_pdf_report,
     ), []
 
 
@@ -284,6 +290,8 @@ def _read_native(
         resiliency=config.resiliency,
         heartbeat=config.heartbeat,
         prometheus=prometheus,
+        control=config.control,
+        pdf_report=config.report.pdf,
     ), []
 
 
@@ -356,6 +364,9 @@ def _merge(
         resiliency=values.resiliency,
         heartbeat=_heartbeat(values.heartbeat, env_values),
         prometheus=values.prometheus,
+        control=values.control,
+        pdf_report=values.pdf_report,
+        runs_directory=default_runs_directory(env),
     )
 
 

@@ -14,10 +14,11 @@ Defaults live here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from undertow.config.control import DEFAULT_CONTROL_ADDRESS, DEFAULT_CONTROL_PORT, RunControlSection
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.performance import PerformanceMonitoringSection
 
@@ -51,6 +52,23 @@ class KrakenSection(BaseModel):
         True, description="undertow's default is on, also when the key is missing."
     )
     rollback_versions_directory: str | None = None
+    publish_kraken_status: bool = Field(False, description="Serve the run control endpoint.")
+    signal_state: Literal["RUN", "PAUSE"] = "RUN"
+    signal_address: str | None = Field(
+        None, description=f"Address of the run control endpoint ({DEFAULT_CONTROL_ADDRESS})."
+    )
+    port: int = Field(DEFAULT_CONTROL_PORT, ge=0, le=65535)
+    generate_pdf_report: bool = Field(False, description="Also print report.html to report.pdf.")
+
+    def control(self, token: str | None) -> RunControlSection:
+        """Krkn's run control keys as undertow's `control` section."""
+        return RunControlSection(
+            enabled=self.publish_kraken_status,
+            signal_state=self.signal_state,
+            address=self.signal_address or DEFAULT_CONTROL_ADDRESS,
+            port=self.port,
+            token=token,
+        )
 
 
 class RollbackSection(BaseModel):
@@ -119,6 +137,9 @@ class KrknUndertowSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     heartbeat: HeartbeatSection = Field(default_factory=HeartbeatSection)
+    control_token: str | None = Field(
+        None, min_length=16, description="The run control endpoint's bearer token."
+    )
 
 
 class ReportSection(BaseModel):
@@ -127,6 +148,7 @@ class ReportSection(BaseModel):
     directory: str | None = Field(
         None, description="Write report.json, junit.xml and report.html here."
     )
+    pdf: bool = Field(False, description="Also print report.html to report.pdf (Chromium).")
 
 
 class NativeConfig(BaseModel):
@@ -147,6 +169,7 @@ class NativeConfig(BaseModel):
     tunings: Tunings = Field(default_factory=Tunings)
     report: ReportSection = Field(default_factory=ReportSection)
     heartbeat: HeartbeatSection = Field(default_factory=HeartbeatSection)
+    control: RunControlSection = Field(default_factory=RunControlSection)
     images: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict,
         description="Image substitutions for the pods undertow creates (hijacker, helpers): "
@@ -172,11 +195,6 @@ KRKN_IGNORED_SECTIONS = frozenset(
 KRKN_IGNORED_KRAKEN_KEYS = frozenset(
     {
         "distribution",
-        "publish_kraken_status",
-        "signal_state",
-        "signal_address",
-        "port",
-        "generate_pdf_report",
         "litmus_version",
         "litmus_uninstall",
         "litmus_install",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from undertow.config.control import RunControlSection
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
 from undertow.config.models import DEFAULT_RETENTION_DAYS, HeartbeatSection
@@ -83,6 +84,12 @@ class Settings:
     heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
     prometheus: PrometheusSettings | None = None
     """Krkn's alert and metrics profiles, evaluated over each scenario's window."""
+    control: RunControlSection = field(default_factory=RunControlSection)
+    """The run control endpoint (RUN/PAUSE/STOP)."""
+    pdf_report: bool = False
+    """Also print report.html to report.pdf (Krkn's generate_pdf_report)."""
+    runs_directory: Path | None = None
+    """Where a running run keeps its state (its control endpoint's address and token)."""
 
     @property
     def connection(self) -> Connection:
@@ -99,6 +106,12 @@ def default_versions_directory(env: Mapping[str, str]) -> Path:
     """$XDG_STATE_HOME/undertow/rollback, or ~/.local/state/undertow/rollback."""
     state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "undertow" / "rollback"
+
+
+def default_runs_directory(env: Mapping[str, str]) -> Path:
+    """$XDG_STATE_HOME/undertow/runs: one directory per running run (`undertow ctl`)."""
+    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "undertow" / "runs"
 
 
 JOURNAL_KEY_ENV = "UNDERTOW_JOURNAL_KEY"

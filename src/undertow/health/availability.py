@@ -43,6 +43,8 @@ class Availability:
     outages: tuple[Outage, ...]
     exit_on_failure: bool = False
     first_failure_detail: str = ""
+    points: tuple[tuple[float, bool], ...] = ()
+    """Every sample as (time, healthy), in time order: the report draws them."""
 
     @property
     def downtime(self) -> float:
@@ -93,4 +95,5 @@ def summarize(
         outages=tuple(outages),
         exit_on_failure=exit_on_failure,
         first_failure_detail=failed[0].detail if failed else "",
+        points=tuple((sample.time, sample.healthy) for sample in ordered),
     )

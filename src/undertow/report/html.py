@@ -1,5 +1,6 @@
 """The run as one self-contained HTML page: header, summary, the files skipped on request
-(`--skip-unsupported`), the scenarios on one overview, a timeline per scenario, all events.
+(`--skip-unsupported`), the scenarios on one overview, a timeline per scenario with its
+availability and metrics charts (inline SVG, `undertow.report.charts`), all events.
 
 Everything is rendered by Jinja2 with autoescaping on (resource names can hold any text).
 The page loads nothing: CSS and the small filter script are inline, and its
@@ -19,6 +20,7 @@ from typing import Any
 
 from undertow.events import Event
 from undertow.report.availability import availability_strips
+from undertow.report.charts import scenario_charts
 from undertow.report.timeline import RunView, Step, build_view
 
 # A scenario timeline shows at most this many events of one kind in a row before folding the
@@ -62,6 +64,10 @@ def render_html(events: Sequence[Event]) -> str:
             availability_strips(
                 s.judged.get("health") or (), started_at=s.started_at, duration=s.duration
             )
+            for s in view.scenarios
+        ],
+        charts=[
+            scenario_charts(s.judged, s.steps, started_at=s.started_at, duration=s.duration)
             for s in view.scenarios
         ],
         script=script,

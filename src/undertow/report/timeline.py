@@ -236,7 +236,9 @@ def _finish(view: ScenarioView, event: Event) -> None:
     view.metrics = dict(data.get("metrics") or {})
     view.rollback = dict(data.get("rollback") or {})
     view.judged = {
-        key: data[key] for key in ("health", "cerberus", "alerts", "resiliency") if key in data
+        key: data[key]
+        for key in ("health", "cerberus", "alerts", "resiliency", "prometheus_metrics")
+        if key in data
     }
     text, complete = rollback_outcome(view.rollback)
     settled = Event(

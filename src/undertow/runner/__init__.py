@@ -2,7 +2,7 @@
 
 `build_plan` (no cluster) → `execute` (stale runs, the loop, settle in `finally`) →
 `RunOutcome.exit_code`. The cluster and the journal are reached only through the
-`RunBackend` protocol.
+`RunBackend` protocol; run control (`undertow.runner.control`) pauses or stops the loop.
 """
 
 from undertow.runner.backend import RunBackend, ScenarioGuard

@@ -7,10 +7,12 @@ entries in the loop's `finally`, and the backend is closed in this function's `f
 from __future__ import annotations
 
 import logging
+import signal as signals
 
 from undertow.clock import CancelToken, Clock
 from undertow.events import Event, EventSink
 from undertow.runner.backend import RunBackend
+from undertow.runner.control import RunSignal
 from undertow.runner.judged import score_data
 from undertow.runner.loop import LoopOptions, LoopState, run_loop
 from undertow.runner.outcome import RunOutcome, ScenarioRun
@@ -28,8 +30,10 @@ def execute(
     events: EventSink,
     log: logging.Logger,
     watch: SignalWatch | None = None,
+    control: RunSignal | None = None,
 ) -> RunOutcome:
-    """Run the plan against the backend; never raises for scenario failures."""
+    """Run the plan against the backend; never raises for scenario failures. A STOP through
+    run control ends the run as SIGTERM does (same rollback, same exit code)."""
     state = LoopState()
     runs: list[ScenarioRun] = []
     events.emit(Event("run.started", f"run {backend.run_id}", data={"run_id": backend.run_id}))
@@ -65,10 +69,13 @@ def execute(
                 events=events,
                 log=log,
                 state=state,
+                control=control,
             )
     finally:
         backend.close()
     signal = watch.received if watch is not None and watch.received is not None else state.signal
+    if signal is None and control is not None and control.stopped:
+        signal = signals.SIGTERM
     outcome = RunOutcome(
         run_id=backend.run_id,
         runs=tuple(runs),

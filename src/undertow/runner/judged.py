@@ -65,6 +65,7 @@ def availability_data(target: Availability) -> dict[str, Any]:
         "outages": [
             {"start": o.start, "end": o.end, "recovered": o.recovered} for o in target.outages
         ],
+        "series": [[at, 1 if healthy else 0] for at, healthy in target.points],
     }
 
 

@@ -17,6 +17,7 @@ from undertow.errors import UndertowError
 from undertow.events import Event, EventSink
 from undertow.health import Judging, ScenarioJudge, Verdict
 from undertow.runner.backend import RunBackend
+from undertow.runner.control import RunSignal
 from undertow.runner.judged import judged_data, judged_score
 from undertow.runner.outcome import RollbackTally, ScenarioRun, Status
 from undertow.runner.plan import RunPlan, ScenarioJob
@@ -52,14 +53,21 @@ def run_loop(
     events: EventSink,
     log: logging.Logger,
     state: LoopState | None = None,
+    control: RunSignal | None = None,
 ) -> list[ScenarioRun]:
-    """Run every job `iterations` times (or until cancelled in daemon mode)."""
+    """Run every job `iterations` times (or until cancelled in daemon mode); with run
+    control, hold before each scenario while it is paused."""
     state = state if state is not None else LoopState()
     runs: list[ScenarioRun] = []
     iteration = 0
     while not cancel.cancelled and (options.daemon_mode or iteration < options.iterations):
         iteration += 1
         for index, job in enumerate(plan.jobs):
+            if control is not None:
+                control.hold(log)
+                if cancel.cancelled:
+                    break
+                control.scenario = f"{job.scenario_type}: {job.file}"
             run = _run_one(
                 job,
                 iteration,
@@ -162,6 +170,7 @@ def _run_one(
         rollback = _settle(guard, passed=status == "passed", log=log)
         verdict = judge.finish()  # after the rollback: targets must be back by then
     score = judged_score(judging, result, recovered=not error, verdict=verdict)
+    judged_only = bool(verdict.failures) and status == "passed"
     if verdict.failures:
         error = "; ".join(filter(None, [error, *verdict.failures]))
         status = "failed" if status == "passed" else status
@@ -184,6 +193,7 @@ def _run_one(
         alerts=verdict.alerts,
         prometheus_metrics=verdict.metrics,
         score=score,
+        judged_only=judged_only,
     )
     log.log(
         logging.INFO if status == "passed" else logging.ERROR,

@@ -76,10 +76,20 @@ class ScenarioRun:
     """Krkn's metrics profile over the scenario's window (enable_metrics)."""
     score: Score | None = None
     """The resiliency score; None when `resiliency_run_mode` is disabled."""
+    judged_only: bool = False
+    """Failed only by its judgement (health, Cerberus, alerts): its own check passed."""
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def alerts_failed(self) -> bool:
+        return any(alert.fails_run for alert in self.alerts)
+
+    @property
+    def health_failed(self) -> bool:
+        return any(t.exit_on_failure and not t.passed for t in self.health)
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,15 @@ class RunOutcome:
         """The run's resiliency score: every scored scenario's points pooled."""
         scores = [run.score for run in self.runs if run.score is not None]
         return run_score(scores) if scores else None
+
+    @property
+    def krkn_failure(self) -> int:
+        """Krkn's code for this run when it failed (exit code 1): why it failed."""
+        return exit_codes.krkn_failure(
+            scenario_failed=any(not r.passed and not r.judged_only for r in self.runs),
+            alerts_failed=any(run.alerts_failed for run in self.runs),
+            health_failed=any(run.health_failed for run in self.runs),
+        )
 
     @property
     def exit_code(self) -> int:

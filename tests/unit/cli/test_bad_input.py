@@ -102,7 +102,8 @@ CASES = [
         {"config.yaml": krkn("    auto_rolback: true\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at kraken.auto_rolback: unknown field 'auto_rolback' (did you mean "
         "'auto_rollback'? allowed: auto_rollback, chaos_scenarios, exit_on_failure, "
-        "kubeconfig_path, rollback_versions_directory)",
+        "generate_pdf_report, kubeconfig_path, port, publish_kraken_status, "
+        "rollback_versions_directory, signal_address, signal_state)",
     ),
     Case(
         "krkn-kraken-not-mapping",
@@ -380,7 +381,7 @@ CASES = [
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
-        "cerberus, context, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
+        "cerberus, context, control, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
         "performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(

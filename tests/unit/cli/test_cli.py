@@ -65,13 +65,13 @@ def test_scenarios_list_and_schema(cli: Callable[..., object]) -> None:
 def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., object]) -> None:
     (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
     (workdir / "config.yaml").write_text(
-        "kraken:\n  port: 8081\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+        "kraken:\n  distribution: kubernetes\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
         "telemetry: {enabled: false}\n"
     )
     result = cli("validate", "-c", "config.yaml")
     assert result.code == 0, result
     lines = result.out.splitlines()
-    assert lines[0] == "ignored: telemetry; kraken.port"
+    assert lines[0] == "ignored: telemetry; kraken.distribution"
     assert lines[-1] == "config.yaml: valid, 1 scenario file"
 
 

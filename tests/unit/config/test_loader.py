@@ -38,8 +38,12 @@ def test_krkn_example_config_loads_with_ignored_parts_listed(tmp_path: Path) -> 
     assert "zone_outages_scenarios" in types
     assert "network_chaos_scenarios" in types
     assert len(settings.scenarios) == 20
-    for key in ("distribution", "port", "publish_kraken_status", "signal_address", "signal_state"):
-        assert f"kraken.{key}" in settings.ignored
+    assert "kraken.distribution" in settings.ignored
+    # Krkn's run control keys are honoured, the address as written
+    for key in ("port", "publish_kraken_status", "signal_address", "signal_state"):
+        assert f"kraken.{key}" not in settings.ignored
+    assert settings.control.enabled and settings.control.signal_state == "RUN"
+    assert (settings.control.address, settings.control.port) == ("0.0.0.0", 8081)
     assert settings.cerberus is not None and not settings.cerberus.cerberus_enabled
     assert "cerberus" not in settings.ignored
     # Krkn's kube-burner era keys are accepted and reported; alerts are off in this config
