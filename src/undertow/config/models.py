@@ -14,7 +14,7 @@ Defaults live here and nowhere else.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -104,6 +104,13 @@ class HeartbeatSection(BaseModel):
         max_length=63,
         pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
         description="Namespace of the Lease (it must exist).",
+    )
+    journal_copy: Literal["auto", "off"] = Field(
+        "auto",
+        description="Also write each version file's undo data into this namespace (a "
+        "ConfigMap, or a Secret for snapshots, per run) before its change, so "
+        "`rollback execute --from-cluster` and the guardian can restore the run from any "
+        "machine. auto: on when the namespace exists; off: never.",
     )
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
+from undertow.rollback.cluster_copy import ClusterCopy
 from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.signing import load_key
 from undertow.runner.heartbeat import Heartbeat, HeartbeatThread, holder_identity, lease_name
@@ -173,6 +174,12 @@ class ClusterBackend:
         if heartbeat is not None:
             beat = _heartbeat_thread(api, journal.run_id, heartbeat, log)
             beat.start()
+            if heartbeat.journal_copy == "auto":
+                copy = ClusterCopy.if_namespace_exists(
+                    api, namespace=heartbeat.namespace, run_id=journal.run_id, log=log
+                )
+                if copy is not None:
+                    journal.attach_copy(copy)
         return cls(
             api,
             journal,
