@@ -67,6 +67,9 @@ COMMANDS: dict[str, Lazy] = {
         "Alias of `rollback execute` (as in Krkn).",
         "execute",
     ),
+    "guardian": Lazy(
+        "undertow.cli.guardian:app", "Install the in-cluster guardian that rolls back dead runs."
+    ),
     "cluster": Lazy("undertow.cli.cluster:app", "Start, stop or inspect the local cluster."),
     "version": Lazy("undertow.cli.version:app", "Show versions."),
 }

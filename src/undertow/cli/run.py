@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,8 +20,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from undertow.runner import RunOutcome
+    from undertow.runner.guardian import GuardianMode
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+
+class GuardianChoice(StrEnum):
+    required = "required"
+    optional = "optional"
+    off = "off"
 
 
 @app.command()
@@ -135,6 +143,14 @@ def run(
             metavar="ID",
         ),
     ] = None,
+    guardian: Annotated[
+        GuardianChoice,
+        typer.Option(
+            "--guardian",
+            help="required: refuse to run (exit 2) unless an in-cluster guardian is ready in "
+            "heartbeat.namespace; optional: warn when none is; off: do not look.",
+        ),
+    ] = GuardianChoice.optional,
 ) -> int:
     """Run the chaos scenarios of a config: inject, measure recovery, roll back.
 
@@ -178,6 +194,7 @@ def run(
             dry_run=dry_run,
             run_id=run_uuid,
             yes=yes,
+            guardian=guardian.value,
             log=log,
             overrides=Overrides(
                 kubeconfig=to_path(kubeconfig),
@@ -199,6 +216,7 @@ def _run(
     dry_run: bool,
     run_id: str | None,
     yes: bool,
+    guardian: GuardianMode,
     log: logging.Logger,
     overrides: Overrides,
 ) -> int:
@@ -248,7 +266,7 @@ def _run(
             return exit_codes.FAILED
         out.print("dry run: nothing was changed")
         return exit_codes.OK
-    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes)
+    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes, guardian=guardian)
     out.print(summary_table(outcome))
     print_judging(out, outcome)
     print_findings(out, outcome, strict=validated.settings.strict)

@@ -23,6 +23,7 @@ from undertow.health import Judging
 from undertow.report import write_reports
 from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
+from undertow.runner.guardian import GuardianMode
 from undertow.scenarios.base import PlanContext, would_fail
 
 
@@ -75,6 +76,7 @@ def run(
     events: EventLog | None = None,
     run_id: str | None = None,
     yes: bool = False,
+    guardian: GuardianMode = "optional",
 ) -> RunOutcome:
     """Run the validated plan against the cluster; the outcome carries the exit code.
 
@@ -105,6 +107,7 @@ def run(
             run_id=run_id,
             stale_rollback=settings.rollback.auto or yes,
             heartbeat=settings.heartbeat,
+            guardian=guardian,
         )
         _prune_history(settings.rollback, log)
         outcome = execute(
