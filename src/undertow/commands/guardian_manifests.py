@@ -81,7 +81,10 @@ def manifests(
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "args": args,
-        "env": [{"name": "HOME", "value": "/scratch"}],
+        "env": [  # the root filesystem is read-only: the client's temp files go here
+            {"name": "HOME", "value": "/scratch"},
+            {"name": "TMPDIR", "value": "/scratch"},
+        ],
         "resources": {
             "requests": {"cpu": "10m", "memory": "64Mi"},
             "limits": {"memory": "256Mi"},

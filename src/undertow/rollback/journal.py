@@ -30,7 +30,7 @@ from undertow import errors
 from undertow.failpoints import failpoint
 from undertow.rollback import durable, signing, template
 from undertow.rollback.cluster_copy import ENTRY_ANNOTATION, ClusterCopy
-from undertow.rollback.entry import JournalEntry
+from undertow.rollback.entry import JournalEntry, is_record_only
 from undertow.rollback.lock import RunLock
 from undertow.rollback.naming import (
     LOCK_FILE,
@@ -183,8 +183,10 @@ class Journal:
         raise errors.JournalError(f"could not find a free version-file name in {self.context}")
 
     def _store_copy(self, path: Path, name: VersionName, full: Mapping[str, Any]) -> None:
-        """Write the cluster copy; if that fails, take the version file back and raise."""
-        if self._copy is None:
+        """Write the cluster copy; if that fails, take the version file back and raise.
+        A record-only entry (a pod killed, a container signalled) has nothing to undo, so it
+        is not copied: a mass pod kill costs no extra call and no space in the copy."""
+        if self._copy is None or is_record_only(full):
             return
         try:
             self._copy.store(name, full)
