@@ -164,3 +164,80 @@ def test_a_cluster_copy_that_cannot_be_written_means_no_change(
     assert "cluster copy" in output and "the change was not made" in output
     assert configmaps(api_client, namespace) == []
     assert not list((tmp_path / "state").rglob("*.py"))
+
+
+def _secret(api_client: Any, namespace: str, run_id: str) -> Any | None:
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        return client.CoreV1Api(api_client).read_namespaced_secret(
+            f"undertow-journal-{run_id}", namespace
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def test_snapshots_go_to_the_secret_and_patched_objects_are_restored_from_the_copy(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    for name in ("victim-deleted", "victim-labelled"):
+        body = {"metadata": {"name": name}, "data": {"password": "hunter2"}}
+        core.create_namespaced_config_map(namespace, body)
+    run_id = str(uuid.uuid4())
+    config = _config(tmp_path, namespace, duration=60)
+    (tmp_path / "s.yaml").write_text(
+        "sleep:\n  duration: 60\n  outcome: pass\n"
+        f"  configmap_namespace: {namespace}\n  create_configmap: false\n"
+        "  label_configmap: victim-labelled\n  delete_configmap: victim-deleted\n"
+    )
+    proc = undertow(
+        "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
+    )
+    try:
+        _until(lambda: _secret(api_client, namespace, run_id), "the copy's Secret")
+        copy = _until(lambda: _copy(api_client, namespace, run_id), "the copy's ConfigMap")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert [json.loads(v)["action"] for v in copy.data.values()] == ["restore_fields"]
+    assert "hunter2" not in json.dumps(copy.data)
+    labelled = core.read_namespaced_config_map("victim-labelled", namespace)
+    assert labelled.metadata.labels == {"undertow-test": "chaos"}
+    assert labelled.metadata.annotations["undertow.io/journal-entry"].startswith(
+        f"{namespace}/undertow-journal-{run_id}/"
+    )
+    shutil.rmtree(tmp_path / "state")
+
+    _until(lambda: _lapsed(api_client, namespace, run_id), "the Lease to lapse")
+    done = _from_cluster(tmp_path / "elsewhere", kubeconfig, namespace, "--run", run_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 restored" in done.stdout
+    restored = core.read_namespaced_config_map("victim-deleted", namespace)
+    assert restored.data == {"password": "hunter2"}
+    labelled = core.read_namespaced_config_map("victim-labelled", namespace)
+    assert not labelled.metadata.labels and not labelled.metadata.annotations
+    assert all(k.endswith(".executed") for k in _secret(api_client, namespace, run_id).data)
+
+
+def test_journal_copy_off_writes_no_copy(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    run_id = str(uuid.uuid4())
+    config = _config(tmp_path, namespace, duration=4)
+    config.write_text(config.read_text().replace("namespace: ", "journal_copy: off, namespace: "))
+    proc = undertow(
+        "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
+    )
+    try:
+        _until(lambda: configmaps(api_client, namespace), "the scenario's ConfigMap")
+        assert _copy(api_client, namespace, run_id) is None
+        assert _secret(api_client, namespace, run_id) is None
+    finally:
+        code, output = finish(proc)
+    assert code == 0, output
