@@ -183,11 +183,6 @@ class ClusterCopy:
                 exc,
             )
 
-    @property
-    def pending(self) -> int:
-        with self._guard:
-            return len(self._pending)
-
     def close(self) -> None:
         """The run ended: delete the copy if nothing in it is pending (else keep it)."""
         with self._guard:

@@ -90,15 +90,21 @@ def _events(api_client: Any, namespace: str, run_id: str) -> list[Any]:
     return [e for e in items if (e.metadata.labels or {}).get("undertow.io/run-id") == run_id]
 
 
-@pytest.fixture
-def guardian(tmp_path: Path, kubeconfig: str, real_node: Any, namespace: str) -> Iterator[str]:
-    """undertow's image from this checkout on the real node, then two guardian replicas
-    watching `namespace`; uninstalled afterwards (its cluster-scoped RBAC included)."""
+@pytest.fixture(scope="module")
+def guardian_image(kubeconfig: str, real_node: Any) -> str:
+    """undertow's image from this checkout, imported into the real node once."""
     image = images.undertow_image(REPO, cache_root() / "images", sys.executable)
     realnode.import_images(StateDir(Path(kubeconfig).parent), [image], lambda _m: None)
+    return image.ref
+
+
+@pytest.fixture
+def guardian(tmp_path: Path, kubeconfig: str, guardian_image: str, namespace: str) -> Iterator[str]:
+    """Two guardian replicas of undertow's image on the real node, watching `namespace`;
+    uninstalled afterwards (its cluster-scoped RBAC included)."""
     installed = _undertow(
         tmp_path, kubeconfig, "guardian", "install", "--namespace", namespace,
-        "--image", image.ref, "--interval", "1", "--claim", "20", "--replicas", "2",
+        "--image", guardian_image, "--interval", "1", "--claim", "20", "--replicas", "2",
         "--node-selector", f"{REAL_NODE_LABEL}=true", "--toleration", REAL_NODE_LABEL,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stdout + installed.stderr
