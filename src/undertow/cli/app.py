@@ -69,6 +69,9 @@ COMMANDS: dict[str, Lazy] = {
     ),
     "report": Lazy("undertow.cli.report:app", "Show a finished run's report in the terminal."),
     "ctl": Lazy("undertow.cli.ctl:app", "Show, pause, resume or stop a running run."),
+    "guardian": Lazy(
+        "undertow.cli.guardian:app", "Install the in-cluster guardian that rolls back dead runs."
+    ),
     "cluster": Lazy("undertow.cli.cluster:app", "Start, stop or inspect the local cluster."),
     "version": Lazy("undertow.cli.version:app", "Show versions."),
 }

@@ -231,6 +231,22 @@ def execute_command(
     config: ConfigFile = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
+    from_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--from-cluster",
+            help="Restore from the journal's cluster copy instead of the versions dir: "
+            "works from any machine with a kubeconfig.",
+        ),
+    ] = False,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="With --from-cluster: where the copies are [default: the config's "
+            "heartbeat.namespace, else undertow].",
+        ),
+    ] = None,
 ) -> None:
     """Execute pending version files of dead runs, newest first, verifying each object.
 
@@ -241,10 +257,16 @@ def execute_command(
       undertow rollback execute --dry-run
       undertow rollback execute --run 3f2a --yes      (the start of a run id will do)
       undertow rollback execute --file ~/.local/state/undertow/rollback/<ctx>/<file>.py
+      undertow rollback execute --from-cluster --run 3f2a --yes
     """
     from undertow.commands.rollback import rollback_execute, rollback_list
 
     settings = _settings(config, versions_dir, kubeconfig, context)
+    if from_cluster:
+        if file is not None or scenario is not None:
+            typer.echo("--from-cluster takes --run only (not --file or --scenario)", err=True)
+            raise typer.Exit(exit_codes.BAD_INPUT)
+        _execute_from_cluster(settings, namespace, run=run, dry_run=dry_run, yes=yes)
     where = settings.versions_directory
     if not (yes or dry_run or file) and sys.stdin.isatty():
         listed = rollback_list(
@@ -272,6 +294,36 @@ def execute_command(
         bar.stop()
     _say_pruned(result.pruned, settings.executed_retention_days)
     print_execution(result, "rollback")
+    raise typer.Exit(result.exit_code)
+
+
+def _execute_from_cluster(
+    settings: Connection, namespace: str | None, *, run: str | None, dry_run: bool, yes: bool
+) -> None:
+    from undertow.commands.rollback import rollback_execute_from_cluster
+
+    where = namespace or settings.heartbeat_namespace
+    if not (yes or dry_run) and sys.stdin.isatty():
+        question = f"Undo the pending entries of {'run ' + run if run else 'every dead run'}"
+        if not typer.confirm(f"{question} from the cluster copy in namespace {where}?"):
+            typer.echo("not confirmed: nothing was undone", err=True)
+            raise typer.Exit(exit_codes.FAILED)
+    bar = _Bar()
+    try:
+        result = rollback_execute_from_cluster(
+            _connector(settings), where, run_id=run, dry_run=dry_run, progress=bar
+        )
+    finally:
+        bar.stop()
+    for run_id, lease in result.live:
+        typer.echo(f"skipped live run {run_id}: its Lease is held by {lease.holder}")
+    for reason in result.refused:
+        typer.echo(f"refused: {reason}", err=True)
+    counts = [f"{n} {outcome}" for outcome, n in sorted(result.report.counts().items())]
+    summary = ", ".join(counts) or "nothing pending"
+    typer.echo(f"rollback from the cluster copy in {where}: {summary}")
+    for outcome in result.report.not_restored:
+        typer.echo(f"still pending: {outcome.entry.path}: {outcome.detail}", err=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,8 +20,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from undertow.runner import RunOutcome
+    from undertow.runner.guardian import GuardianMode
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+
+class GuardianChoice(StrEnum):
+    required = "required"
+    optional = "optional"
+    off = "off"
 
 
 @app.command()
@@ -135,6 +143,14 @@ def run(
             metavar="ID",
         ),
     ] = None,
+    guardian: Annotated[
+        GuardianChoice,
+        typer.Option(
+            "--guardian",
+            help="required: refuse to run (exit 2) unless an in-cluster guardian is ready in "
+            "heartbeat.namespace; optional: warn when none is; off: do not look.",
+        ),
+    ] = GuardianChoice.optional,
 ) -> int:
     """Run the chaos scenarios of a config: inject, measure recovery, roll back.
 
@@ -181,6 +197,7 @@ def run(
             dry_run=dry_run,
             run_id=run_uuid,
             yes=yes,
+            guardian=guardian.value,
             log=log,
             codes=codes,
             overrides=Overrides(
@@ -203,6 +220,7 @@ def _run(
     dry_run: bool,
     run_id: str | None,
     yes: bool,
+    guardian: GuardianMode,
     log: logging.Logger,
     overrides: Overrides,
     codes: ExitCodes,
@@ -253,7 +271,7 @@ def _run(
             return exit_codes.FAILED
         out.print("dry run: nothing was changed")
         return exit_codes.OK
-    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes)
+    outcome = commands.run(validated, log=log, ask=_ask, run_id=run_id, yes=yes, guardian=guardian)
     codes.krkn_failure = outcome.krkn_failure
     out.print(summary_table(outcome))
     print_judging(out, outcome)

@@ -26,6 +26,7 @@ from undertow.rollback.lock import ContextBusy, ContextLock, holder, is_live
 from undertow.rollback.retention import prune_executed
 from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
+from undertow.runner.cluster_restore import ClusterRestore, restore_from_cluster
 
 
 def rollback_list(
@@ -166,6 +167,25 @@ def rollback_execute(
     if unusable and nothing_changed and exit_codes.for_error(unusable) == exit_codes.BAD_INPUT:
         raise unusable  # a kubeconfig, context or API server problem (exit 2); files kept
     return result
+
+
+def rollback_execute_from_cluster(
+    connect: Callable[[], KubeApi],
+    namespace: str,
+    *,
+    run_id: str | None = None,
+    dry_run: bool = False,
+    progress: executor.Progress | None = None,
+) -> ClusterRestore:
+    """Restore dead runs (or `run_id`) from their journal's cluster copy in `namespace`:
+    no versions dir and no journal key needed, only a kubeconfig allowed to read the copy."""
+    api = connect()
+    try:
+        return restore_from_cluster(
+            api, namespace, run_id=run_id, dry_run=dry_run, progress=progress
+        )
+    finally:
+        api.close()
 
 
 def _select_file(file: Path, key: JournalKey) -> directory.Selection:

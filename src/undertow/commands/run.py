@@ -40,6 +40,7 @@ from undertow.runner.control import (
     remove_control,
     write_control,
 )
+from undertow.runner.guardian import GuardianMode
 from undertow.scenarios.base import PlanContext, would_fail
 
 
@@ -92,6 +93,7 @@ def run(
     events: EventLog | None = None,
     run_id: str | None = None,
     yes: bool = False,
+    guardian: GuardianMode = "optional",
 ) -> RunOutcome:
     """Run the validated plan against the cluster; the outcome carries the exit code.
 
@@ -127,6 +129,7 @@ def run(
                 run_id=run_id,
                 stale_rollback=settings.rollback.auto or yes,
                 heartbeat=settings.heartbeat,
+                guardian=guardian,
             )
             _prune_history(settings.rollback, log)
             if server is not None:

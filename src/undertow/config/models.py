@@ -123,6 +123,13 @@ class HeartbeatSection(BaseModel):
         pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
         description="Namespace of the Lease (it must exist).",
     )
+    journal_copy: Literal["auto", "off"] = Field(
+        "auto",
+        description="Also write each version file's undo data into this namespace (a "
+        "ConfigMap, or a Secret for snapshots, per run) before its change, so "
+        "`rollback execute --from-cluster` and the guardian can restore the run from any "
+        "machine. auto: on when the namespace exists; off: never.",
+    )
 
     @model_validator(mode="after")
     def _grace_exceeds_interval(self) -> HeartbeatSection:

@@ -9,7 +9,11 @@ from pathlib import Path
 from undertow.config.control import RunControlSection
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.kubeconfig import KubeconfigSetting
-from undertow.config.models import DEFAULT_RETENTION_DAYS, HeartbeatSection
+from undertow.config.models import (
+    DEFAULT_HEARTBEAT_NAMESPACE,
+    DEFAULT_RETENTION_DAYS,
+    HeartbeatSection,
+)
 from undertow.config.performance import PrometheusSettings
 from undertow.errors import ConfigIssue
 
@@ -59,6 +63,8 @@ class Connection:
     """Named by the flag, UNDERTOW_KUBECONFIG or the file; `choose_kubeconfig` does the rest."""
     context: str | None = None
     executed_retention_days: float = DEFAULT_RETENTION_DAYS
+    heartbeat_namespace: str = DEFAULT_HEARTBEAT_NAMESPACE
+    """Where runs keep their Lease and their journal's cluster copy."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Settings:
             self.kubeconfig,
             self.context,
             self.rollback.executed_retention_days,
+            self.heartbeat.namespace,
         )
 
 

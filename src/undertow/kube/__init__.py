@@ -2,8 +2,11 @@
 
 Only this package (and `undertow.undo.k8s_api`, `undertow.cluster`) imports `kubernetes`,
 always lazily. Mutations live in `undertow.kube.mutate` and are used only by the journaled
-client (`undertow.rollback.client`), so every change is journaled first, and by the run's
-heartbeat Lease (`undertow.runner.lease`), undertow's own marker rather than a change.
+client (`undertow.rollback.client`), so every change is journaled first, and for undertow's
+own objects, which are markers rather than changes: the run's heartbeat Lease
+(`undertow.runner.lease`), the journal's cluster copy (`undertow.rollback.cluster_copy`) and
+the guardian's claims and Events (`undertow.runner.guardian`). `undertow.kube.apply` applies
+the guardian's own Deployment and RBAC (`undertow guardian install`).
 """
 
 from undertow.kube.api import KubeApi

@@ -1,7 +1,8 @@
 """The writes undertow makes: create, delete (uid precondition), evict, JSON patch.
 
-Only `undertow.rollback.client.JournaledClient` calls these, after it has written the
-version file (and `undertow.runner.lease`, for the run's own heartbeat Lease). Each is
+Only `undertow.rollback.client.JournaledClient` calls these on the system under test, after
+it has written the version file; undertow's own objects (the heartbeat Lease, the journal's
+cluster copy, the guardian's claims and Events) use them too. Each is
 retried only when the server certainly did not apply it (429); any other failure raises
 at once. `errors.ServerError` from here means "unknown whether
 it was applied": the caller keeps the undo pending.

@@ -6,7 +6,8 @@ live run, `client` is the journaled kube client scenarios mutate through (`patch
 its JSON patches), `template` renders and parses version files (embedding the undo verbs
 of `undertow.undo`), `signing` signs and verifies them, `reading` reads any file of the
 versions dir safely, `lock` says who holds a run's context, `sweep` finds the labelled
-leftovers no journal here will undo.
+leftovers no journal here will undo, `cluster_copy` mirrors each entry's undo data into the
+cluster before its change.
 """
 
 from undertow.rollback.client import Change, JournaledClient, Settlement, settling

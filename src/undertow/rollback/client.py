@@ -34,8 +34,10 @@ from undertow.failpoints import failpoint
 from undertow.kube import KubeApi, ObjectRef, mutate
 from undertow.kube.exec import ExecResult, exec_in_container
 from undertow.rollback import executor
+from undertow.rollback.cluster_copy import ENTRY_ANNOTATION
 from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
+from undertow.rollback.naming import VersionName
 from undertow.rollback.patches import REMOVE, plan_fields, pointer, snapshot
 from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
 from undertow.undo.records import (
@@ -77,8 +79,9 @@ def _definitely_not_applied(exc: errors.KubeError) -> bool:
     return not isinstance(exc, errors.ServerError) or exc.status == 429
 
 
-_Planned = tuple[RestoreFields | RemoveTaint, list[dict[str, Any]]]
-"""A planned patch: the undo record to journal first, then the JSON-patch ops."""
+_Planned = tuple[RestoreFields | RemoveTaint, list[dict[str, Any]], VersionName | None]
+"""A planned patch: the undo record to journal first, the JSON-patch ops, and the entry's
+name when the ops had to name it (the cluster copy's annotation)."""
 _Plan = Callable[[dict[str, Any], ObjectRef], _Planned | None]
 
 
@@ -114,8 +117,8 @@ class JournaledClient:
             self._pending.append(change)
         return change
 
-    def _record(self, data: UndoRecord) -> JournalEntry:
-        return self.journal.record(self.scenario_type, data)
+    def _record(self, data: UndoRecord, name: VersionName | None = None) -> JournalEntry:
+        return self.journal.record(self.scenario_type, data, name=name)
 
     def _read_exact(
         self, ref: ObjectRef, known: Mapping[str, Any] | None = None
@@ -145,11 +148,12 @@ class JournaledClient:
         exact: ObjectRef,
         data: RestoreFields | RemoveTaint,
         ops: list[dict[str, Any]],
+        name: VersionName | None,
         attempt: int,
     ) -> Change | None:
         """Journal `data`, then apply the (`test`-guarded) JSON patch. None when the object
         changed since it was read (409/422: nothing applied, entry dropped): read and retry."""
-        entry = self._record(data)
+        entry = self._record(data, name)
         try:
             mutate.json_patch(self.api, exact, ops)
         except errors.KubeError as exc:
@@ -196,6 +200,9 @@ class JournaledClient:
             "labels": {RUN_LABEL: self.run_id, ENTRY_LABEL: token},
         }
         entry = self._record(record)
+        annotation = self.journal.entry_annotation(entry.name)
+        if annotation:
+            meta["annotations"] = {**(meta.get("annotations") or {}), **annotation}
         try:
             created = mutate.create(self.api, body)
         except errors.KubeError as exc:
@@ -294,9 +301,19 @@ class JournaledClient:
         """Set JSON-pointer fields to new values (`REMOVE` deletes one); undo puts them back."""
 
         def plan(current: dict[str, Any], exact: ObjectRef) -> _Planned | None:
-            fields, ops = plan_fields(current, changes)
-            if not fields:
+            if not plan_fields(current, changes)[0]:
                 return None
+            name = self.journal.reserve(self.scenario_type)
+            # An object already annotated keeps its first entry's name: overwriting it would
+            # make that entry's undo find its field changed by someone else (a conflict).
+            annotated = ENTRY_ANNOTATION in (
+                (current.get("metadata") or {}).get("annotations") or {}
+            )
+            marks = {} if annotated else self.journal.entry_annotation(name)
+            fields, ops = plan_fields(
+                current,
+                {**changes, **{pointer("metadata", "annotations", k): v for k, v in marks.items()}},
+            )
             paths = ", ".join(f["path"] for f in fields)
             data: RestoreFields = {
                 "action": "restore_fields",
@@ -304,7 +321,7 @@ class JournaledClient:
                 "target": _target(exact),
                 "fields": fields,
             }
-            return data, ops
+            return data, ops, name
 
         return self._patch_until_settled(ref, plan, "patch it")
 
@@ -347,7 +364,7 @@ class JournaledClient:
                 "target": _target(exact),
                 "taint": taint,
             }
-            return data, ops
+            return data, ops, None
 
         return self._patch_until_settled(ObjectRef.node(node), plan, "taint it")
 
@@ -426,7 +443,9 @@ class JournaledClient:
             target = what if isinstance(what, ObjectRef) else ObjectRef.of(what)
             chosen = self._take(lambda c: c.ref.same_object(target))
         entries = [c.entry for c in chosen if c.entry is not None]
-        report = executor.execute(entries, lambda: self.api, resolve="remove", **options)
+        report = executor.execute(
+            entries, lambda: self.api, resolve=self.journal.resolver("remove"), **options
+        )
         self._forget(report)
         with self._guard:
             self.cleaned_up += sum(o.resolved for o in report.outcomes)
@@ -474,9 +493,9 @@ class JournaledClient:
             with self._guard:
                 self._pending = [c for c in self._pending if c.entry and not c.entry.record_only]
             to_undo = [e for e in entries if not e.record_only]
-            resolve: executor.Resolve = "remove"
+            resolve = self.journal.resolver("remove")
         elif auto_rollback:
-            to_undo, resolve = entries, "executed"
+            to_undo, resolve = entries, self.journal.resolver("executed")
         else:
             report.kept_pending = entries
             return report

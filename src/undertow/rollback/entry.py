@@ -54,13 +54,18 @@ class JournalEntry:
     def record_only(self) -> bool:
         """A deletion (or a container signalled) kept for the record: nothing to put back
         unless restore was asked."""
-        action = self.data.get("action")
-        if action == "signalled_container":
-            return True
-        return action == "recreate_deleted" and not self.data.get("restore")
+        return is_record_only(self.data)
 
     def newest_first_key(self) -> tuple[int, str]:
         return self.name.sort_key
+
+
+def is_record_only(data: Mapping[str, Any]) -> bool:
+    """Undo data with nothing to put back: a container signalled, a deletion without restore."""
+    action = data.get("action")
+    if action == "signalled_container":
+        return True
+    return action == "recreate_deleted" and not data.get("restore")
 
 
 def newest_first(entries: list[JournalEntry]) -> list[JournalEntry]:

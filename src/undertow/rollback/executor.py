@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from undertow import errors
 from undertow.failpoints import failpoint
 from undertow.kube import KubeApi
 from undertow.rollback import durable
@@ -33,7 +34,10 @@ from undertow.rollback.entry import (
 from undertow.undo.outcome import RESOLVED
 from undertow.undo.verbs import describe, undo
 
-Resolve = Literal["executed", "remove"]
+Resolve = Literal["executed", "remove"] | Callable[[JournalEntry], Path | None]
+"""How an undone entry is resolved: its file renamed `.executed` or removed, or a callable
+that resolves it and returns where it is now (the journal's, which also resolves its cluster
+copy; a cluster copy's own, which marks it executed there)."""
 
 
 class Progress(Protocol):
@@ -66,15 +70,16 @@ def _run_one(
     failpoint("executor.after_undo")
     try:
         final: Path | None
-        if resolve == "executed":
+        if callable(resolve):
+            final = resolve(entry)
+        elif resolve == "executed":
             final = durable.mark_executed(entry.path)
         else:
             durable.remove(entry.path)
             final = None
-    except OSError as exc:  # undone, but the file would run again: not complete
-        detail = (
-            f"{detail}, but {entry.path} could not be marked {resolve}: {exc}; it stays pending"
-        )
+    except (OSError, errors.UndertowError) as exc:  # undone, but would run again: not complete
+        how = resolve if isinstance(resolve, str) else "resolved"
+        detail = f"{detail}, but {entry.path} could not be marked {how}: {exc}; it stays pending"
         return EntryOutcome(entry, FAILED, detail, entry.path)
     return EntryOutcome(entry, outcome, detail, final)
 

@@ -7,6 +7,10 @@
     journal.mark_executed(entry)                      # resolved by a rollback
     journal.close()
 
+With a cluster copy attached (`attach_copy`), `record` also writes the entry's undo data
+into the cluster before returning, and a failure of either write removes the other and
+raises: the change is not made. Resolving an entry resolves its copy too.
+
 Thread-safe: entries recorded from many threads get distinct, strictly increasing
 timestamps and random suffixes, and are published with a no-clobber link.
 """
@@ -25,7 +29,8 @@ from typing import Any
 from undertow import errors
 from undertow.failpoints import failpoint
 from undertow.rollback import durable, signing, template
-from undertow.rollback.entry import JournalEntry
+from undertow.rollback.cluster_copy import ENTRY_ANNOTATION, ClusterCopy
+from undertow.rollback.entry import JournalEntry, is_record_only
 from undertow.rollback.lock import RunLock
 from undertow.rollback.naming import (
     LOCK_FILE,
@@ -63,6 +68,7 @@ class Journal:
         self._guard = threading.Lock()
         self._last_ns = 0
         self._closed = False
+        self._copy: ClusterCopy | None = None
 
     @classmethod
     def open(
@@ -97,6 +103,26 @@ class Journal:
         """The key this run signs its version files with."""
         return self._key
 
+    def attach_copy(self, copy: ClusterCopy) -> None:
+        """Mirror every entry recorded from now on into `copy` (before its change)."""
+        self._copy = copy
+
+    @property
+    def copy(self) -> ClusterCopy | None:
+        return self._copy
+
+    def entry_annotation(self, name: VersionName) -> dict[str, str]:
+        """The annotation naming entry `name` in the cluster copy (nothing without a copy)."""
+        if self._copy is None:
+            return {}
+        return {ENTRY_ANNOTATION: self._copy.entry_reference(name)}
+
+    def reserve(self, scenario_type: str) -> VersionName:
+        """A fresh version-file name, for a caller that must name the entry before recording
+        it (the annotation on a patched object)."""
+        check_scenario_type(scenario_type)
+        return VersionName(scenario_type, self._next_timestamp(), random_suffix(), executed=False)
+
     def __enter__(self) -> Journal:
         return self
 
@@ -113,19 +139,23 @@ class Journal:
             self._last_ns = max(self._clock_ns(), self._last_ns + 1)
             return self._last_ns
 
-    def record(self, scenario_type: str, data: UndoRecord) -> JournalEntry:
+    def record(
+        self, scenario_type: str, data: UndoRecord, *, name: VersionName | None = None
+    ) -> JournalEntry:
         """Durably write a version file for one change, before that change is made.
 
         `data` is the undo record (see `undertow.undo.records`); `format`, `run_id`,
-        `scenario_type` and `recorded_at` are filled in here. Raises errors.JournalError if
-        the file cannot be written: the caller must then not make the change.
+        `scenario_type` and `recorded_at` are filled in here; `name` is one `reserve` gave.
+        Raises errors.JournalError if the file (or its cluster copy) cannot be written: the
+        caller must then not make the change.
         """
         if self._closed:
             raise errors.JournalError(f"the journal of run {self.run_id} is closed")
         check_scenario_type(scenario_type)
         for _ in range(_NAME_ATTEMPTS):
-            timestamp = self._next_timestamp()
-            name = VersionName(scenario_type, timestamp, random_suffix(), executed=False)
+            if name is None or name.scenario_type != scenario_type:
+                name = self.reserve(scenario_type)
+            timestamp = name.timestamp_ns
             full = {
                 "format": FORMAT,
                 "run_id": self.run_id,
@@ -141,14 +171,28 @@ class Journal:
                     self.context, name.filename, text, temp_written=_temp_written
                 )
             except FileExistsError:
+                name = None
                 continue
             except OSError as exc:
                 raise errors.JournalError(
                     f"cannot write a version file in {self.context}: {exc}; the change was not made"
                 ) from exc
             failpoint("journal.after_publish")
+            self._store_copy(path, name, full)
             return JournalEntry(path, name, self.run_id, full)
         raise errors.JournalError(f"could not find a free version-file name in {self.context}")
+
+    def _store_copy(self, path: Path, name: VersionName, full: Mapping[str, Any]) -> None:
+        """Write the cluster copy; if that fails, take the version file back and raise.
+        A record-only entry (a pod killed, a container signalled) has nothing to undo, so it
+        is not copied: a mass pod kill costs no extra call and no space in the copy."""
+        if self._copy is None or is_record_only(full):
+            return
+        try:
+            self._copy.store(name, full)
+        except errors.JournalError:
+            durable.remove(path)
+            raise
 
     def rewrite(self, entry: JournalEntry, data: Mapping[str, Any]) -> JournalEntry:
         """Durably replace an entry's undo data (e.g. once the created object's uid is known)."""
@@ -163,16 +207,34 @@ class Journal:
     def remove(self, entry: JournalEntry) -> None:
         """The change is resolved (undone by the scenario, or needs no undo): drop the file."""
         durable.remove(entry.path)
+        if self._copy is not None:
+            self._copy.resolve(entry.name, executed=False)
 
     def mark_executed(self, entry: JournalEntry) -> Path:
         """The change was rolled back: keep the file as history with `.executed`."""
-        return durable.mark_executed(entry.path)
+        final = durable.mark_executed(entry.path)
+        if self._copy is not None:
+            self._copy.resolve(entry.name, executed=True)
+        return final
+
+    def resolver(self, resolve: str) -> Callable[[JournalEntry], Path | None]:
+        """What the executor calls on an entry undone: `mark_executed` or `remove`."""
+        if resolve == "executed":
+            return self.mark_executed
+
+        def remove(entry: JournalEntry) -> Path | None:
+            self.remove(entry)
+            return None
+
+        return remove
 
     def close(self) -> None:
         """Release the live lock; delete the context if no version file is left in it."""
         if self._closed:
             return
         self._closed = True
+        if self._copy is not None:
+            self._copy.close()
         if not any(parse_version_file(p.name) for p in self.context.iterdir()):
             for leftover in (LOCK_FILE, RUN_RECORD):
                 durable.remove(self.context / leftover)

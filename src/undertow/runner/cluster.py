@@ -16,14 +16,23 @@ from pathlib import Path
 from undertow.clock import SystemClock
 from undertow.config import HeartbeatSection, KubeconfigChoice
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
-from undertow.errors import Forbidden, JournalError, NotFound, VersionsDirUnusable
+from undertow.errors import (
+    ConfigError,
+    ConfigIssue,
+    Forbidden,
+    JournalError,
+    NotFound,
+    VersionsDirUnusable,
+)
 from undertow.kube import KubeApi, connect
 from undertow.kube.refs import ObjectRef
 from undertow.rollback import InterruptGate, Journal, JournaledClient, RollbackReport
 from undertow.rollback import directory as versions
 from undertow.rollback import execute as execute_undo
+from undertow.rollback.cluster_copy import ClusterCopy
 from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.signing import load_key
+from undertow.runner.guardian import GuardianMode, guardian_ready
 from undertow.runner.heartbeat import Heartbeat, HeartbeatThread, holder_identity, lease_name
 from undertow.runner.lease import KubeLeaseStore
 from undertow.runner.outcome import RollbackTally, StaleReport
@@ -113,6 +122,23 @@ def _heartbeat_thread(
     return HeartbeatThread(heartbeat)
 
 
+def _check_guardian(
+    api: KubeApi, mode: GuardianMode, heartbeat: HeartbeatSection | None, log: logging.Logger
+) -> None:
+    if mode == "off" or heartbeat is None:
+        return
+    if guardian_ready(api, heartbeat.namespace):
+        return
+    problem = (
+        f"no guardian is ready in namespace {heartbeat.namespace}: if this machine dies "
+        "mid-run, nothing in the cluster rolls the run back (`undertow guardian install "
+        f"--namespace {heartbeat.namespace}`)"
+    )
+    if mode == "required":
+        raise ConfigError([ConfigIssue("command line", "--guardian required", problem)])
+    log.warning("%s", problem)
+
+
 class ClusterBackend:
     def __init__(
         self,
@@ -152,12 +178,15 @@ class ClusterBackend:
         images: Mapping[str, str] | None = None,
         stale_rollback: bool | None = None,
         heartbeat: HeartbeatSection | None = None,
+        guardian: GuardianMode = "off",
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
         A journal that cannot be opened is a problem of the environment (exit 2): nothing
         has been changed yet, and its message names the fix. `stale_rollback`: undo dead
-        runs' pending entries at start (default: `auto_rollback`)."""
+        runs' pending entries at start (default: `auto_rollback`). `guardian`: whether a
+        guardian must watch the heartbeat's namespace (required: else bad environment, exit
+        2, before any change), should (optional: else a warning), or is not looked for."""
         try:
             key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
             journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
@@ -166,6 +195,7 @@ class ClusterBackend:
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
+            _check_guardian(api, guardian, heartbeat, log)
         except BaseException:
             journal.close()
             raise
@@ -173,6 +203,12 @@ class ClusterBackend:
         if heartbeat is not None:
             beat = _heartbeat_thread(api, journal.run_id, heartbeat, log)
             beat.start()
+            if heartbeat.journal_copy == "auto":
+                copy = ClusterCopy.if_namespace_exists(
+                    api, namespace=heartbeat.namespace, run_id=journal.run_id, log=log
+                )
+                if copy is not None:
+                    journal.attach_copy(copy)
         return cls(
             api,
             journal,

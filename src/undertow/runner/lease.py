@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,3 +72,42 @@ class KubeLeaseStore:
         """Delete the Lease; already gone counts as deleted."""
         with contextlib.suppress(errors.NotFound):
             mutate.delete(self._api, self._ref(name))
+
+
+def parse_micro_time(text: str) -> float:
+    """Seconds since the epoch of a Kubernetes MicroTime (or RFC 3339 time)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    """A run's Lease as read: who holds it, until when, and its resourceVersion."""
+
+    name: str
+    holder: str
+    expires: float
+    """Seconds since the epoch when it lapses unless renewed."""
+    resource_version: str
+
+    def fresh(self, now: float) -> bool:
+        return now < self.expires
+
+    @classmethod
+    def of(cls, lease: dict[str, Any]) -> LeaseState:
+        spec = lease.get("spec") or {}
+        renewed = spec.get("renewTime") or spec.get("acquireTime")
+        start = parse_micro_time(renewed) if renewed else 0.0
+        return cls(
+            name=str(lease["metadata"]["name"]),
+            holder=str(spec.get("holderIdentity") or ""),
+            expires=start + float(spec.get("leaseDurationSeconds") or 0),
+            resource_version=str(lease["metadata"].get("resourceVersion", "")),
+        )
+
+
+def read_lease(api: KubeApi, namespace: str, name: str) -> LeaseState | None:
+    """The Lease `name`, or None if there is none."""
+    try:
+        return LeaseState.of(api.get(ObjectRef(API_VERSION, KIND, name, namespace)))
+    except errors.NotFound:
+        return None

@@ -1,0 +1,228 @@
+"""The guardian as pods of undertow's own image on the real node (`undertow guardian install`),
+watching only this test's namespace: two replicas roll a SIGKILLed run back exactly once from
+its cluster copy, leave a live run alone, and their ServiceAccount is refused what the
+guardian never does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from undertow.cluster import StateDir, images, realnode
+from undertow.cluster.realnode.configs import REAL_NODE_LABEL
+from undertow.cluster.toolchain import cache_root, tools_dir
+
+REPO = tools_dir().parent
+GUARDIAN = "undertow-guardian"
+
+
+def _until(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+    return found
+
+
+def _undertow(
+    tmp: Path, kubeconfig: str, *args: str, wait: bool = True
+) -> subprocess.Popen[str] | subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state")}
+    command = [sys.executable, "-m", "undertow", *args, "--kubeconfig", kubeconfig]
+    if wait:
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _config(tmp: Path, namespace: str) -> Path:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "s.yaml").write_text(
+        f"sleep:\n  duration: 120\n  outcome: pass\n  configmap_namespace: {namespace}\n"
+    )
+    config = tmp / "config.yaml"
+    config.write_text(
+        "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
+        "tunings: {wait_duration: 0}\n"
+        f"undertow:\n  heartbeat: {{interval: 1, grace: 3, namespace: {namespace}}}\n"
+    )
+    return config
+
+
+def _sleep_configmaps(api_client: Any, namespace: str) -> list[str]:
+    from kubernetes import client
+
+    items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items
+    return sorted(i.metadata.name for i in items if i.metadata.name.startswith("sleep-"))
+
+
+def _copy(api_client: Any, namespace: str, run_id: str) -> Any | None:
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        return client.CoreV1Api(api_client).read_namespaced_config_map(
+            f"undertow-journal-{run_id}", namespace
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _events(api_client: Any, namespace: str, run_id: str) -> list[Any]:
+    from kubernetes import client
+
+    items = client.CoreV1Api(api_client).list_namespaced_event(namespace).items
+    return [e for e in items if (e.metadata.labels or {}).get("undertow.io/run-id") == run_id]
+
+
+@pytest.fixture(scope="module")
+def guardian_image(kubeconfig: str, real_node: Any) -> str:
+    """undertow's image from this checkout, imported into the real node once."""
+    image = images.undertow_image(REPO, cache_root() / "images", sys.executable)
+    realnode.import_images(StateDir(Path(kubeconfig).parent), [image], lambda _m: None)
+    return image.ref
+
+
+@pytest.fixture
+def guardian(tmp_path: Path, kubeconfig: str, guardian_image: str, namespace: str) -> Iterator[str]:
+    """Two guardian replicas of undertow's image on the real node, watching `namespace`;
+    uninstalled afterwards (its cluster-scoped RBAC included)."""
+    installed = _undertow(
+        tmp_path, kubeconfig, "guardian", "install", "--namespace", namespace,
+        "--image", guardian_image, "--interval", "1", "--claim", "20", "--replicas", "2",
+        "--node-selector", f"{REAL_NODE_LABEL}=true", "--toleration", REAL_NODE_LABEL,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    try:
+        _until(
+            lambda: (
+                "2/2 ready"
+                in _undertow(tmp_path, kubeconfig, "guardian", "status", "-n", namespace).stdout
+            ),
+            "two ready guardian replicas",
+        )
+        yield namespace
+    finally:
+        removed = _undertow(tmp_path, kubeconfig, "guardian", "uninstall", "-n", namespace)
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+
+
+def test_two_guardian_pods_roll_back_a_killed_run_once_and_leave_a_live_run_alone(
+    tmp_path: Path, kubeconfig: str, api_client: Any, guardian: str
+) -> None:
+    namespace = guardian
+    live_id, dead_id = str(uuid.uuid4()), str(uuid.uuid4())
+    live = _undertow(
+        tmp_path / "live", kubeconfig, "run", "-c", str(_config(tmp_path / "live", namespace)),
+        "--run-id", live_id, "--guardian", "required", wait=False,
+    )  # fmt: skip
+    dead = _undertow(
+        tmp_path / "dead", kubeconfig, "run", "-c", str(_config(tmp_path / "dead", namespace)),
+        "--run-id", dead_id, wait=False,
+    )  # fmt: skip
+    assert isinstance(live, subprocess.Popen) and isinstance(dead, subprocess.Popen)
+    try:
+        _until(lambda: _copy(api_client, namespace, live_id), "the live run's copy")
+        _until(lambda: _copy(api_client, namespace, dead_id), "the killed run's copy")
+        dead.send_signal(signal.SIGKILL)
+        dead.communicate(timeout=30)
+
+        done = _until(lambda: _events(api_client, namespace, dead_id), "the guardian's Event")
+        assert [e.reason for e in done] == ["RunRolledBack"], [e.message for e in done]
+        assert "1 restored" in done[0].message
+        (key,) = _copy(api_client, namespace, dead_id).data
+        assert key.endswith(".executed")
+        assert len(_sleep_configmaps(api_client, namespace)) == 1  # the live run's only
+        assert _events(api_client, namespace, live_id) == []
+        time.sleep(3)  # a few more guardian passes: still one Event, still one restore
+        assert len(_events(api_client, namespace, dead_id)) == 1
+        assert len(_sleep_configmaps(api_client, namespace)) == 1
+    finally:
+        if dead.poll() is None:
+            dead.kill()
+        live.send_signal(signal.SIGTERM)
+        output = live.communicate(timeout=120)[0]
+    assert live.returncode == 143, output
+    assert _sleep_configmaps(api_client, namespace) == []
+
+
+def _token_client(api_client: Any, kubeconfig: str, namespace: str, tmp: Path) -> Any:
+    from kubernetes import client, config
+
+    core = client.CoreV1Api(api_client)
+    request = {"spec": {"audiences": None, "expirationSeconds": 3600}}
+    token = core.create_namespaced_service_account_token(GUARDIAN, namespace, request)
+    admin = yaml.safe_load(Path(kubeconfig).read_text("utf-8"))
+    cluster = admin["clusters"][0]["cluster"]
+    if "certificate-authority" in cluster:
+        ca = Path(cluster["certificate-authority"])
+        cluster["certificate-authority"] = str(
+            ca if ca.is_absolute() else Path(kubeconfig).parent / ca
+        )
+    path = tmp / "guardian.kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "local", "cluster": cluster}],
+                "users": [{"name": GUARDIAN, "user": {"token": token.status.token}}],
+                "contexts": [{"name": GUARDIAN, "context": {"cluster": "local", "user": GUARDIAN}}],
+                "current-context": GUARDIAN,
+            }
+        )
+    )
+    return config.new_client_from_config(config_file=str(path))
+
+
+def test_the_guardian_identity_is_refused_what_it_does_not_need(
+    tmp_path: Path, kubeconfig: str, api_client: Any, guardian: str
+) -> None:
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    namespace = guardian
+    as_guardian = _token_client(api_client, kubeconfig, namespace, tmp_path)
+    core = client.CoreV1Api(as_guardian)
+    coordination = client.CoordinationV1Api(as_guardian)
+    rbac = client.RbacAuthorizationV1Api(as_guardian)
+    lease = {"metadata": {"name": "x"}, "spec": {"holderIdentity": "x"}}
+    refused: dict[str, Callable[[], Any]] = {
+        "secrets elsewhere": lambda: core.list_namespaced_secret("kube-system"),
+        "leases elsewhere": lambda: coordination.create_namespaced_lease("kube-system", lease),
+        "creating leases": lambda: coordination.create_namespaced_lease(namespace, lease),
+        "deleting nodes": lambda: core.delete_node(realnode.NODE_NAME),
+        "deleting namespaces": lambda: core.delete_namespace("kube-system"),
+        "exec": lambda: core.connect_post_namespaced_pod_exec("x", namespace, command=["true"]),
+        "eviction": lambda: core.create_namespaced_pod_eviction(
+            "x", namespace, {"metadata": {"name": "x", "namespace": namespace}}
+        ),
+        "RBAC": rbac.list_cluster_role,
+        "writing secrets": lambda: core.create_namespaced_secret(
+            namespace, {"metadata": {"name": "x"}}
+        ),
+    }
+    try:
+        assert coordination.list_namespaced_lease(namespace).items is not None  # the token works
+        assert core.list_namespaced_config_map(namespace).items is not None
+        for what, call in refused.items():
+            with pytest.raises(ApiException) as caught:
+                call()
+            assert caught.value.status == 403, what
+    finally:
+        as_guardian.close()
