@@ -81,6 +81,7 @@ def run(
     Dead runs' pending entries are listed first, then undone when rollback.auto is on or
     `yes`; otherwise they stay pending and nothing is injected."""
     from undertow.runner.cluster import ClusterBackend
+    from undertow.runner.node_names import check_node_names
 
     settings = validated.settings
     kubeconfig = kubeconfig_for(settings.connection, log=log)
@@ -105,6 +106,7 @@ def run(
             run_id=run_id,
             stale_rollback=settings.rollback.auto or yes,
             heartbeat=settings.heartbeat,
+            preflight=lambda api: check_node_names(validated.plan.jobs, api),
         )
         _prune_history(settings.rollback, log)
         outcome = execute(

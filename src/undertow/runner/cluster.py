@@ -152,12 +152,14 @@ class ClusterBackend:
         images: Mapping[str, str] | None = None,
         stale_rollback: bool | None = None,
         heartbeat: HeartbeatSection | None = None,
+        preflight: Callable[[KubeApi], None] | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
         A journal that cannot be opened is a problem of the environment (exit 2): nothing
         has been changed yet, and its message names the fix. `stale_rollback`: undo dead
-        runs' pending entries at start (default: `auto_rollback`)."""
+        runs' pending entries at start (default: `auto_rollback`). `preflight(api)` checks
+        the input against the cluster before anything is created (it raises ConfigError)."""
         try:
             key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
             journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
@@ -166,6 +168,8 @@ class ClusterBackend:
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
+            if preflight is not None:
+                preflight(api)
         except BaseException:
             journal.close()
             raise
