@@ -6,6 +6,7 @@ whether it ends by itself, by SIGTERM, or by the undo's `restore`."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import signal
 import subprocess
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from undertow.scenarios.time_skew import TimeScenariosSpec
+from undertow.config.helper_pods import HelperPods
+from undertow.scenarios.time_skew import TimeScenariosSpec, TimeSkew
 from undertow.scenarios.time_skew.plugin import (
     POD_REFUSAL,
     clock_command,
+    clock_pod,
     offset_for,
     plugin,
     shared_clock,
@@ -63,6 +66,17 @@ def test_the_helper_command_matches_the_golden_file() -> None:
     assert command[:2] == ["sh", "-c"]
     assert command[2] == (GOLDEN / "clock_script.sh").read_text().rstrip("\n")
     assert command[3:] == ["clock", "-63179", "30", "/tmp/undertow-clock-moved"]
+
+
+def test_the_helper_pod_matches_the_golden_file() -> None:
+    """Privileged, pinned to the node, holding the clock duration + 30 s on its own, ended by
+    the kubelet 30 s later at most."""
+    skew = TimeSkew.model_validate(
+        {"action": "skew_date", "object_type": "node", "object_name": ["worker-0"], "duration": 20}
+    )
+    helpers = HelperPods(images={"busybox": "undertow.local/busybox:local"})
+    pod = clock_pod("undertow-time-skew-0a1b2c3d", "worker-0", -817038000, skew, helpers)
+    assert pod == json.loads((GOLDEN / "clock_pod.json").read_text())
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from undertow.config.helper_pods import HelperPods
 from undertow.errors import ScenarioError
 from undertow.kube import KubeApi
 from undertow.kube.refs import ObjectRef
@@ -72,7 +73,9 @@ def clock_command(offset: int, seconds: float) -> list[str]:
     return ["sh", "-c", CLOCK_SCRIPT, "clock", str(offset), str(round(seconds)), CLOCK_MARK]
 
 
-def clock_pod(name: str, node: str, offset: int, skew: TimeSkew, ctx: RunContext) -> dict[str, Any]:
+def clock_pod(
+    name: str, node: str, offset: int, skew: TimeSkew, helpers: HelperPods
+) -> dict[str, Any]:
     """The privileged pod that moves `node`'s clock (CAP_SYS_TIME: the clock is the node's)."""
     return helper_pod(
         name=name,
@@ -80,7 +83,7 @@ def clock_pod(name: str, node: str, offset: int, skew: TimeSkew, ctx: RunContext
         image=HELPER_IMAGE,
         command=clock_command(offset, skew.duration + HOLD_MARGIN),
         duration=skew.duration + HOLD_MARGIN,
-        helpers=ctx.helpers,
+        helpers=helpers,
         node=node,
         labels={"undertow.io/fault": "time-skew"},
         tolerations=[{"operator": "Exists"}],
@@ -183,7 +186,7 @@ class TimeSkewPlugin:
             # The offset is on disk before the pod that moves the clock exists.
             ref = ObjectRef("v1", "Pod", name, HELPER_NAMESPACE)
             moved = ctx.kube.external(ref, record, lambda: None)
-            pod = ctx.kube.create(clock_pod(name, name_of(node), offset, skew, ctx))
+            pod = ctx.kube.create(clock_pod(name, name_of(node), offset, skew, ctx.helpers))
             changes += [moved, pod]
             ctx.emit(
                 "clock.skewed",
