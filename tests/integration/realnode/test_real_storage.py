@@ -111,9 +111,12 @@ def test_a_pvc_is_filled_to_the_percentage_then_left_as_it_was(
     assert 10 < before < 20  # the workload's 1 MiB of 8
     run = start(tmp_path, kubeconfig, scenario(namespace, 70, 4))
     try:
-        seen = wait_for(
-            "the volume filled", lambda: fill_files(small_volume) or run.proc.poll() is not None
+        # The file shows as soon as it is opened: wait for the space, not for the name.
+        wait_for(
+            "the volume filled",
+            lambda: used_percent(small_volume) >= 69 or run.proc.poll() is not None,
         )
+        seen = fill_files(small_volume)
         during = used_percent(small_volume)
     finally:
         report = run.finish()
