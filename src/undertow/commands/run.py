@@ -101,6 +101,7 @@ def run(
     `yes`; otherwise they stay pending and nothing is injected. The reports are written
     however the run ends, once it has started (also when an error ends it)."""
     from undertow.runner.cluster import ClusterBackend
+    from undertow.runner.node_names import check_node_names
 
     settings = validated.settings
     kubeconfig = kubeconfig_for(settings.connection, log=log)
@@ -130,6 +131,7 @@ def run(
                 stale_rollback=settings.rollback.auto or yes,
                 heartbeat=settings.heartbeat,
                 guardian=guardian,
+                preflight=lambda api: check_node_names(validated.plan.jobs, api),
             )
             _prune_history(settings.rollback, log)
             if server is not None:

@@ -10,6 +10,8 @@ Every mutating call first writes its version file (durably), then makes the chan
     add_taint(node, ...)        undo: remove exactly that taint
     signal_container(pod, ...)  `kill -SIG 1` in a container; a record only (the kubelet
                                 restarts it: nothing to put back)
+    exec_change(ref, undo, ...) a command run in a container that changes something there
+                                (a file written, a node file set); its undo is `undo`
     external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
@@ -44,8 +46,11 @@ from undertow.undo.records import (
     CloudRecord,
     DeleteCreated,
     RecreateDeleted,
+    RemoveFile,
     RemoveTaint,
+    RestoreClock,
     RestoreFields,
+    RestoreNodeFiles,
     SignalledContainer,
     Taint,
     Target,
@@ -399,10 +404,39 @@ class JournaledClient:
             return Change(exact, None), result
         return self._keep(Change(exact, entry)), result
 
-    def external(self, ref: ObjectRef, data: CloudRecord, apply: Callable[[], None]) -> Change:
+    def exec_change(
+        self,
+        ref: ObjectRef,
+        data: RemoveFile | RestoreNodeFiles,
+        pod: Mapping[str, Any],
+        container: str,
+        command: list[str],
+        *,
+        timeout: float,
+    ) -> tuple[Change, ExecResult]:
+        """Journal `data` (the undo of what `command` changes; `ref` is what it concerns),
+        then run `command` in `container` of `pod`. The entry stays pending whatever the
+        command's outcome: a command cut short may have changed part of what it was meant
+        to, and these undos are idempotent; the scenario reverts it."""
+        record = copy.copy(data)
+        record["target"] = _target(ref)
+        entry = self._record(record)
+        change = self._keep(Change(ref, entry))
+        meta = pod["metadata"]
+        result = exec_in_container(
+            self.api, str(meta["namespace"]), str(meta["name"]), container, command, timeout=timeout
+        )
+        failpoint("client.after_api_call")
+        return change, result
+
+    def external(
+        self, ref: ObjectRef, data: CloudRecord | RestoreClock, apply: Callable[[], None]
+    ) -> Change:
         """Journal the undo of a change made outside the Kubernetes API, then make it.
 
-        For a cloud instance stopped or a network ACL swapped: `data` is an undo record whose
+        For a cloud instance stopped, a network ACL swapped, or a node clock a helper pod
+        moves (`restore_clock`: `apply` does nothing, the pod created next makes the
+        change): `data` is an undo record whose
         `action` is a verb of `undertow.undo.cloud` that needs no Kubernetes object (e.g.
         `start_instance`); `ref` names what it concerns (the Node an instance backs). If
         `apply` raises, the entry stays pending: whether the change happened is unknown, and

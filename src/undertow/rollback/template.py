@@ -70,6 +70,8 @@ EARLIER_CODE_SHA256 = frozenset(
         "25d5ffff091575fbf7eaf1662b9499c601e95e1ba494ef5b6c3bb6db93cbaf8b",
         # the undertow.undo package, before the verbs checked that the data is their run's
         "3b2849bd1ffcebe04ca50e978bd5961e612f1e1d2f5b240a75a017224ce4e472",
+        # before the verbs for files in pods and nodes (PVC fill, storage throttle)
+        "7c28f961c810a81c2808a465bfe1ce8bcded3295169b2a795e0963f0b1257aca",
     }
 )
 """SHA-256 digests of the code parts earlier undertow versions wrote (same data format)."""

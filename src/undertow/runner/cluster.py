@@ -179,14 +179,17 @@ class ClusterBackend:
         stale_rollback: bool | None = None,
         heartbeat: HeartbeatSection | None = None,
         guardian: GuardianMode = "off",
+        preflight: Callable[[KubeApi], None] | None = None,
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
         A journal that cannot be opened is a problem of the environment (exit 2): nothing
         has been changed yet, and its message names the fix. `stale_rollback`: undo dead
-        runs' pending entries at start (default: `auto_rollback`). `guardian`: whether a
-        guardian must watch the heartbeat's namespace (required: else bad environment, exit
-        2, before any change), should (optional: else a warning), or is not looked for."""
+        runs' pending entries at start (default: `auto_rollback`). `preflight(api)` checks
+        the input against the cluster before anything is created (it raises ConfigError).
+        `guardian`: whether a guardian must watch the heartbeat's namespace (required: else
+        bad environment, exit 2, before any change), should (optional: else a warning), or is
+        not looked for."""
         try:
             key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
             journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
@@ -195,6 +198,8 @@ class ClusterBackend:
         try:
             api = connect(kubeconfig, context)
             helper_pods = cluster_helper_defaults(api, log).with_images(images or {})
+            if preflight is not None:
+                preflight(api)
             _check_guardian(api, guardian, heartbeat, log)
         except BaseException:
             journal.close()

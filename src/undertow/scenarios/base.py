@@ -125,3 +125,11 @@ class Preflight(Protocol):
     """Optional for a plugin: problems found before any cluster contact (none: it can run)."""
 
     def preflight(self, spec: Any) -> list[SpecProblem]: ...
+
+
+@runtime_checkable
+class NamesNodes(Protocol):
+    """Optional for a plugin: the node names its file gives, each with its field path.
+    `run` checks them against the cluster before any change (a missing one: exit 2)."""
+
+    def named_nodes(self, spec: Any) -> list[tuple[tuple[str | int, ...], str]]: ...

@@ -16,4 +16,7 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
     "container_scenarios": "undertow.scenarios.containers:plugin",
     "hog_scenarios": "undertow.scenarios.hogs:plugin",
+    "pvc_scenarios": "undertow.scenarios.pvc:plugin",
+    "time_scenarios": "undertow.scenarios.time_skew:plugin",
+    "storage_throttle_scenarios": "undertow.scenarios.storage_throttle:plugin",
 }

@@ -144,3 +144,48 @@ def dynamic_client(api: Any) -> Any:
         return dynamic.DynamicClient(api, cache_file=cache)  # type: ignore[no-untyped-call]
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def exec_argv(
+    dyn: Any, where: tuple[str, str, str], argv: list[str], timeout: float = 60.0
+) -> tuple[int | None, str]:
+    """Run `argv` (no shell unless it names one) in the container `where` (namespace, pod,
+    container): (exit code, output). The code is None when the kubelet sent no status."""
+    import json
+
+    from kubernetes import client
+    from kubernetes.stream import stream
+
+    namespace, pod, container = where
+    api = client.ApiClient(configuration=dyn.client.configuration)
+    try:
+        core = client.CoreV1Api(api)
+        session = stream(
+            core.connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            container=container,
+            command=argv,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+        )
+        try:
+            session.run_forever(timeout=timeout)
+            output = (session.read_stdout() or "") + (session.read_stderr() or "")
+            raw = session.read_channel(3)
+        finally:
+            session.close()
+    finally:
+        api.close()  # type: ignore[no-untyped-call]
+    if not raw:
+        return None, output
+    status = json.loads(raw)
+    if status.get("status") == "Success":
+        return 0, output
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            return int(cause.get("message")), output
+    return None, output + str(status.get("message") or "")

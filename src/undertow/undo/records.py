@@ -113,6 +113,44 @@ class _OutsideTarget(TypedDict, total=False):
     """Set by the journaled client: what the change concerns."""
 
 
+class RemoveFile(_Recorded, _OutsideTarget):
+    """A file undertow wrote into a volume (a PVC fill): the undo removes exactly that file,
+    from inside a running pod that mounts the claim (the one that wrote it, if it still runs).
+    `file` is a bare name undertow chose, never a path: the undo refuses anything else."""
+
+    action: Literal["remove_file"]  # target: the PersistentVolumeClaim
+    description: str
+    pod: str
+    container: str
+    mount_path: str
+    sub_path: str
+    file: str
+
+
+class RestoreNodeFiles(_Recorded, _OutsideTarget):
+    """Values undertow wrote into files of a node (cgroup limits, the clock), written back
+    exactly from inside the helper pod that changed them. The helper pod's own command
+    writes them back too when it ends (its trap), however it ends."""
+
+    action: Literal["restore_node_files"]  # target: the helper pod
+    description: str
+    container: str
+    files: list[dict[str, str]]
+    """Each `{"path": ..., "value": ...}`: the file (as the helper pod sees it) and the text
+    to write back, in order."""
+
+
+class RestoreClock(_Recorded, _OutsideTarget):
+    """A node's clock moved by `offset_seconds` from inside a privileged helper pod; the undo
+    moves it back by the same offset, from inside that pod, once (see `files.CLOCK_SCRIPT`)."""
+
+    action: Literal["restore_clock"]  # target: the helper pod
+    description: str
+    node: str
+    container: str
+    offset_seconds: int
+
+
 class StartInstance(_Recorded, _OutsideTarget):
     action: Literal["start_instance"]
     description: str
@@ -131,6 +169,15 @@ class RestoreNetworkAcl(_Recorded, _OutsideTarget):
     """The `undertow.io/entry` tag on the deny ACL undertow created."""
 
 
-KubeRecord = DeleteCreated | RestoreFields | RemoveTaint | RecreateDeleted | SignalledContainer
+KubeRecord = (
+    DeleteCreated
+    | RestoreFields
+    | RemoveTaint
+    | RecreateDeleted
+    | SignalledContainer
+    | RemoveFile
+    | RestoreNodeFiles
+    | RestoreClock
+)
 CloudRecord = StartInstance | RestoreNetworkAcl
 UndoRecord = KubeRecord | CloudRecord

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from undertow.undo.cloud import instance_packages, restore_network_acl, start_stopped_instance
+from undertow.undo.files import remove_file, restore_clock, restore_node_files
 from undertow.undo.k8s import (
     delete_created,
     recreate_deleted,
@@ -21,6 +22,9 @@ _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
     "restore_fields": restore_fields,
     "remove_taint": remove_taint,
     "recreate_deleted": recreate_deleted,
+    "remove_file": remove_file,
+    "restore_node_files": restore_node_files,
+    "restore_clock": restore_clock,
 }
 _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
     "signalled_container": signalled_container,  # a record only: never connects

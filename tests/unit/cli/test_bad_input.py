@@ -346,6 +346,38 @@ CASES = [
         "{tmp}/s.yaml:3 at cpu-load-percentage: must be <= 100, got 150",
     ),
     Case(
+        "pvc-fill-over-100",
+        {
+            "config.yaml": typed("pvc_scenarios"),
+            "s.yaml": "pvc_scenario:\n  pvc_name: data\n  namespace: db\n  fill_percentage: 101\n",
+        },
+        "{tmp}/s.yaml:4 at pvc_scenario.fill_percentage: must be <= 99, got 101",
+    ),
+    Case(
+        "pvc-negative-duration",
+        {
+            "config.yaml": typed("pvc_scenarios"),
+            "s.yaml": "pvc_scenario:\n  pod_name: db-0\n  namespace: db\n  duration: -5\n",
+        },
+        "{tmp}/s.yaml:4 at pvc_scenario.duration: must be >= 0, got -5",
+    ),
+    Case(
+        "time-skew-pod",
+        {
+            "config.yaml": typed("time_scenarios"),
+            "s.yaml": "time_scenarios:\n  - action: skew_time\n    object_type: pod\n    label_selector: app=web\n",
+        },
+        "{tmp}/s.yaml:3 at time_scenarios[0].object_type: a pod has no clock of its own: Linux time namespaces offset only CLOCK_MONOTONIC and CLOCK_BOOTTIME, never CLOCK_REALTIME, so a container reads its node's wall clock and `date -s` inside it would move the whole node's; use object_type: node",
+    ),
+    Case(
+        "storage-throttle-negative-iops",
+        {
+            "config.yaml": typed("storage_throttle_scenarios"),
+            "s.yaml": "storage_throttle_scenario:\n  pvc_name: data\n  namespace: db\n  read_iops: -1\n",
+        },
+        "{tmp}/s.yaml:4 at storage_throttle_scenario.read_iops: must be >= 1, got -1",
+    ),
+    Case(
         "hog-bad-node-name",
         {
             "config.yaml": typed("hog_scenarios"),
@@ -534,6 +566,10 @@ RUN_CASES = [
         "node-scenarios-bad-node-name",
         "container-unknown-signal",
         "hog-load-over-100",
+        "pvc-fill-over-100",
+        "pvc-negative-duration",
+        "time-skew-pod",
+        "storage-throttle-negative-iops",
         "zone-outage-bad-zone",
         "node-cloud-type-without-provider",
         "node-stop-kubelet-krkn-format",

@@ -77,7 +77,7 @@ def test_validate_accepts_and_lists_ignored(workdir: Path, cli: Callable[..., ob
 
 MIXED = (
     "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-    "    - pvc_scenarios:\n        - c.yaml\n    - time_scenarios: [t.yaml]\n"
+    "    - managedcluster_scenarios:\n        - c.yaml\n    - kubevirt_vm_outage: [t.yaml]\n"
 )
 
 
@@ -91,10 +91,12 @@ def test_an_unimplemented_type_is_bad_input_naming_the_config_entry(
     lines = result.err.splitlines()
     assert lines[0] == "error: invalid input (2 problems):"
     assert lines[1].startswith(
-        "  config.yaml:5 at kraken.chaos_scenarios[1].pvc_scenarios[0]: "
-        "pvc_scenarios is a Krkn scenario type undertow does not implement"
+        "  config.yaml:5 at kraken.chaos_scenarios[1].managedcluster_scenarios[0]: "
+        "managedcluster_scenarios is a Krkn scenario type undertow does not implement"
     )
-    assert lines[2].startswith("  config.yaml:6 at kraken.chaos_scenarios[2].time_scenarios[0]: ")
+    assert lines[2].startswith(
+        "  config.yaml:6 at kraken.chaos_scenarios[2].kubevirt_vm_outage[0]: "
+    )
     assert all("pass --skip-unsupported" in line for line in lines[1:])
     assert result.out == ""
 
@@ -107,9 +109,9 @@ def test_skip_unsupported_names_each_skipped_file(
     result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
     assert result.code == 0, result
     assert result.out.splitlines()[1:] == [
-        "skip  pvc_scenarios: c.yaml (a Krkn scenario type undertow does not "
+        "skip  managedcluster_scenarios: c.yaml (a Krkn scenario type undertow does not "
         "implement; config.yaml:5)",
-        "skip  time_scenarios: t.yaml (a Krkn scenario type undertow does not "
+        "skip  kubevirt_vm_outage: t.yaml (a Krkn scenario type undertow does not "
         "implement; config.yaml:6)",
         "config.yaml: valid, 1 scenario file (2 skipped)",
     ]
@@ -119,19 +121,24 @@ def test_an_unknown_type_stays_an_error_with_skip_unsupported(
     workdir: Path, cli: Callable[..., object]
 ) -> None:
     (workdir / "s.yaml").write_text("sleep:\n  duration: 1\n")
-    (workdir / "config.yaml").write_text(MIXED.replace("time_scenarios", "tme_scenarios"))
+    (workdir / "config.yaml").write_text(MIXED.replace("kubevirt_vm_outage", "kubevirt_vm_outag"))
     result = cli("validate", "-c", "config.yaml", "--skip-unsupported")
     assert result.code == 2, result
-    assert "unknown scenario type 'tme_scenarios' (did you mean 'time_scenarios'?" in result.err
+    assert (
+        "unknown scenario type 'kubevirt_vm_outag' (did you mean 'kubevirt_vm_outage'?"
+        in result.err
+    )
 
 
 def test_run_with_only_unimplemented_types_skipped_has_nothing_to_run(
     workdir: Path, cli: Callable[..., object]
 ) -> None:
-    (workdir / "config.yaml").write_text("kraken:\n  chaos_scenarios:\n    - time_scenarios: [t]\n")
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  chaos_scenarios:\n    - kubevirt_vm_outage: [t]\n"
+    )
     result = cli("run", "-c", "config.yaml", "--skip-unsupported", "--kubeconfig", "missing")
     assert result.code == 2, result
-    assert "skip  time_scenarios: t" in result.out
+    assert "skip  kubevirt_vm_outage: t" in result.out
     assert result.err.splitlines() == [
         "error: invalid input (1 problem):",
         "  config.yaml: nothing to run: every scenario file selected is of a type undertow does "

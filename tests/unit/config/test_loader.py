@@ -182,7 +182,9 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
         "application_outages_scenarios": "application_outages",
         "container_scenarios": "container",
         "node_scenarios": "node_scenarios",
+        "pvc_scenarios": "pvc",
         "service_disruption_scenarios": "service_disruption",
+        "time_scenarios": "time",
         "zone_outages_scenarios": "zone_outages",
     }
     settings = load_settings(tmp_path / "config" / "config.yaml", env={}, cwd=tmp_path)

@@ -64,6 +64,9 @@ def test_every_type_section_has_a_field_table() -> None:
         "zone_outages_scenarios",
         "container_scenarios",
         "hog_scenarios",
+        "pvc_scenarios",
+        "time_scenarios",
+        "storage_throttle_scenarios",
     }
 
 

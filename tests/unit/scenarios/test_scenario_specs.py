@@ -11,8 +11,11 @@ from undertow.scenarios.containers import ContainerScenariosSpec
 from undertow.scenarios.hogs import HogSpec
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.pod_disruption import PodDisruptionSpec
+from undertow.scenarios.pvc import PvcScenarioSpec
 from undertow.scenarios.service_disruption import ServiceDisruptionSpec
 from undertow.scenarios.service_hijacking import ServiceHijackingSpec
+from undertow.scenarios.storage_throttle import StorageThrottleSpec
+from undertow.scenarios.time_skew import TimeScenariosSpec
 from undertow.scenarios.zone_outage import ZoneOutageSpec
 
 KRKN = Path(__file__).parents[2] / "data" / "krkn"
@@ -25,6 +28,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "zone_outages": ZoneOutageSpec,
     "container": ContainerScenariosSpec,
     "hogs": HogSpec,
+    "pvc": PvcScenarioSpec,
+    "time": TimeScenariosSpec,
+    "storage_throttle": StorageThrottleSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
 PLACEHOLDERS = {"<namespace-with-application>": "shop", "<zone>": "us-central1-a"}

@@ -78,6 +78,10 @@ class HogPlugin:
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng or random.Random()
 
+    def named_nodes(self, spec: HogSpec) -> list[tuple[tuple[str | int, ...], str]]:
+        """The `node-name` names (checked against the cluster at run start)."""
+        return [(("node-name",), name) for name in split_names(spec.node_name)]
+
     def plan(self, ctx: PlanContext, spec: HogSpec) -> list[str]:
         try:
             nodes = choose_nodes(ctx.api, spec, self._rng)

@@ -9,6 +9,7 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.nodes import select_nodes
 from undertow.scenarios.common.status import name_of
+from undertow.scenarios.common.targets import split_names
 from undertow.scenarios.node_actions.entry import EntryRun
 from undertow.scenarios.node_actions.spec import (
     API_ACTIONS,
@@ -98,6 +99,14 @@ class NodeActionsPlugin:
             SpecProblem(("node_scenarios", n, field), why)
             for n, scenario in enumerate(spec.node_scenarios)
             for field, why in problems(scenario)
+        ]
+
+    def named_nodes(self, spec: NodeScenariosSpec) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each entry's `node_name` names (checked against the cluster at run start)."""
+        return [
+            (("node_scenarios", n, "node_name"), name)
+            for n, entry in enumerate(spec.node_scenarios)
+            for name in split_names(entry.node_name)
         ]
 
     def plan(self, ctx: PlanContext, spec: NodeScenariosSpec) -> list[str]:
