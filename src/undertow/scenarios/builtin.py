@@ -16,4 +16,6 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
     "container_scenarios": "undertow.scenarios.containers:plugin",
     "hog_scenarios": "undertow.scenarios.hogs:plugin",
+    "syn_flood_scenarios": "undertow.scenarios.syn_flood:plugin",
+    "http_load_scenarios": "undertow.scenarios.http_load:plugin",
 }

@@ -64,6 +64,8 @@ def test_every_type_section_has_a_field_table() -> None:
         "zone_outages_scenarios",
         "container_scenarios",
         "hog_scenarios",
+        "syn_flood_scenarios",
+        "http_load_scenarios",
     }
 
 

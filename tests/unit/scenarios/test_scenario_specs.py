@@ -9,10 +9,12 @@ from pydantic import BaseModel, ValidationError
 from undertow.scenarios.application_outage import ApplicationOutageSpec
 from undertow.scenarios.containers import ContainerScenariosSpec
 from undertow.scenarios.hogs import HogSpec
+from undertow.scenarios.http_load import HttpLoadSpec
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.pod_disruption import PodDisruptionSpec
 from undertow.scenarios.service_disruption import ServiceDisruptionSpec
 from undertow.scenarios.service_hijacking import ServiceHijackingSpec
+from undertow.scenarios.syn_flood import SynFloodSpec
 from undertow.scenarios.zone_outage import ZoneOutageSpec
 
 KRKN = Path(__file__).parents[2] / "data" / "krkn"
@@ -25,6 +27,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "zone_outages": ZoneOutageSpec,
     "container": ContainerScenariosSpec,
     "hogs": HogSpec,
+    "syn_flood": SynFloodSpec,
+    "http_load": HttpLoadSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
 PLACEHOLDERS = {"<namespace-with-application>": "shop", "<zone>": "us-central1-a"}
