@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from test_real_faults import UndertowRun
 
 from undertow.cluster import StateDir, images, realnode
 from undertow.cluster.vegeta import ensure_vegeta
+from undertow.errors import LocalClusterError
 from undertow.rollback import directory
 from undertow.scenarios.common.generators import GENERATOR_LABEL
 
@@ -54,20 +57,44 @@ def tools() -> images.Image:
 
 
 @pytest.fixture(autouse=True)
-def tools_image(real_node: Any, kubeconfig: str, tools: images.Image) -> None:
+def tools_image(real_node: Any, core: Any, kubeconfig: str, tools: images.Image) -> None:
     """This checkout's tools image (hping3, vegeta) on the node, imported again before each
-    test: a test session of another checkout may have attached the node with its own images."""
-    realnode.import_images(StateDir(Path(kubeconfig).parent), [tools], lambda _m: None)
+    test: a test session of another checkout may have attached the node again meanwhile, with
+    its own images (and its containerd may be restarting: then the import is tried again)."""
+    for attempt in range(3):
+        wait_for("the real node Ready", lambda: node_ready(core))
+        try:
+            realnode.import_images(StateDir(Path(kubeconfig).parent), [tools], lambda _m: None)
+            return
+        except LocalClusterError:
+            if attempt == 2:
+                raise
+            time.sleep(5)
 
 
-def service(core: Any, namespace: str, name: str) -> str:
-    """A ClusterIP Service, port 80 to the pod's 8080; its cluster IP."""
+def node_ready(core: Any) -> bool:
+    node = core.read_node(realnode.NODE_NAME)
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+
+
+def service(core: Any, namespace: str, name: str, path: str = "/") -> str:
+    """A ClusterIP Service, port 80 to the pod's 8080, once kube-proxy routes it (it may be
+    catching up after the shared node was attached again); its cluster IP."""
     body = {
         "metadata": {"name": name},
         "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
     }
-    created = core.create_namespaced_service(namespace, body)
-    return str(created.spec.cluster_ip)
+    ip = str(core.create_namespaced_service(namespace, body).spec.cluster_ip)
+    wait_for(f"Service {name} answering on {ip}", lambda: answers(f"http://{ip}{path}"))
+    return ip
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def generators(core: Any, namespace: str) -> list[Any]:
@@ -129,7 +156,7 @@ def test_http_load_reaches_the_target_and_reports_what_it_counted(
 ) -> None:
     server = real_pod("web", ["python3", "-c", COUNTING_SERVER], port=8080, image=images.PYTHON)
     create_ready(core, server, namespace)
-    service(core, namespace, "web")
+    service(core, namespace, "web", "/count")
     # The Service's name works without cluster DNS: undertow puts its cluster IP in /etc/hosts.
     body = http_load(namespace, f"http://web.{namespace}.svc", duration="3s", rate="40/1s", pods=2)
     run = UndertowRun(tmp_path, kubeconfig, "http_load_scenarios", body)

@@ -32,6 +32,8 @@ START_TIMEOUT = 120.0
 POLL_SECONDS = 0.5
 TERMINAL = ("Succeeded", "Failed")
 GENERATOR_LABEL = "undertow.io/load"
+LOG_SETTLE = 5.0
+"""Seconds an ended pod's empty log is read again before it counts as empty."""
 
 
 def _check_attacker_nodes(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -103,12 +105,16 @@ class GeneratorRun:
     @property
     def failed(self) -> list[str]:
         """`pod: phase (its log's last line)` for each pod that did not succeed."""
-        shown = []
-        for pod, phase in sorted(self.phases.items()):
-            if phase != "Succeeded":
-                last = next((ln for ln in reversed(self.logs.get(pod, "").splitlines()) if ln), "")
-                shown.append(f"{pod}: {phase}" + (f" ({last.strip()})" if last else ""))
-        return shown
+        return [
+            f"{pod}: {phase}" + (f" ({self.last_line(pod)})" if self.logs.get(pod) else "")
+            for pod, phase in sorted(self.phases.items())
+            if phase != "Succeeded"
+        ]
+
+    def last_line(self, pod: str) -> str:
+        """The last non-blank line of the pod's log, or `empty log`."""
+        lines = [line.strip() for line in self.logs.get(pod, "").splitlines() if line.strip()]
+        return lines[-1] if lines else "empty log"
 
 
 def _phase(api: KubeApi, ref: ObjectRef) -> str:
@@ -124,6 +130,20 @@ def _log(api: KubeApi, ref: ObjectRef) -> str:
         return api.pod_log(ref.namespace or "default", ref.name)
     except NotFound:
         return ""
+
+
+def _final_log(ctx: RunContext, ref: ObjectRef) -> str:
+    """The log of a pod that ended; an empty answer is asked again for a few seconds (seen on
+    a busy node right after the container exited)."""
+    log = ""
+
+    def read() -> bool:
+        nonlocal log
+        log = _log(ctx.kube.api, ref)
+        return bool(log.strip())
+
+    wait_until(read, timeout=LOG_SETTLE, interval=POLL_SECONDS, clock=ctx.clock, cancel=ctx.cancel)
+    return log
 
 
 def run_generators(
@@ -161,7 +181,7 @@ def run_generators(
         )
     for name, ref in refs.items():
         if outcome.phases.get(name) in TERMINAL:
-            outcome.logs[name] = _log(ctx.kube.api, ref)
+            outcome.logs[name] = _final_log(ctx, ref)
     outcome.removal = ctx.kube.revert_each(refs.values())
     ctx.emit(
         f"{kind}.removed",

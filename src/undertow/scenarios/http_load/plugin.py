@@ -75,7 +75,7 @@ class HttpLoadPlugin:
                 reports += [r for r in found.values() if r is not None]
                 failed += outcome.failed
                 failed += [
-                    f"{pod}: no vegeta report in its log"
+                    f"{pod}: no vegeta report in its log ({outcome.last_line(pod)})"
                     for pod, report in found.items()
                     if report is None and outcome.phases[pod] == "Succeeded"
                 ]

@@ -103,7 +103,7 @@ class SynFloodPlugin:
         metrics = {"pods": float(len(pods)), "packets_sent": float(sum(sent))}
         failed = outcome.failed
         failed += [
-            f"{pod}: no hping3 statistics in its log"
+            f"{pod}: no hping3 statistics in its log ({outcome.last_line(pod)})"
             for pod, count in counts.items()
             if count is None and outcome.phases[pod] == "Succeeded"
         ]
