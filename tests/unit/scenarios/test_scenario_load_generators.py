@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from undertow.config.helper_pods import HelperPods
@@ -204,3 +206,12 @@ def test_service_hosts_are_recognised() -> None:
     assert service_host("http://web.shop.svc/x") == ("web", "shop")
     assert service_host("https://web.shop.svc.cluster.local:8443/") == ("web", "shop")
     assert service_host("http://example.com/") is None
+
+
+def test_the_examples_validate() -> None:
+    examples = Path(__file__).parents[3] / "examples"
+    flood = SynFloodSpec.model_validate(yaml.safe_load((examples / "syn_flood.yaml").read_text()))
+    assert (flood.target_service, flood.packets_per_second) == ("web", 200)
+    load = HttpLoadSpec.model_validate(yaml.safe_load((examples / "http_load.yaml").read_text()))
+    endpoints = load.root[0].http_load_scenario.targets.endpoints
+    assert [service_host(e.url) for e in endpoints] == [("web", "undertow-demo")] * 2
