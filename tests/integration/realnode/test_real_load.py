@@ -56,7 +56,7 @@ def tools() -> images.Image:
     return next(image for image in wanted if image.ref == images.TOOLS)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def tools_image(real_node: Any, core: Any, kubeconfig: str, tools: images.Image) -> None:
     """This checkout's tools image (hping3, vegeta) on the node, imported again before each
     test: a test session of another checkout may have attached the node again meanwhile, with
@@ -151,6 +151,7 @@ def http_load(namespace: str, url: str, *, duration: str, rate: str, pods: int) 
     ]
 
 
+@pytest.mark.usefixtures("tools_image")
 def test_http_load_reaches_the_target_and_reports_what_it_counted(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path
 ) -> None:
@@ -176,6 +177,7 @@ def test_http_load_reaches_the_target_and_reports_what_it_counted(
     wait_for("no generator pod left", lambda: not generators(core, namespace))
 
 
+@pytest.mark.usefixtures("tools_image")
 def test_a_syn_flood_reaches_the_target_port_then_leaves_nothing(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path
 ) -> None:
@@ -226,6 +228,7 @@ def test_a_syn_flood_reaches_the_target_port_then_leaves_nothing(
     wait_for("no generator pod left", lambda: not generators(core, namespace))
 
 
+@pytest.mark.usefixtures("tools_image")
 def test_a_load_killed_with_its_runner_is_removed_by_rollback(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path
 ) -> None:
