@@ -135,8 +135,9 @@ def images(
     from undertow.cluster import images as node_images
     from undertow.cluster import realnode
     from undertow.cluster.toolchain import cache_root, tools_dir
+    from undertow.cluster.vegeta import ensure_vegeta
 
-    wanted = node_images.default_images()
+    wanted = node_images.default_images(ensure_vegeta(_progress))
     if with_undertow:
         _progress("building the undertow image (pip; cached by source)")
         wanted.append(

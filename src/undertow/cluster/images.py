@@ -9,8 +9,9 @@ names, and pods use them with `imagePullPolicy: IfNotPresent` (nothing is ever p
 - `busybox`: busybox-static with all its applets, /etc/passwd, a /var/www/index.html for
   `httpd`, /tmp. The base of the sample workload and of tests.
 - `tools`: busybox plus what the fault families run inside pods and on the node: `tc` and the
-  full `ip` (iproute2), `nft` (nftables), `stress-ng`, `fallocate` (util-linux), each with the
-  shared libraries `ldd` names; /bin/sh is dash, so PATH finds the full tools first.
+  full `ip` (iproute2), `nft` (nftables), `stress-ng`, `fallocate` (util-linux), `hping3`, each
+  with the shared libraries `ldd` names, and `vegeta` (built from the Go module proxy,
+  `undertow.cluster.vegeta`); /bin/sh is dash, so PATH finds the full tools first.
 - `python`: busybox plus Debian's python3.11 and its standard library (no test suite, no
   tkinter/idle): runs undertow's stdlib-only service hijacker.
 - `undertow` (built on request, `undertow_image`): the python image plus undertow's wheel and
@@ -58,6 +59,7 @@ TOOLS_BINARIES = (
     "/usr/sbin/nft",
     "/usr/bin/stress-ng",
     "/usr/bin/fallocate",
+    "/usr/sbin/hping3",
 )
 PYTHON_BINARY = "/usr/bin/python3.11"
 DASH = "/usr/bin/dash"
@@ -199,10 +201,12 @@ def _dash_as_sh() -> list[Entry]:
     return [*host_files([DASH]), Entry("bin/sh", 0o755, _read(DASH))]
 
 
-def default_images() -> list[Image]:
+def default_images(vegeta: Path | None = None) -> list[Image]:
+    """The node's images; the `tools` image holds `vegeta` when its binary is given."""
     base = tuple(_busybox_entries())
     env = {"PATH": SEARCH_PATH}
-    tools = _merge(base, host_files(TOOLS_BINARIES), _dash_as_sh())
+    load = [Entry("usr/bin/vegeta", 0o755, _read(str(vegeta)))] if vegeta else []
+    tools = _merge(base, host_files(TOOLS_BINARIES), _dash_as_sh(), load)
     python = _merge(base, python_entries(), _dash_as_sh())
     return [
         Image(PAUSE, base, entrypoint=("/bin/sleep", "2147483647")),

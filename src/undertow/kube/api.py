@@ -120,6 +120,18 @@ class KubeApi:
     def list_nodes(self, label_selector: str | None = None) -> builtins.list[dict[str, Any]]:
         return self.list("v1", "Node", label_selector=label_selector)
 
+    def pod_log(self, namespace: str, name: str, *, limit_bytes: int = 1 << 20) -> str:
+        """The pod's (first container's) log, at most `limit_bytes`; raises errors.NotFound."""
+        from kubernetes import client
+
+        core = client.CoreV1Api(self._dynamic.client)
+        text: str = call(
+            lambda: core.read_namespaced_pod_log(name, namespace, limit_bytes=limit_bytes),
+            f"read the log of pod {namespace}/{name}",
+            policy=self.retry,
+        )
+        return text
+
     def listable_kinds(self) -> builtins.list[tuple[str, str]]:
         """(apiVersion, kind) of every served resource that can be listed and deleted."""
         found = set()

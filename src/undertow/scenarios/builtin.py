@@ -19,4 +19,6 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "pvc_scenarios": "undertow.scenarios.pvc:plugin",
     "time_scenarios": "undertow.scenarios.time_skew:plugin",
     "storage_throttle_scenarios": "undertow.scenarios.storage_throttle:plugin",
+    "syn_flood_scenarios": "undertow.scenarios.syn_flood:plugin",
+    "http_load_scenarios": "undertow.scenarios.http_load:plugin",
 }

@@ -49,6 +49,8 @@ CRASH_TESTED_HERE = {
     "service_disruption_scenarios",
     "node_scenarios",
     "hog_scenarios",
+    "syn_flood_scenarios",
+    "http_load_scenarios",
 }
 CRASH_TESTED_IN_NODE_MODULE = {"node_scenarios", "zone_outages_scenarios"}
 NOTHING_TO_ROLL_BACK = {
@@ -562,4 +564,56 @@ def test_hog_on_two_nodes_killed_mid_duration(
     run.rollback_restores()
     assert undertow_objects(kube_api, namespace) == []
     wait_for(lambda: hogs() == [])
+    assert cluster_state(kube_api, [namespace]) == before
+
+
+@pytest.mark.parametrize("scenario_type", ["syn_flood_scenarios", "http_load_scenarios"])
+def test_load_generators_on_chosen_nodes_killed_mid_load(
+    tmp_path: Path,
+    kubeconfig: str,
+    api_client: Any,
+    kube_api: KubeApi,
+    namespace: str,
+    nodes: ChaosNodes,
+    scenario_type: str,
+) -> None:
+    """Each generator pod is journaled before it is created, with Krkn's `attacker-nodes` as
+    its node affinity: the rollback removes every one of them."""
+    apply(api_client, namespace, service("web", {"app": "web"}))
+    before = cluster_state(kube_api, [namespace])
+    key, value = nodes.selector.split("=")
+    placement = {"namespace": namespace, "number-of-pods": 2, "attacker-nodes": {key: [value]}}
+    body: Any = (
+        {**placement, "target-service": "web", "target-port": 80, "duration": CHAOS_SECONDS}
+        if scenario_type == "syn_flood_scenarios"
+        else [
+            {
+                "http_load_scenario": {
+                    **placement,
+                    "targets": {
+                        "endpoints": [{"url": f"http://web.{namespace}.svc/", "method": "GET"}]
+                    },
+                    "duration": f"{CHAOS_SECONDS}s",
+                }
+            }
+        ]
+    )
+    run = Run(tmp_path, kubeconfig, scenario_type, body)
+    run.start()
+
+    def generators() -> list[dict[str, Any]]:
+        return kube_api.list_pods(namespace, "undertow.io/load")
+
+    run.kill_once(lambda: len(generators()) == 2)
+    for pod in generators():
+        required = pod["spec"]["affinity"]["nodeAffinity"][
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        ]
+        expression = required["nodeSelectorTerms"][0]["matchExpressions"][0]
+        assert expression == {"key": key, "operator": "In", "values": [value]}
+        assert pod["spec"]["activeDeadlineSeconds"] > CHAOS_SECONDS
+    assert len(run.pending()) == 2
+    run.rollback_restores()
+    assert undertow_objects(kube_api, namespace) == []
+    wait_for(lambda: generators() == [])
     assert cluster_state(kube_api, [namespace]) == before

@@ -67,6 +67,8 @@ def test_every_type_section_has_a_field_table() -> None:
         "pvc_scenarios",
         "time_scenarios",
         "storage_throttle_scenarios",
+        "syn_flood_scenarios",
+        "http_load_scenarios",
     }
 
 

@@ -9,12 +9,14 @@ from pydantic import BaseModel, ValidationError
 from undertow.scenarios.application_outage import ApplicationOutageSpec
 from undertow.scenarios.containers import ContainerScenariosSpec
 from undertow.scenarios.hogs import HogSpec
+from undertow.scenarios.http_load import HttpLoadSpec
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.pod_disruption import PodDisruptionSpec
 from undertow.scenarios.pvc import PvcScenarioSpec
 from undertow.scenarios.service_disruption import ServiceDisruptionSpec
 from undertow.scenarios.service_hijacking import ServiceHijackingSpec
 from undertow.scenarios.storage_throttle import StorageThrottleSpec
+from undertow.scenarios.syn_flood import SynFloodSpec
 from undertow.scenarios.time_skew import TimeScenariosSpec
 from undertow.scenarios.zone_outage import ZoneOutageSpec
 
@@ -31,6 +33,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "pvc": PvcScenarioSpec,
     "time": TimeScenariosSpec,
     "storage_throttle": StorageThrottleSpec,
+    "syn_flood": SynFloodSpec,
+    "http_load": HttpLoadSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
 PLACEHOLDERS = {"<namespace-with-application>": "shop", "<zone>": "us-central1-a"}

@@ -32,6 +32,7 @@ from undertow.cluster.ports import HOST, free_ports
 from undertow.cluster.realnode import configs, host
 from undertow.cluster.realnode.configs import REAL_NODE_LABEL, REAL_NODE_TAINT, NodePaths
 from undertow.cluster.state import ClusterState, RealNodeRecord, StateDir
+from undertow.cluster.vegeta import ensure_vegeta
 from undertow.config.helper_pods import DEFAULTS_NAME, DEFAULTS_NAMESPACE, HelperPods
 from undertow.errors import LocalClusterError
 
@@ -108,7 +109,7 @@ def _start(
         files={str(paths.file("containerd.toml")): configs.containerd_toml(paths, metrics_port)},
     )
     timings["containerd"] = _launch(containerd, state_dir, state, pki)
-    _import(paths, images.default_images(), progress)
+    _import(paths, images.default_images(ensure_vegeta(progress)), progress)
 
     kubelet = Component(
         name="kubelet",
@@ -181,6 +182,8 @@ def helper_defaults() -> HelperPods:
             "quay.io/krkn-chaos/krkn-service-hijacking": images.PYTHON,
             "quay.io/krkn-chaos/krkn-hog": images.TOOLS,
             "quay.io/krkn-chaos/krkn": images.TOOLS,
+            "quay.io/krkn-chaos/krkn-hub-multiarch": images.TOOLS,
+            "quay.io/krkn-chaos/krkn-http-load": images.TOOLS,
             "busybox": images.BUSYBOX,
         },
         node_selector={REAL_NODE_LABEL: "true"},
@@ -277,7 +280,8 @@ def _register(state_dir: StateDir) -> None:
 
 
 def import_images(state_dir: StateDir, wanted: list[images.Image], progress: Progress) -> None:
-    """Build `wanted` and import them into the cluster's real node (which must be running)."""
+    """Build `wanted` and import them into the cluster's real node (which must be running),
+    then publish the helper-pod defaults again: they map scenario images to these."""
     state = state_dir.load()
     if state is None or state.real_node is None:
         raise LocalClusterError(
@@ -285,6 +289,7 @@ def import_images(state_dir: StateDir, wanted: list[images.Image], progress: Pro
             "start one with `undertow cluster up --real-nodes 1`"
         )
     _import(NodePaths(Path(state.real_node.dir)), wanted, progress)
+    _register(state_dir)
 
 
 def _import(paths: NodePaths, wanted: list[images.Image], progress: Progress) -> None:

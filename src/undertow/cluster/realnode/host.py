@@ -43,6 +43,7 @@ APT_PACKAGES = (
     "nftables",
     "iproute2",
     "stress-ng",
+    "hping3",
     "python3",
 )
 # What each package gives the node; a missing one names the package to install.
