@@ -127,7 +127,7 @@ BAD_KUBECONFIGS = {
 
 
 def test_no_bad_input_mutates_the_cluster(
-    audited: Audited, tmp_path: Path, record_property: Callable[[str, object], None]
+    audited: Audited, tmp_path: Path, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     since = audited.log.stat().st_size
     failures: list[str] = []
@@ -155,7 +155,7 @@ def test_no_bad_input_mutates_the_cluster(
         tried += 1
 
     mutations = undertow_mutations(audited.log, since)
-    record_property(
+    record_testsuite_property(
         "reliability",
         json.dumps(
             {
