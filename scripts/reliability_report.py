@@ -214,7 +214,8 @@ and compares the namespace with its snapshot from before the run.
 
 ### Result
 
-Run of {when} UTC: {len(results.cells)} cases in {results.seconds:.0f} s on a shared 2-core machine.
+Run of {when} UTC: {len(results.cells)} cases; the test session took {results.seconds:.0f} s
+on a shared 2-core machine.
 
 {chr(10).join(rows)}
 

@@ -46,7 +46,7 @@ def test_each_case_lands_in_its_cell_and_the_totals_count_them(tmp_path: Path) -
     assert "| `journal.after_publish` | yes | **no** | not run | not run |" in page
     assert "| `executor.after_undo` | not run | not run | skipped | not run |" in page
     assert "**1 of 3 cases restored**, 1 not restored, 1 skipped, 21 not run." in page
-    assert "Run of 2026-01-02 03:04 UTC: 3 cases in 12 s" in page
+    assert "Run of 2026-01-02 03:04 UTC: 3 cases; the test session took 12 s" in page
 
 
 def test_the_committed_page_has_a_row_for_every_failpoint() -> None:
