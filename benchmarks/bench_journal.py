@@ -12,7 +12,8 @@ file at the largest size over that at the smallest).
    and of the listing function alone). Target: <= 1 s.
 3. `undertow rollback execute` of 1,000 pending entries (ConfigMaps created through the
    journaled client by a run that then died) against the local cluster: wall time and peak
-   RSS of the command. Target: <= 20 s, <= 200 MiB.
+   RSS of the command. Target: <= 20 s, <= 200 MiB. A failed execute (non-zero exit, or
+   any ConfigMap left behind) fails the benchmark with the command's output.
 
 The cluster is the one behind --kubeconfig / UNDERTOW_BENCH_KUBECONFIG, else the local
 cluster is started (`undertow cluster up`). Results are printed and written as JSON to
@@ -183,6 +184,12 @@ def bench_execute(work: Path, entries: int, kubeconfig: str) -> dict[str, Any]:
 
     mutate.delete(api, ObjectRef("v1", "Namespace", namespace))
     api.close()
+    if proc.returncode != 0 or left:
+        raise RuntimeError(
+            f"undertow rollback execute failed (exit {proc.returncode}, {len(left)} of "
+            f"{entries} ConfigMaps left behind): its time measures nothing\n"
+            + (proc.stdout + proc.stderr)[-4000:]
+        )
     return {
         "entries": entries,
         "exit_code": proc.returncode,

@@ -1,17 +1,21 @@
-"""Write docs/reliability.md: the crash matrix's table, failpoint x change -> restored.
+"""Write docs/reliability.md from JUnit XML: the crash matrix (failpoint x change ->
+restored), the API fault rates survived, the bad inputs tried and the mutations they made,
+the concurrency checks, and the RBAC families.
 
-    python scripts/reliability_report.py                 # run the matrix, then write the page
-    python scripts/reliability_report.py --junit FILE    # write it from a run's JUnit XML
+    python scripts/reliability_report.py                       # run the tests, then write it
+    python scripts/reliability_report.py --junit A --junit B   # from runs' JUnit XML
 
-Running the matrix means `pytest tests/integration/rollback/test_crash_matrix.py
---junitxml=...` (on the cluster behind UNDERTOW_TEST_KUBECONFIG, else a local cluster the test
-session starts). The page is made only from that JUnit XML: a case counts as restored when its
-test passed, and every assertion behind that word is the test's.
+Running them means `pytest <TESTS> --junitxml=...` (on the cluster behind
+UNDERTOW_TEST_KUBECONFIG, else a local cluster the test session starts). The page is made
+only from the JUnit XML: a crash case counts as restored when its test passed; the other
+sections come from the `reliability` testsuite properties (JSON) the tests record once their
+assertions held.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -23,6 +27,12 @@ from undertow import failpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 MATRIX = "tests/integration/rollback/test_crash_matrix.py"
+TESTS = (
+    MATRIX,
+    "tests/integration/faults",
+    "tests/integration/audit/test_bad_input_audit.py",
+    "tests/integration/deploy/test_rbac_families.py",
+)
 TEST = "test_sigkill_at_failpoint_then_rollback_execute_restores"
 OUT = ROOT / "docs" / "reliability.md"
 CHANGES = {
@@ -42,12 +52,19 @@ class Results:
     """(failpoint, change) -> passed, failed or skipped."""
     timestamp: str
     seconds: float
+    recorded: list[dict[str, object]]
+    """The tests' `reliability` properties, each a JSON object naming its `section`."""
 
 
 def read_junit(path: Path) -> Results:
     suite = ET.parse(path).getroot()  # noqa: S314 (pytest's own report, not untrusted input)
     if suite.tag == "testsuites":
         suite = suite[0]
+    recorded = [
+        json.loads(prop.get("value", "{}"))
+        for prop in suite.iter("property")
+        if prop.get("name") == "reliability"
+    ]
     cells: dict[tuple[str, str], str] = {}
     for case in suite.iter("testcase"):
         name = case.get("name", "")
@@ -60,16 +77,27 @@ def read_junit(path: Path) -> Results:
             cells[(point, change)] = "skipped"
         else:
             cells[(point, change)] = "passed"
-    return Results(cells, suite.get("timestamp", "?"), float(suite.get("time", "0")))
+    return Results(cells, suite.get("timestamp", "?"), float(suite.get("time", "0")), recorded)
 
 
-def run_matrix(junit: Path) -> None:
+def merge(results: list[Results]) -> Results:
+    """Several runs' results as one: the crash cells of all, the earliest timestamp."""
+    cells: dict[tuple[str, str], str] = {}
+    recorded: list[dict[str, object]] = []
+    for one in results:
+        cells.update(one.cells)
+        recorded.extend(one.recorded)
+    timestamps = sorted(r.timestamp for r in results if r.cells) or ["?"]
+    return Results(cells, timestamps[0], sum(r.seconds for r in results if r.cells), recorded)
+
+
+def run_tests(junit: Path) -> None:
     subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
-            MATRIX,
+            *TESTS,
             "-q",
             "-p",
             "no:cacheprovider",
@@ -78,6 +106,74 @@ def run_matrix(junit: Path) -> None:
         cwd=ROOT,
         check=False,  # failed cases are what the page reports
     )
+
+
+def _section(results: Results, name: str) -> list[dict[str, object]]:
+    return [r for r in results.recorded if r.get("section") == name]
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    if not rows:
+        return "Not run in the runs this page was made from."
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_faults(results: Results) -> str:
+    rows = [
+        [
+            f"`{r['scenario']}`",
+            f"{float(str(r['rate'])):.0%} of {r.get('requests_faulted', 'all')} requests",
+            r.get("faults_chosen", "all kinds"),
+            f"{r['faults']} of {r['requests']}",
+            r["run_exit"],
+            r["pending_after_run"],
+            r["pending_after_proxied_rollback"],
+            "yes",
+        ]
+        for r in sorted(
+            _section(results, "api_faults"),
+            key=lambda r: (str(r["scenario"]), str(r.get("requests_faulted")), str(r["rate"])),
+        )
+    ]
+    header = [
+        "scenario",
+        "fault rate",
+        "faults",
+        "faults injected / requests",
+        "run exit",
+        "pending after the run",
+        "pending after `rollback execute` through the proxy",
+        "restored",
+    ]
+    return _table(header, rows)
+
+
+def render_bad_input(results: Results) -> str:
+    rows = [
+        [r["tried"], r["exit_2_naming_file_and_field"], r["mutations"]]
+        for r in _section(results, "bad_input")
+    ]
+    header = ["bad inputs tried", "exit 2 naming file and field", "mutating requests seen"]
+    return _table(header, rows)
+
+
+def render_concurrency(results: Results) -> str:
+    rows = [[r["check"], r["outcome"]] for r in _section(results, "concurrency")]
+    return _table(["check", "what happened"], rows)
+
+
+def render_rbac(results: Results) -> str:
+    rows = [
+        [
+            f"`undertow-family-{r['family']}`",
+            "yes" if r["runs"] else "**no**",
+            ", ".join(str(f) for f in r["refused"]),  # type: ignore[attr-defined]
+        ]
+        for r in sorted(_section(results, "rbac"), key=lambda r: str(r["family"]))
+    ]
+    return _table(["ClusterRole", "its family's run passes", "refused (403)"], rows)
 
 
 def render(results: Results) -> str:
@@ -92,21 +188,34 @@ def render(results: Results) -> str:
     steps = "\n".join(f"| `{name}` | {what} |" for name, what in failpoints.FAILPOINTS.items())
     changes = "\n".join(f"| `{name}` | {what} |" for name, what in CHANGES.items())
     when = results.timestamp[:16].replace("T", " ")
-    return f"""# Reliability: the crash matrix
+    return f"""# Reliability
 
-undertow promises that the cluster is restored even when undertow itself is killed half-way.
-The crash matrix (`{MATRIX}`) proves it step by step: it kills a real
-`undertow run` with SIGKILL at every failpoint of the rollback journal's protocol, for each
-kind of change, runs `undertow rollback execute`, and compares the namespace with its
-snapshot from before the run.
+undertow promises that the cluster is restored even when undertow itself is killed half-way,
+or the API server fails under it; that bad input changes nothing; that concurrent commands
+never undo one entry twice or a live run's entries; and that it needs no more rights than its
+scenarios use. Each section below is a test's result:
 
-This page is generated by `python scripts/reliability_report.py` from the JUnit XML of a run
-of that test (it runs the test, or reads a given XML with `--junit FILE`); nothing in it is
-written by hand but the text around the table.
+- [the crash matrix](#the-crash-matrix): SIGKILL at every failpoint of the journal protocol;
+- [API faults](#api-faults): real scenarios through an API server answering 5xx, 429,
+  resets, lost answers and slow responses;
+- [bad input](#bad-input): the bad-input corpus against a live cluster, as its audit log saw it;
+- [concurrency](#concurrency): runs and rollbacks at the same time, as real processes;
+- [RBAC per family](#rbac-per-family): one ServiceAccount per family's ClusterRole.
 
-## Result
+This page is generated by `python scripts/reliability_report.py` from the JUnit XML of runs
+of those tests (it runs them, or reads given XML files with `--junit FILE`); nothing in it is
+written by hand but the text around the tables.
 
-Run of {when} UTC: {len(results.cells)} cases in {results.seconds:.0f} s on a shared 2-core machine.
+## The crash matrix
+
+The crash matrix (`{MATRIX}`) kills a real `undertow run` with SIGKILL at every failpoint of
+the rollback journal's protocol, for each kind of change, runs `undertow rollback execute`,
+and compares the namespace with its snapshot from before the run.
+
+### Result
+
+Run of {when} UTC: {len(results.cells)} cases; the test session took {results.seconds:.0f} s
+on a shared 2-core machine.
 
 {chr(10).join(rows)}
 
@@ -127,9 +236,10 @@ Run of {when} UTC: {len(results.cells)} cases in {results.seconds:.0f} s on a sh
 5. the namespace equals its snapshot from before the run: every ConfigMap's labels and
    data (the one a controller adds to each namespace on its own left out), and no
    undertow-labelled object left;
-6. no version file is pending.
+6. no version file is pending, and no temp file is left (`rollback execute` deletes the
+   `.tmp-<name>.py` a run killed at `journal.temp_written` leaves behind).
 
-## The failpoints
+### The failpoints
 
 Set `UNDERTOW_FAILPOINTS=name[,name…]` and undertow SIGKILLs itself the first time it
 reaches one of them (the variable is read once, at start; unset, a failpoint is one lookup in
@@ -140,7 +250,7 @@ takes its rows from there, so a new failpoint is in the matrix without further w
 |---|---|
 {steps}
 
-## The changes
+### The changes
 
 Each case is one `undertow run` of the test plugin `sleep_scenarios` (tests/data/plugin)
 in a namespace of its own, with one change. The scenario fails, so the run rolls the change
@@ -151,19 +261,68 @@ and its normal clean-up runs the same undo (the file is removed):
 |---|---|
 {changes}
 
-## What is left on disk
+### What is left on disk
 
 A run killed before its version file is published (`journal.before_write`,
 `journal.temp_written`) leaves its rollback context behind with its run record and no version
 file, and at `journal.temp_written` also the synced temp file (`.tmp-<name>.py`). Neither is a
 version file: `rollback list` and `rollback execute` never run a temp file, and no change was
-made for it.
+made for it. The next `rollback execute` deletes such temp files of dead runs (only
+undertow's own temp names, only in contexts no live process holds, under the context lock).
+
+## API faults
+
+`tests/integration/faults/test_api_faults.py` puts a loopback HTTPS proxy
+(`tests/integration/faults/api_fault_proxy.py`) between undertow and the API server. At the
+fault rate, a request meets one of: 500, 503, 429 with `Retry-After: 1` (none of them
+forwarded), a connection reset before any answer, a reset after the request was forwarded
+(applied, answer lost), or a one-second delay. Each scenario runs with `undertow run` through
+the proxy; then `undertow rollback execute` runs through the proxy, then directly. A row is
+there only if every one of these held: the run ended with a code of undertow's table and no
+traceback; each `rollback execute` ran exactly the entries still pending, each once (so none
+was undone twice); the direct one exited 0 with nothing left pending; and what the scenario
+touches (the node's taints and schedulability, the namespace's NetworkPolicies, undertow's
+objects, the Deployment and its ready pods) equals its snapshot from before the run.
+
+{render_faults(results)}
+
+## Bad input
+
+`tests/integration/audit/test_bad_input_audit.py` runs every case of the bad-input corpus
+(`tests/unit/cli/test_bad_input.py`: every scenario type; wrong types, out-of-range values,
+unknown fields, names Kubernetes would reject, missing files) and bad kubeconfigs through
+`undertow run` against a live cluster whose API server writes an audit log
+([local-cluster.md](local-cluster.md#audit-log)). Each must exit 2 naming its file and field;
+then the audit log must show no `create`, `update`, `patch`, `delete` or `deletecollection`
+from undertow's user agent (`undertow/<version>`). A valid run afterwards proves the log does
+record undertow's changes.
+
+{render_bad_input(results)}
+
+## Concurrency
+
+`tests/integration/faults/test_concurrent_commands.py`, with real `undertow` processes on one
+cluster and one versions dir (a second `rollback execute` is kept busy by the fault proxy's
+slow answers). `tests/unit/rollback/test_one_executor.py` and `test_temps.py` check the
+same locks in memory.
+
+{render_concurrency(results)}
+
+## RBAC per family
+
+`tests/integration/deploy/test_rbac_families.py`: for each ClusterRole of
+`deploy/rbac-families.yaml`, a ServiceAccount bound to it alone (and to a Role for its
+heartbeat Lease) runs its family's scenario with a bound token (exit 0, restored, no warning),
+and is refused by the API server every other family's scenario (the run fails, nothing
+pending, nothing changed) and key call ([deploy/README.md](../deploy/README.md#one-family-only)).
+
+{render_rbac(results)}
 
 ## Regenerating this page
 
 ```
 UNDERTOW_TEST_KUBECONFIG=<kubeconfig> python scripts/reliability_report.py
-python scripts/reliability_report.py --junit matrix.xml
+python scripts/reliability_report.py --junit matrix.xml --junit faults.xml ...
 ```
 """
 
@@ -173,17 +332,20 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--junit", type=Path, help="JUnit XML of a crash-matrix run; default: run it"
+        "--junit",
+        type=Path,
+        action="append",
+        help="JUnit XML of a run of the tests (repeatable); default: run them",
     )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if args.junit is None:
         with tempfile.TemporaryDirectory() as tmp:
-            junit = Path(tmp) / "matrix.xml"
-            run_matrix(junit)
+            junit = Path(tmp) / "reliability.xml"
+            run_tests(junit)
             results = read_junit(junit)
     else:
-        results = read_junit(args.junit)
+        results = merge([read_junit(path) for path in args.junit])
     args.out.write_text(render(results), encoding="utf-8")
     restored = list(results.cells.values()).count("passed")
     print(f"wrote {args.out}: {restored} of {len(results.cells)} cases restored")

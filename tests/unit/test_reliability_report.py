@@ -4,6 +4,7 @@ table, a failed case shows as not restored, and the committed page lists every f
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -45,10 +46,49 @@ def test_each_case_lands_in_its_cell_and_the_totals_count_them(tmp_path: Path) -
     assert "| `journal.after_publish` | yes | **no** | not run | not run |" in page
     assert "| `executor.after_undo` | not run | not run | skipped | not run |" in page
     assert "**1 of 3 cases restored**, 1 not restored, 1 skipped, 21 not run." in page
-    assert "Run of 2026-01-02 03:04 UTC: 3 cases in 12 s" in page
+    assert "Run of 2026-01-02 03:04 UTC: 3 cases; the test session took 12 s" in page
 
 
 def test_the_committed_page_has_a_row_for_every_failpoint() -> None:
     page = (ROOT / "docs" / "reliability.md").read_text()
     for name in failpoints.names():
         assert f"| `{name}` |" in page, f"regenerate docs/reliability.md: {name} is missing"
+
+
+def _prop(value: dict[str, object]) -> str:
+    text = json.dumps(value).replace('"', "&quot;")
+    return f'<property name="reliability" value="{text}" />'
+
+
+def test_the_recorded_sections_become_tables_and_missing_ones_say_so(tmp_path: Path) -> None:
+    script = _script()
+    path = tmp_path / "faults.xml"
+    fault = {
+        "section": "api_faults",
+        "scenario": "pod_kill",
+        "rate": 0.2,
+        "requests": 90,
+        "faults": 17,
+        "run_exit": 0,
+        "pending_after_run": 0,
+        "pending_after_proxied_rollback": 0,
+    }
+    audit = {
+        "section": "bad_input",
+        "tried": 75,
+        "exit_2_naming_file_and_field": 75,
+        "mutations": 0,
+    }
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        'time="3" timestamp="2026-01-02T03:04:05.0+00:00">'
+        f"<properties>{_prop(fault)}{_prop(audit)}</properties>"
+        "</testsuite></testsuites>"
+    )
+    page = script.render(
+        script.merge([script.read_junit(_junit(tmp_path)), script.read_junit(path)])
+    )
+    assert "| `pod_kill` | 20% of all requests | all kinds | 17 of 90 | 0 | 0 | 0 | yes |" in page
+    assert "| 75 | 75 | 0 |" in page
+    assert page.count("Not run in the runs this page was made from.") == 2  # concurrency, RBAC
+    assert "**1 of 3 cases restored**" in page

@@ -335,6 +335,8 @@ def print_execution(result: ExecuteResult, label: str) -> None:
         typer.echo(f"skipped live run {live.run_id} ({len(live.pending)} pending): {held}")
     for _path, reason in result.refused:
         typer.echo(f"refused: {reason}", err=True)
+    for temp in result.temps_removed:
+        typer.echo(f"removed the unpublished temp file {temp} (its change was never made)")
     typer.echo(f"{label}: {_summary(result)}")
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)

@@ -36,6 +36,30 @@ KWOK_STAGES = (
 )
 
 
+AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    "omitStages": ["RequestReceived"],
+    "rules": [
+        {
+            "level": "None",
+            "resources": [{"group": "coordination.k8s.io", "resources": ["leases"]}],
+            "namespaces": ["kube-node-lease"],
+        },
+        {"level": "Metadata", "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
+        {"level": "None"},
+    ],
+}
+"""Who changed what: every mutating request at Metadata level (user, user agent, verb, object,
+response code), without the node heartbeats; reads are not logged."""
+AUDIT_LOG_MAX_MB = 100
+
+
+def audit_log(state: StateDir) -> Path:
+    """The API server's audit log (JSON lines; one rotated copy is kept beside it)."""
+    return state.path / "logs" / "audit.log"
+
+
 @dataclass(frozen=True)
 class Ports:
     etcd: int
@@ -101,6 +125,7 @@ def plan(
     etcd_url = f"http://{HOST}:{ports.etcd}"
     peer_url = f"http://{HOST}:{ports.etcd_peer}"
     sched_config = state.path / "kube-scheduler.json"
+    audit_policy = state.path / "audit-policy.json"
     sched = {
         "apiVersion": "kubescheduler.config.k8s.io/v1",
         "kind": "KubeSchedulerConfiguration",
@@ -147,6 +172,10 @@ def plan(
             "--default-not-ready-toleration-seconds=30",
             "--default-unreachable-toleration-seconds=30",
             "--profiling=false",
+            f"--audit-policy-file={audit_policy}",
+            f"--audit-log-path={audit_log(state)}",
+            f"--audit-log-maxsize={AUDIT_LOG_MAX_MB}",
+            "--audit-log-maxbackup=1",
             "--v=1",
         ],
         "kube-controller-manager": [
@@ -215,7 +244,10 @@ def plan(
     components = []
     for name in ORDER:
         port, url, expect, with_ca = health[name]
-        files = {str(sched_config): json.dumps(sched, indent=2)} if name == "kube-scheduler" else {}
+        files = {
+            "kube-scheduler": {str(sched_config): json.dumps(sched, indent=2)},
+            "kube-apiserver": {str(audit_policy): json.dumps(AUDIT_POLICY, indent=2)},
+        }.get(name, {})
         components.append(
             Component(
                 name=name,

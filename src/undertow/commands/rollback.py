@@ -26,6 +26,7 @@ from undertow.rollback.lock import ContextBusy, ContextLock, holder, is_live
 from undertow.rollback.retention import prune_executed
 from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
+from undertow.rollback.temps import remove_dead_temps
 from undertow.runner.cluster_restore import ClusterRestore, restore_from_cluster
 
 
@@ -99,6 +100,8 @@ class ExecuteResult:
     """Per conflicting file: what undertow set, what is there now, how to inspect or force it."""
     pruned: list[Path] = field(default_factory=list)
     """Executed version files deleted for being older than the retention period."""
+    temps_removed: list[Path] = field(default_factory=list)
+    """Temp copies of version files that dead runs never published (nothing was changed)."""
 
     @property
     def complete(self) -> bool:
@@ -125,7 +128,8 @@ def rollback_execute(
 ) -> ExecuteResult:
     """Execute pending version files of dead runs newest first; `file` picks exactly one.
 
-    First (not in a dry run) delete executed files older than `retention_days`, if given.
+    First (not in a dry run) delete executed files older than `retention_days`, if given,
+    and the temp files dead runs left unpublished (`undertow.rollback.temps`).
     `run_id` may be the start of a run id. A `run_id` or `scenario_type` that selects no
     pending file, or a scenario type that does not exist, is bad input (errors.ConfigError).
     When the cluster cannot be opened (no kubeconfig, unknown context, unreachable server)
@@ -137,6 +141,8 @@ def rollback_execute(
     result = ExecuteResult()
     if retention_days is not None and not dry_run:
         result.pruned = prune_executed(versions_dir, retention_days=retention_days)
+    if not dry_run:
+        result.temps_removed = remove_dead_temps(versions_dir)
     if file is not None:
         selection = _select_file(find_version_file(versions_dir, file), key)
     else:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from undertow import errors
+from undertow import __version__, errors
 from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, explicit
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
@@ -36,7 +36,7 @@ def _check_context(choice: KubeconfigChoice, context: str | None) -> None:
         return
     try:
         contexts, _ = config.list_kube_config_contexts(config_file=choice.described)  # type: ignore[no-untyped-call]
-    except config.ConfigException:
+    except _unloadable():
         return  # the credentials' own error follows, with its message
     names = sorted(str(c.get("name")) for c in contexts or [])
     if context not in names:
@@ -47,19 +47,46 @@ def _check_context(choice: KubeconfigChoice, context: str | None) -> None:
         )
 
 
+USER_AGENT = f"undertow/{__version__}"
+"""How undertow names itself to the API server (its audit log's `userAgent`)."""
+
+
+def _unloadable() -> tuple[type[Exception], ...]:
+    """What the client raises for a kubeconfig it cannot load (both imported lazily)."""
+    import yaml
+    from kubernetes import config
+
+    return (config.ConfigException, yaml.YAMLError, TypeError, AttributeError, KeyError)
+
+
+def _not_a_kubeconfig(exc: Exception) -> str:
+    """Why the client could not read a kubeconfig it choked on (malformed YAML, or YAML of
+    the wrong shape, which the client reports only as a TypeError from deep inside)."""
+    import yaml
+
+    if isinstance(exc, yaml.YAMLError):
+        return f"not valid YAML ({' '.join(str(exc).split())})"
+    return "not a kubeconfig (expected a mapping with lists of clusters, users and contexts)"
+
+
 def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
     from kubernetes import config
+
+    unloadable = _unloadable()
 
     _check_context(choice, context)
     with contextlib.suppress(OSError):  # an unreadable temp dir: nothing of ours to remove
         remove_dead_credentials()
     try:
-        return api_client(choice.described or None, context, pool_size=POOL_SIZE)
-    except config.ConfigException as exc:
+        client = api_client(choice.described or None, context, pool_size=POOL_SIZE)
+    except unloadable as exc:
         where = choice.described or "the in-cluster service account"
+        reason = f"{exc}" if isinstance(exc, config.ConfigException) else _not_a_kubeconfig(exc)
         raise errors.ClusterUnreachable(
-            f"cannot load cluster credentials from {where}: {exc}", hint=choice.hint
+            f"cannot load cluster credentials from {where}: {reason}", hint=choice.hint
         ) from exc
+    client.user_agent = USER_AGENT
+    return client
 
 
 def connect(

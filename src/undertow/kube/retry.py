@@ -3,7 +3,9 @@
 Reads are retried on 429, 5xx and dropped connections. Mutations are retried only when the
 server certainly did not apply them (429 Too Many Requests); any other failure of a mutation
 is raised at once, so the caller treats the change as possibly applied. The backoff loop and
-the policy are the undo verbs' (`undertow.undo.k8s_api`): one copy for both.
+the policy are the undo verbs' (`undertow.undo.k8s_api`): one copy for both. A `Retry-After`
+the server sends (with 429, or 503) lengthens the next pause to what it asks, never beyond
+the policy's `max_delay`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,33 @@ from undertow.undo.k8s_api import RetryPolicy, is_transient, retrying, status_of
 __all__ = ["RetryPolicy", "call"]
 
 T = TypeVar("T")
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The seconds an API error's `Retry-After` header asks for (the delay-seconds form)."""
+    headers = getattr(exc, "headers", None)
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        seconds = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+class _ServerHint:
+    """Remembers the last failure's Retry-After, so the next pause can honour it."""
+
+    def __init__(self, retryable: Callable[[BaseException], bool], policy: RetryPolicy) -> None:
+        self._retryable, self._max = retryable, policy.max_delay
+        self._asked: float | None = None
+
+    def retryable(self, exc: BaseException) -> bool:
+        self._asked = retry_after(exc)
+        return self._retryable(exc)
+
+    def pause(self, backoff: float) -> float:
+        asked = self._asked if self._asked is not None else 0.0
+        return max(backoff, min(asked, self._max))
 
 
 def _mutation_retryable(exc: BaseException) -> bool:
@@ -38,9 +67,11 @@ def call(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `fn`, retrying per `policy`; raise the wrapped undertow error when it gives up."""
-    retryable = _mutation_retryable if mutation else _read_retryable
+    hint = _ServerHint(_mutation_retryable if mutation else _read_retryable, policy)
     try:
-        return retrying(fn, policy=policy, retryable=retryable, sleep=sleep)
+        return retrying(
+            fn, policy=policy, retryable=hint.retryable, sleep=lambda s: sleep(hint.pause(s))
+        )
     except errors.UndertowError:
         raise
     except Exception as exc:

@@ -1,6 +1,7 @@
 """The crash matrix: a real `undertow run` SIGKILLed at every failpoint of the journal
 protocol (undertow.failpoints), for each kind of change; `undertow rollback execute` must then
-put the namespace back exactly as it was before the run, with no version file left pending.
+put the namespace back exactly as it was before the run, with no version file left pending
+and no temp file left behind (a run killed at `journal.temp_written` leaves one).
 
 A failpoint inside the undo kills the run during its own rollback, and then kills the first
 `rollback execute` too; a second `rollback execute`, unarmed, must finish the job. Each case
@@ -138,3 +139,4 @@ def test_sigkill_at_failpoint_then_rollback_execute_restores(
 
     assert _wait_equal(lambda: namespace_state(api, namespace), before) == before
     assert case.pending() == []
+    assert sorted(case.versions.rglob(".tmp-*")) == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from undertow.cluster.build import Binaries
-from undertow.cluster.components import ORDER, Ports, plan
+from undertow.cluster.components import ORDER, Ports, audit_log, plan
 from undertow.cluster.nodes import ZONE_LABEL, node_manifest, zone_name
 from undertow.cluster.pki import Pki
 from undertow.cluster.state import StateDir
@@ -51,3 +52,16 @@ def test_nodes_round_robin_over_zones() -> None:
     manifest = node_manifest(4, 3)
     assert manifest["spec"]["providerID"] == "kwok://kwok-node-4"
     assert manifest["metadata"]["annotations"] == {"kwok.x-k8s.io/node": "fake"}
+
+
+def test_the_api_server_audits_mutations_into_the_state_dir(tmp_path: Path) -> None:
+    state = StateDir(tmp_path / "state")
+    planned = plan(Binaries(tmp_path / "k8s"), state, Pki(tmp_path / "pki"), PORTS)
+    apiserver = next(c for c in planned if c.name == "kube-apiserver")
+    assert f"--audit-log-path={audit_log(state)}" in apiserver.argv
+    assert audit_log(state).parent == state.log("kube-apiserver").parent
+    [policy_flag] = [a for a in apiserver.argv if a.startswith("--audit-policy-file=")]
+    policy = json.loads(apiserver.files[policy_flag.split("=", 1)[1]])
+    mutating = next(r for r in policy["rules"] if r["level"] == "Metadata")
+    assert set(mutating["verbs"]) == {"create", "update", "patch", "delete", "deletecollection"}
+    assert policy["rules"][-1] == {"level": "None"}  # reads are not logged

@@ -55,3 +55,43 @@ def test_object_refs_match_with_or_without_uid() -> None:
         "metadata": {"name": "web", "namespace": "shop", "uid": "u"},
     }
     assert ObjectRef.of(obj) == ObjectRef("v1", "Pod", "web", "shop", "u")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("clusters: [\n", "not valid YAML"),
+        ("hello\n", "not a kubeconfig"),
+        ("- a\n", "not a kubeconfig"),
+        ("{clusters: 7, users: 5, contexts: [], current-context: x}\n", "not a kubeconfig"),
+    ],
+    ids=["yaml-syntax", "scalar", "list", "wrong-shapes"],
+)
+@pytest.mark.parametrize("context", [None, "x"])
+def test_a_malformed_kubeconfig_is_bad_input_naming_the_file(
+    tmp_path: Path, content: str, reason: str, context: str | None
+) -> None:
+    config = tmp_path / "broken.kubeconfig"
+    config.write_text(content)
+    with pytest.raises(errors.ClusterUnreachable) as caught:
+        connect(config, context)
+    assert str(caught.value).startswith(f"cannot load cluster credentials from {config}: {reason}")
+    assert exit_codes.for_error(caught.value) == 2
+
+
+def test_undertow_names_itself_to_the_api_server(tmp_path: Path) -> None:
+    from undertow.config.kubeconfig import explicit
+    from undertow.kube.connect import USER_AGENT, _api_client
+
+    config = tmp_path / "config"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    client = _api_client(explicit(config), None)
+    try:
+        assert client.user_agent == USER_AGENT and USER_AGENT.startswith("undertow/")
+    finally:
+        client.close()

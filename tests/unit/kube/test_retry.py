@@ -92,3 +92,16 @@ def test_undertow_errors_pass_through_untouched() -> None:
     with pytest.raises(errors.NotFound) as info:
         call(Flaky(original), "get", policy=POLICY, sleep=lambda _s: None)
     assert info.value is original
+
+
+def _throttled(retry_after: str) -> ApiException:
+    exc = _api_error(429, "slow down")
+    exc.headers = {"Retry-After": retry_after}
+    return exc
+
+
+def test_a_retry_after_lengthens_the_pause_up_to_the_policys_maximum() -> None:
+    sleeps: list[float] = []
+    fn = Flaky(_throttled("0.25"), _throttled("soon"), _throttled("60"))
+    assert call(fn, "create", policy=POLICY, mutation=True, sleep=sleeps.append) == "ok"
+    assert sleeps == [0.25, 0.2, 0.3]  # asked for; unreadable: the backoff; capped

@@ -1,0 +1,323 @@
+"""deploy/rbac-families.yaml: each family's ClusterRole is enough for that family, and only it.
+
+For each family a ServiceAccount bound to that family's ClusterRole alone (plus a Role for its
+heartbeat Lease) gets a bound token; with it a real `undertow run` of the family's scenario
+passes, and a run of every other family's scenario is refused by the API server (exit != 0,
+no traceback, nothing left pending or changed). The family's key verb is checked directly
+too: allowed for its own token, 403 for the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kwok_nodes import tainted_node
+
+from undertow.rollback import directory
+
+pytestmark = pytest.mark.timeout(600)
+
+REPO = Path(__file__).resolve().parents[3]
+FAMILIES_FILE = REPO / "deploy" / "rbac-families.yaml"
+GROUP_LABEL = "undertow.io/deploy-test"
+LEASE_RULE = {
+    "apiGroups": ["coordination.k8s.io"],
+    "resources": ["leases"],
+    "verbs": ["get", "create", "patch", "delete"],
+}
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(FAMILIES_FILE.read_text("utf-8")) if d]
+
+
+FAMILIES = [d["metadata"]["name"].removeprefix("undertow-family-") for d in _documents()]
+
+
+class Place:
+    """A namespace with a 2-pod Deployment on a kwok node of its own."""
+
+    def __init__(self, api_client: Any, namespace: str) -> None:
+        from kubernetes import client
+
+        self.core = client.CoreV1Api(api_client)
+        self.apps = client.AppsV1Api(api_client)
+        self.namespace = namespace
+        self.group = uuid.uuid4().hex[:6]
+        self.node = f"rbac-{self.group}"
+        self.core.create_node(
+            tainted_node(self.node, GROUP_LABEL, self.group, f"zone-{self.group}")
+        )
+        self.apps.create_namespaced_deployment(namespace, self._deployment())
+        _wait(
+            lambda: (
+                (self.apps.read_namespaced_deployment("web", namespace).status.ready_replicas or 0)
+                == 2
+            )
+        )
+
+    def _deployment(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {
+                        "terminationGracePeriodSeconds": 0,
+                        "tolerations": [{"key": GROUP_LABEL, "operator": "Exists"}],
+                        "nodeSelector": {GROUP_LABEL: self.group},
+                        "containers": [{"name": "web", "image": "nginx:1.27"}],
+                    },
+                },
+            },
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        from kubernetes import client
+
+        node = self.core.read_node(self.node)
+        net = client.NetworkingV1Api(self.core.api_client)
+        return {
+            "unschedulable": bool(node.spec.unschedulable),
+            "taints": sorted(
+                t.key for t in node.spec.taints or [] if not t.key.startswith("node.kubernetes.io/")
+            ),
+            "policies": [
+                p.metadata.name for p in net.list_namespaced_network_policy(self.namespace).items
+            ],
+        }
+
+    def scenario(self, family: str) -> tuple[str, str]:
+        """(scenario type, file content) of the family's scenario here."""
+        return {
+            "pods": (
+                "pod_disruption_scenarios",
+                f"- id: kill-pods\n  config:\n    namespace_pattern: ^{self.namespace}$\n"
+                "    label_selector: app=web\n    kill: 1\n    krkn_pod_recovery_time: 30\n",
+            ),
+            "network": (
+                "application_outages_scenarios",
+                f"application_outage:\n  namespace: {self.namespace}\n"
+                "  pod_selector: {app: web}\n  block: [Ingress, Egress]\n  duration: 1\n",
+            ),
+            "nodes": (
+                "node_scenarios",
+                "node_scenarios:\n  - actions: [node_cordon_scenario, node_taint_scenario]\n"
+                f"    node_name: {self.node}\n    instance_count: 1\n    duration: 1\n"
+                "    timeout: 30\n    cloud_type: local\n"
+                '    taints: ["undertow.io/chaos=rbac:NoSchedule"]\n',
+            ),
+        }[family]
+
+    def a_pod(self) -> str:
+        return str(self.core.list_namespaced_pod(self.namespace).items[0].metadata.name)
+
+    def remove(self) -> None:
+        self.core.delete_node(self.node)
+
+
+def _wait(check: Callable[[], bool], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def family_roles(api_client: Any) -> Iterator[None]:
+    from kubernetes import client
+
+    rbac = client.RbacAuthorizationV1Api(api_client)
+    docs = _documents()
+    for doc in docs:
+        rbac.create_cluster_role(doc)
+    try:
+        yield
+    finally:
+        for doc in docs:
+            rbac.delete_cluster_role(doc["metadata"]["name"])
+
+
+@pytest.fixture
+def place(api_client: Any, namespace: str) -> Iterator[Place]:
+    made = Place(api_client, namespace)
+    try:
+        yield made
+    finally:
+        made.remove()
+
+
+@pytest.fixture
+def token_for(
+    api_client: Any, kubeconfig: str, namespace: str, family_roles: None, tmp_path: Path
+) -> Iterator[Callable[[str], Path]]:
+    """A kubeconfig per family: a ServiceAccount bound to that family's ClusterRole only."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    rbac = client.RbacAuthorizationV1Api(api_client)
+    rbac.create_namespaced_role(
+        namespace, {"metadata": {"name": "heartbeat"}, "rules": [LEASE_RULE]}
+    )
+    bindings: list[str] = []
+
+    def token(family: str) -> Path:
+        account = f"undertow-{family}"
+        core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
+        subject = [{"kind": "ServiceAccount", "name": account, "namespace": namespace}]
+        rbac.create_namespaced_role_binding(
+            namespace,
+            {
+                "metadata": {"name": f"heartbeat-{family}"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "Role",
+                    "name": "heartbeat",
+                },
+                "subjects": subject,
+            },
+        )
+        binding = f"{namespace}-{family}"
+        rbac.create_cluster_role_binding(
+            {
+                "metadata": {"name": binding},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": f"undertow-family-{family}",
+                },
+                "subjects": subject,
+            }
+        )
+        bindings.append(binding)
+        request = {"spec": {"expirationSeconds": 3600}}
+        granted = core.create_namespaced_service_account_token(account, namespace, request)
+        admin = yaml.safe_load(Path(kubeconfig).read_text("utf-8"))
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "local", "cluster": admin["clusters"][0]["cluster"]}],
+            "users": [{"name": account, "user": {"token": granted.status.token}}],
+            "contexts": [{"name": account, "context": {"cluster": "local", "user": account}}],
+            "current-context": account,
+        }
+        path = tmp_path / f"{family}.kubeconfig"
+        path.write_text(json.dumps(config))
+        return path
+
+    try:
+        yield token
+    finally:
+        for binding in bindings:
+            with contextlib.suppress(Exception):
+                rbac.delete_cluster_role_binding(binding)
+
+
+def _run(
+    tmp: Path, kubeconfig: Path, place: Place, family: str
+) -> subprocess.CompletedProcess[str]:
+    work = tmp / f"run-{family}-{uuid.uuid4().hex[:4]}"
+    work.mkdir()
+    scenario_type, content = place.scenario(family)
+    (work / "s.yaml").write_text(content)
+    (work / "config.yaml").write_text(
+        f"scenarios:\n  - {scenario_type}: [s.yaml]\nheartbeat: {{namespace: {place.namespace}}}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERTOW_")}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "undertow",
+            "run",
+            "-c",
+            "config.yaml",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--versions-dir",
+            str(work / "versions"),
+        ],
+        cwd=work,
+        env={**env, "XDG_STATE_HOME": str(work / "state")},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def _key_verb(kubeconfig: Path, place: Place, family: str) -> int:
+    """The HTTP status of the family's key call with this identity (2xx: allowed)."""
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+
+    as_identity = config.new_client_from_config(config_file=str(kubeconfig))
+    calls: dict[str, Callable[[], object]] = {
+        "pods": lambda: client.CoreV1Api(as_identity).delete_namespaced_pod(
+            place.a_pod(), place.namespace, dry_run="All"
+        ),
+        "network": lambda: client.NetworkingV1Api(as_identity).create_namespaced_network_policy(
+            place.namespace,
+            {"metadata": {"name": "probe"}, "spec": {"podSelector": {}}},
+            dry_run="All",
+        ),
+        "nodes": lambda: client.CoreV1Api(as_identity).patch_node(
+            place.node, {"metadata": {"labels": {"probe": "x"}}}, dry_run="All"
+        ),
+    }
+    try:
+        calls[family]()
+    except ApiException as exc:
+        return int(exc.status)
+    finally:
+        as_identity.close()
+    return 200
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_each_family_runs_with_its_role_and_is_refused_the_others(
+    family: str,
+    place: Place,
+    token_for: Callable[[str], Path],
+    tmp_path: Path,
+    record_testsuite_property: Callable[[str, object], None],
+) -> None:
+    token = token_for(family)
+    before = place.snapshot()
+    own = _run(tmp_path, token, place, family)
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "Lease" not in own.stdout + own.stderr  # the heartbeat warned of nothing
+    _wait(lambda: place.snapshot() == before)
+    refused = []
+    for other in FAMILIES:
+        if other == family:
+            assert _key_verb(token, place, other) == 200
+            continue
+        assert _key_verb(token, place, other) == 403, other
+        done = _run(tmp_path, token, place, other)
+        output = done.stdout + done.stderr
+        assert done.returncode != 0 and "Traceback" not in output, output
+        assert "403" in output or "forbidden" in output.lower(), output
+        assert place.snapshot() == before
+        refused.append(other)
+    for versions in tmp_path.glob("run-*/versions"):
+        assert directory.list_runs(versions) == []
+    record_testsuite_property(
+        "reliability",
+        json.dumps({"section": "rbac", "family": family, "runs": True, "refused": refused}),
+    )
