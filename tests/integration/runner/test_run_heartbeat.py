@@ -44,7 +44,7 @@ def _lease(api_client: Any, namespace: str, name: str) -> Any | None:
         raise
 
 
-def _until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+def _until(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
     deadline = time.monotonic() + timeout
     while not (found := check()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
