@@ -16,4 +16,5 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "service_hijacking_scenarios": "undertow.scenarios.service_hijacking:plugin",
     "container_scenarios": "undertow.scenarios.containers:plugin",
     "hog_scenarios": "undertow.scenarios.hogs:plugin",
+    "network_chaos_ng_scenarios": "undertow.scenarios.network:plugin",
 }

@@ -144,3 +144,46 @@ def dynamic_client(api: Any) -> Any:
         return dynamic.DynamicClient(api, cache_file=cache)  # type: ignore[no-untyped-call]
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def exec_in_pod(
+    api: Any, namespace: str, pod: str, container: str, command: list[str], *, timeout: float
+) -> tuple[int | None, str, str]:
+    """Run `command` in a container (`kubectl exec`): (exit code, stdout, stderr). The exit
+    code is None when the kubelet sent none (the container stopped meanwhile). Uses an
+    ApiClient of its own: the stream swaps the client's request method while it runs."""
+    import json
+
+    from kubernetes import client
+    from kubernetes.stream import stream
+
+    own: Any = client.ApiClient(configuration=api.configuration)
+    try:
+        session = stream(
+            client.CoreV1Api(own).connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            container=container,
+            command=command,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+        )
+        try:
+            session.run_forever(timeout=timeout)
+            out, err, raw = session.read_stdout(), session.read_stderr(), session.read_channel(3)
+        finally:
+            session.close()
+    finally:
+        own.close()
+    if not raw:
+        return None, out or "", err or ""
+    status: Any = json.loads(raw)
+    if status.get("status") == "Success":
+        return 0, out or "", err or ""
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            return int(cause.get("message")), out or "", err or ""
+    return None, out or "", (err or "") + str(status.get("message") or raw)

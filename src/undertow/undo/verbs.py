@@ -11,6 +11,7 @@ from undertow.undo.k8s import (
     recreate_deleted,
     remove_taint,
     restore_fields,
+    revert_in_helper,
     signalled_container,
 )
 from undertow.undo.k8s_api import api_client, dynamic_client, kubeconfig_from_environment
@@ -21,6 +22,7 @@ _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
     "restore_fields": restore_fields,
     "remove_taint": remove_taint,
     "recreate_deleted": recreate_deleted,
+    "revert_in_helper": revert_in_helper,
 }
 _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
     "signalled_container": signalled_container,  # a record only: never connects

@@ -181,6 +181,7 @@ def helper_defaults() -> HelperPods:
             "quay.io/krkn-chaos/krkn-service-hijacking": images.PYTHON,
             "quay.io/krkn-chaos/krkn-hog": images.TOOLS,
             "quay.io/krkn-chaos/krkn": images.TOOLS,
+            "quay.io/krkn-chaos/krkn-network-chaos": images.TOOLS,
             "busybox": images.BUSYBOX,
         },
         node_selector={REAL_NODE_LABEL: "true"},
