@@ -367,25 +367,28 @@ def revert_in_helper(dyn: Any, data: RevertInHelper, dry_run: bool) -> Result:
         return Result(ALREADY_RESTORED, f"{_what(target)} is gone: it removed its change")
     if ((pod["metadata"].get("labels") or {}).get(RUN_LABEL)) != data.get("run_id"):
         raise Refused(f"{_what(target)} is not a helper pod of the run that recorded this")
-    phase = (pod.get("status") or {}).get("phase")
-    if phase != "Running":
-        return Result(ALREADY_RESTORED, f"{_what(target)} is {phase}: its change is not in place")
+    if not _helper_running(pod, data["container"]):
+        return Result(ALREADY_RESTORED, f"{_what(target)} is not running: its change is gone")
     if dry_run:
         return Result(WOULD_RESTORE, f"would run the recorded undo in {_what(target)}")
-    code, out, err = retrying(
-        lambda: exec_in_pod(
-            dyn.client,
-            str(target["namespace"]),
-            target["name"],
-            data["container"],
-            ["/bin/sh", "-c", data["undo"] + "\n" + data["state"]],
-            timeout=_HELPER_EXEC_SECONDS,
-        ),
-        policy=_RETRY,
-    )
+    try:
+        code, out, err = retrying(
+            lambda: exec_in_pod(
+                dyn.client,
+                str(target["namespace"]),
+                target["name"],
+                data["container"],
+                ["/bin/sh", "-c", data["undo"] + "\n" + data["state"]],
+                timeout=_HELPER_EXEC_SECONDS,
+            ),
+            policy=_RETRY,
+        )
+    except Exception as exc:
+        if _helper_stopped(dyn, resource, target, data["container"]):
+            return Result(ALREADY_RESTORED, f"{_what(target)} stopped: it removed its change")
+        raise UndoError(f"cannot run the undo in {_what(target)}: {exc}") from exc
     if code is None:
-        after = _read(dyn, resource, target, target["name"])
-        if after is None or (after.get("status") or {}).get("phase") != "Running":
+        if _helper_stopped(dyn, resource, target, data["container"]):
             return Result(ALREADY_RESTORED, f"{_what(target)} stopped: it removed its change")
         raise UndoError(f"the undo in {_what(target)} gave no exit status: {err.strip()}")
     if code != 0:
@@ -396,6 +399,28 @@ def revert_in_helper(dyn: Any, data: RevertInHelper, dry_run: bool) -> Result:
             f"--- before\n{data['before']}--- now\n{out}"
         )
     return Result(RESTORED, f"removed the change through {_what(target)}; state as before")
+
+
+def _helper_running(pod: dict[str, Any], container: str) -> bool:
+    """The helper pod is Running and its container has not ended."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return False
+    states = [c for c in status.get("containerStatuses") or [] if c.get("name") == container]
+    return bool(states and (states[0].get("state") or {}).get("running"))
+
+
+def _helper_stopped(dyn: Any, resource: Any, target: Target, container: str) -> bool:
+    """Whether the helper has stopped, waiting a little: an exec that failed may have met a
+    container that was just ending, before the kubelet says so."""
+    deadline = time.monotonic() + _VERIFY_SECONDS
+    while True:
+        after = _read(dyn, resource, target, target["name"])
+        if after is None or not _helper_running(after, container):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
 
 
 def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:

@@ -64,6 +64,7 @@ def test_every_type_section_has_a_field_table() -> None:
         "zone_outages_scenarios",
         "container_scenarios",
         "hog_scenarios",
+        "network_chaos_ng_scenarios",
     }
 
 

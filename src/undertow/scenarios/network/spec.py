@@ -23,9 +23,17 @@ accepts them.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, RootModel, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    RootModel,
+    Tag,
+    model_validator,
+)
 
 from undertow.scenarios.common.fields import (
     Count,
@@ -167,11 +175,11 @@ class ChaosModule(_Directions):
     """The module."""
     latency: Time | None = None
     """Delay added to each packet: <n>us, ms or s (a bare number is ms); needs netem."""
-    jitter: Time | None = undertow_only()
+    jitter: Annotated[Time | None, undertow_only()] = None
     """Variation of the delay, with latency: <n>us, ms or s; needs netem."""
     loss: Percent | None = None
     """Percentage of packets dropped at random, 0-100."""
-    corruption: Percent | None = undertow_only()
+    corruption: Annotated[Percent | None, undertow_only()] = None
     """Percentage of packets corrupted, 0-100; needs netem."""
     bandwidth: Rate | None = None
     """Rate limit: <n>bit, kbit, mbit, gbit or tbit (a bare number is mbit)."""
@@ -213,8 +221,34 @@ class VmiModule(SpecModel):
     """The module."""
 
 
+_KINDS = {
+    "pod_network_filter": "[filter]",
+    "node_network_filter": "[filter]",
+    "pod_network_chaos": "[chaos]",
+    "node_network_chaos": "[chaos]",
+    "node_interface_down": "[interface down]",
+    "vmi_network_chaos": "[vmi]",
+    "vmi_network_filter": "[vmi]",
+}
+
+
+def _kind_of(data: Any) -> str | None:
+    """The module's model, from its `id` (the tags are bracketed so that error paths,
+    which name them, show only the file's own keys)."""
+    value = data.get("id") if isinstance(data, dict) else getattr(data, "id", None)
+    return _KINDS.get(value) if isinstance(value, str) else None
+
+
 Module = Annotated[
-    FilterModule | ChaosModule | InterfaceDownModule | VmiModule, Field(discriminator="id")
+    Annotated[FilterModule, Tag("[filter]")]
+    | Annotated[ChaosModule, Tag("[chaos]")]
+    | Annotated[InterfaceDownModule, Tag("[interface down]")]
+    | Annotated[VmiModule, Tag("[vmi]")],
+    Discriminator(
+        _kind_of,
+        custom_error_type="unknown_module",
+        custom_error_message=f"id must be one of {', '.join(_KINDS)}",
+    ),
 ]
 
 
