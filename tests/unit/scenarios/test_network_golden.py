@@ -172,3 +172,11 @@ def test_loss_never_uses_netem_and_latency_does() -> None:
     assert "numgen random mod 100 < 10 drop" in lossy.rules
     assert _module(CASES["pod-chaos-loss-bandwidth"]).needs_netem is False
     assert _module(CASES["pod-chaos-netem-both-ways"]).needs_netem is True
+
+
+def test_the_example_file_validates() -> None:
+    import yaml
+
+    example = Path(__file__).parents[3] / "examples" / "network_filter.yaml"
+    spec = NetworkChaosNgSpec.model_validate(yaml.safe_load(example.read_text()))
+    assert [m.kind for m in spec.root] == ["pod_network_filter", "pod_network_chaos"]

@@ -20,6 +20,7 @@ from typing import Any
 from undertow.errors import KubeError, NotFound, ScenarioError
 from undertow.kube.exec import exec_in_container
 from undertow.kube.refs import ObjectRef
+from undertow.rollback.client import Change
 from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, SpecProblem
 from undertow.scenarios.common.helper_pod import helper_pod
@@ -54,6 +55,8 @@ class Injection:
     fault: NetnsFault | None = None
     before: str = ""
     """The state the fault touches, read before it is applied."""
+    change: Change | None = None
+    """The journaled fault, once its version file is written."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -173,19 +176,36 @@ class NetworkChaosNgPlugin:
             if not any(i.problems for i in injections):
                 ctx.clock.sleep(module.test_duration, ctx.cancel)
         finally:
-            report = RollbackReport()
-            for inj in injections:
-                if inj.helper is not None:
-                    report.extend(ctx.kube.revert(inj.helper))
+            report = self._remove(ctx, module, injections)
+        applied = sum(i.change is not None for i in injections)
         ctx.emit(
             "network.removed",
-            f"{module.kind}: fault removed from {len(targets)} target(s), helpers deleted",
+            f"{module.kind}: fault removed from {applied} target(s), "
+            f"{len(targets)} helper(s) deleted",
             complete=report.complete,
         )
         problems = [p for i in injections for p in i.problems]
         if not report.complete:
             problems.append(f"clean-up incomplete: {report.why_incomplete()}")
         return problems
+
+    @staticmethod
+    def _remove(
+        ctx: RunContext, module: NetworkModule, injections: list[Injection]
+    ) -> RollbackReport:
+        """Undo the faults, wait `recovery_time` (interface down: links back up), then
+        delete the helpers (their own undo, on TERM, finds nothing left)."""
+        report = RollbackReport()
+        for inj in injections:
+            if inj.change is not None:
+                report.extend(ctx.kube.revert(inj.change))
+        recovery = module.recovery_time if isinstance(module, InterfaceDownModule) else 0
+        if recovery and any(i.change is not None for i in injections):
+            ctx.clock.sleep(recovery, ctx.cancel)
+        for inj in injections:
+            if inj.helper is not None:
+                report.extend(ctx.kube.revert(inj.helper))
+        return report
 
     def _helper(self, ctx: RunContext, module: NetworkModule, target: Target) -> dict[str, Any]:
         short = module.kind.replace("_network_", "-").replace("_", "-")
@@ -302,7 +322,7 @@ class NetworkChaosNgPlugin:
     def _apply(self, ctx: RunContext, module: NetworkModule, inj: Injection) -> None:
         assert inj.helper is not None and inj.fault is not None
         fault = inj.fault
-        _, result = ctx.kube.in_helper(
+        inj.change, result = ctx.kube.in_helper(
             inj.helper,
             what=f"{module.kind} on {inj.target.shown}",
             apply=fault.apply,
