@@ -50,19 +50,26 @@ def module(kind: str, namespace: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _started(pid: int) -> int:
+    """When the process started (clock ticks since boot): pids wrap, start times do not."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
 def pod_process(pod: Any) -> int:
     """The oldest host process of the pod (its sandbox's: it lives as long as the pod's network
-    namespace); its cgroup names the pod's uid."""
+    namespace, unlike httpd's per-connection children); its cgroup names the pod's uid."""
     wanted = f"pod{pod.metadata.uid}"
     found = []
     for cgroup in Path("/proc").glob("[0-9]*/cgroup"):
         try:
             if wanted in cgroup.read_text():
-                found.append(int(cgroup.parent.name))
+                pid = int(cgroup.parent.name)
+                found.append((_started(pid), pid))
         except OSError:
             continue
     assert found, f"no process of pod {pod.metadata.name}"
-    return min(found)
+    return min(found)[1]
 
 
 def netns_state(pod: Any) -> str:

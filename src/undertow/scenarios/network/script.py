@@ -1,10 +1,11 @@
 """The shell scripts a network helper pod runs: pure text, golden-tested.
 
 A helper is a privileged pod on the target's node, in the host's pid namespace. Its own
-command finds a process of the target (a pod: by the pod uid in /proc/<pid>/cgroup; a
-node: pid 1), writes that pid to /tmp/undertow/pid, waits until the fault is applied, sleeps
-for the duration plus a margin, then runs the undo script; a TERM (pod deleted, or
-`activeDeadlineSeconds`) runs it too. So with nobody left to clean up, the fault still ends.
+command finds a process of the target (a pod: its oldest process, found by the pod uid in
+/proc/<pid>/cgroup; a node: pid 1), writes that pid to /tmp/undertow/pid, waits until the
+fault is applied, sleeps for the duration plus a margin, then runs the undo script; a TERM
+(pod deleted, or `activeDeadlineSeconds`) runs it too. So with nobody left to clean up,
+the fault still ends.
 
 The scenario applies the fault itself, by an exec in the helper, after its version file
 (with these scripts) is on disk. Every command runs in the target's network namespace
@@ -71,15 +72,18 @@ class NetnsFault:
 
 
 def find_pod_process(pod_uid: str) -> str:
-    """Set P to a process of the pod (cgroupfs and systemd drivers name its cgroup
-    `pod<uid>` and `pod<uid with underscores>`)."""
-    patterns = (
-        f"-e {shlex.quote('pod' + pod_uid)} -e {shlex.quote('pod' + pod_uid.replace('-', '_'))}"
-    )
+    """Set P to the pod's oldest process (its sandbox's, which lives as long as the pod's
+    network namespace; pids wrap, so the start time decides). cgroupfs and systemd drivers
+    name the pod's cgroup `pod<uid>` and `pod<uid with underscores>`."""
+    names = ("pod" + pod_uid, "pod" + pod_uid.replace("-", "_"))
+    patterns = " ".join(f"-e {shlex.quote(name)}" for name in names)
     return (
-        "P=\n"
+        "P=; T=\n"
         "for f in /proc/[0-9]*/cgroup; do\n"
-        f'  if grep -qs {patterns} "$f"; then P=${{f#/proc/}}; P=${{P%/cgroup}}; break; fi\n'
+        f'  grep -qs {patterns} "$f" || continue\n'
+        "  p=${f#/proc/}; p=${p%/cgroup}\n"
+        "  t=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f20)\n"
+        '  if [ -n "$t" ] && { [ -z "$T" ] || [ "$t" -lt "$T" ]; }; then P=$p; T=$t; fi\n'
         "done\n"
         f'[ -n "$P" ] || {{ echo "undertow: no process of pod {pod_uid} here" >&2; exit 3; }}'
     )
