@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from undertow.errors import KubeError, NotFound, ScenarioError
+from undertow.kube import KubeApi
 from undertow.kube.exec import exec_in_container
 from undertow.kube.refs import ObjectRef
 from undertow.rollback.client import Change
@@ -128,6 +129,10 @@ class NetworkChaosNgPlugin:
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:
+        api = ctx.kube.api
+        for module in spec.root:  # refused before any module runs: nothing is created
+            if not isinstance(module, VmiModule) and module.node_module:
+                self._refuse_local_nodes(api, module, choose(api, module, self._rng))
         failures: list[str] = []
         done: list[str] = []
         for i, module in enumerate(spec.root):
@@ -149,7 +154,8 @@ class NetworkChaosNgPlugin:
 
     # --- one batch of targets ---------------------------------------------------------
 
-    def _refuse_local_nodes(self, api: Any, module: NetworkModule, targets: list[Target]) -> None:
+    @staticmethod
+    def _refuse_local_nodes(api: KubeApi, module: NetworkModule, targets: list[Target]) -> None:
         if not module.node_module:
             return
         nodes = {t.name: api.get(ObjectRef.node(t.name)) for t in targets}
