@@ -262,6 +262,10 @@ def test_with_nobody_coming_back_the_helper_removes_its_rules(
 def test_node_modules_are_refused_on_a_node_sharing_the_hosts_network(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path
 ) -> None:
+    wait_for(
+        "the real node registered",
+        lambda: core.list_node(field_selector=f"metadata.name={realnode.NODE_NAME}").items,
+    )
     scenario = [
         module(
             "node_network_filter",
