@@ -1,8 +1,10 @@
 """Run a command inside a container (`kubectl exec`), through the API server and the kubelet.
 
-Only `undertow.rollback.client.JournaledClient` calls this, after it has recorded what the
-command does. The exec stream gets its own ApiClient: `kubernetes.stream` swaps the client's
-request method while it runs, which must not leak into calls other threads make meanwhile.
+`undertow.rollback.client.JournaledClient` calls this for a command that changes something,
+after it has recorded what the command does; scenarios call it only to read (a helper pod's
+look at the target before any change). The exec stream gets its own ApiClient:
+`kubernetes.stream` swaps the client's request method while it runs, which must not leak
+into calls other threads make meanwhile.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ Every mutating call first writes its version file (durably), then makes the chan
     exec_change(ref, undo, ...) a command run in a container that changes something there
                                 (a file written, a node file set); its undo is `undo`
     external(ref, undo, apply)  a change outside Kubernetes (cloud instance, network ACL)
+    in_helper(pod, ...)         a script run in undertow's helper pod (nftables, tc, a link);
+                                undo: the recorded script that removes exactly that change
 
 A scenario's normal clean-up calls `revert(change)`, which runs the very same undo step as a
 rollback (`revert_or_fail` when the scenario must stop if that clean-up is incomplete). If
@@ -51,6 +53,7 @@ from undertow.undo.records import (
     RestoreClock,
     RestoreFields,
     RestoreNodeFiles,
+    RevertInHelper,
     SignalledContainer,
     Taint,
     Target,
@@ -425,6 +428,40 @@ class JournaledClient:
         meta = pod["metadata"]
         result = exec_in_container(
             self.api, str(meta["namespace"]), str(meta["name"]), container, command, timeout=timeout
+        )
+        failpoint("client.after_api_call")
+        return change, result
+
+    def in_helper(
+        self,
+        helper: Mapping[str, Any],
+        *,
+        what: str,
+        apply: str,
+        undo: str,
+        state: str,
+        before: str,
+    ) -> tuple[Change, ExecResult]:
+        """Journal `undo` (with the exact `apply` script and the `before` state), then run
+        `apply` with /bin/sh in `helper`, a pod this client created. The entry stays pending
+        whatever the script's exit status: a script that failed half-way may have changed
+        something, and the undo script is harmless where nothing was changed."""
+        _, exact = self._read_exact(ObjectRef.of(helper), helper)
+        container = str(helper["spec"]["containers"][0]["name"])
+        record: RevertInHelper = {
+            "action": "revert_in_helper",
+            "description": f"remove {what} through helper pod {exact}",
+            "target": _target(exact),
+            "container": container,
+            "applied": apply,
+            "undo": undo,
+            "state": state,
+            "before": before,
+        }
+        entry = self._record(record)
+        change = self._keep(Change(exact, entry))
+        result = exec_in_container(
+            self.api, str(exact.namespace), exact.name, container, ["/bin/sh", "-c", apply]
         )
         failpoint("client.after_api_call")
         return change, result

@@ -21,4 +21,5 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "storage_throttle_scenarios": "undertow.scenarios.storage_throttle:plugin",
     "syn_flood_scenarios": "undertow.scenarios.syn_flood:plugin",
     "http_load_scenarios": "undertow.scenarios.http_load:plugin",
+    "network_chaos_ng_scenarios": "undertow.scenarios.network:plugin",
 }

@@ -89,6 +89,8 @@ def _object_of(
         return _object_of(defs[name], defs, (*seen, name))
     if "properties" in node:
         return node, seen
+    if node.get("oneOf"):  # a list of modules told apart by a field (`id`): every field of each
+        return _merged([_object_of(b, defs, seen) for b in node["oneOf"]], seen)
     inner = [node.get("items"), node.get("additionalProperties"), *node.get("anyOf", ())]
     for branch in inner:
         if isinstance(branch, Mapping):
@@ -96,6 +98,22 @@ def _object_of(
             if found is not None:
                 return found
     return None
+
+
+def _merged(
+    found: Sequence[tuple[Schema, tuple[str, ...]] | None], seen: tuple[str, ...]
+) -> tuple[Schema, tuple[str, ...]] | None:
+    """One object with the fields of every branch (a field's first description wins);
+    required: what every branch requires."""
+    objects = [obj for obj, _ in filter(None, found)]
+    if not objects:
+        return None
+    properties: dict[str, Any] = {}
+    for obj in objects:
+        for name, prop in obj.get("properties", {}).items():
+            properties.setdefault(name, prop)
+    required = set.intersection(*(set(obj.get("required", ())) for obj in objects))
+    return {"properties": properties, "required": sorted(required)}, seen
 
 
 def _doc(path: str, prop: Schema, defs: Schema, *, required: bool) -> FieldDoc:

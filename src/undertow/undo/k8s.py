@@ -26,10 +26,12 @@ from undertow.undo.guards import (
 from undertow.undo.k8s_api import (
     RETRYABLE_STATUSES,
     RetryPolicy,
+    exec_in_pod,
     is_connection_error,
     retrying,
     status_of,
 )
+from undertow.undo.labels import RUN_LABEL
 from undertow.undo.outcome import (
     ALREADY_RESTORED,
     CONFLICT,
@@ -46,6 +48,7 @@ from undertow.undo.records import (
     RecreateDeleted,
     RemoveTaint,
     RestoreFields,
+    RevertInHelper,
     SignalledContainer,
     Taint,
     Target,
@@ -53,6 +56,8 @@ from undertow.undo.records import (
 
 _ATTEMPTS = 5
 _RETRY = RetryPolicy()
+_VERIFY_SECONDS = 10.0
+_HELPER_EXEC_SECONDS = 60.0
 # A deleted object may still be terminating (a namespace emptying itself), and a namespace
 # just recreated refuses pods until its default ServiceAccount exists: wait for both.
 _SETTLE_SECONDS = 180.0
@@ -387,6 +392,75 @@ def signalled_container(data: SignalledContainer, dry_run: bool) -> Result:
         f"signal {data['signal']} was sent to container {data['container']} of "
         f"{_what(data['target'])}; the kubelet restarts it; record only",
     )
+
+
+def revert_in_helper(dyn: Any, data: RevertInHelper, dry_run: bool) -> Result:
+    """Run the recorded undo script in undertow's helper pod (it reaches the target's network
+    namespace), then check that the state it prints is the state recorded before the change.
+    A helper that is not running has removed the change itself: its command runs the same
+    script when it ends or is stopped (or, still pending, never made the change)."""
+    target = data["target"]
+    resource = _resource(dyn, target)
+    check_scope(target, resource.namespaced)
+    pod = _read(dyn, resource, target, target["name"])
+    if pod is None or (target.get("uid") and pod["metadata"].get("uid") != target["uid"]):
+        return Result(ALREADY_RESTORED, f"{_what(target)} is gone: it removed its change")
+    if ((pod["metadata"].get("labels") or {}).get(RUN_LABEL)) != data.get("run_id"):
+        raise Refused(f"{_what(target)} is not a helper pod of the run that recorded this")
+    if not _helper_running(pod, data["container"]):
+        return Result(ALREADY_RESTORED, f"{_what(target)} is not running: its change is gone")
+    if dry_run:
+        return Result(WOULD_RESTORE, f"would run the recorded undo in {_what(target)}")
+    try:
+        code, out, err = retrying(
+            lambda: exec_in_pod(
+                dyn.client,
+                str(target["namespace"]),
+                target["name"],
+                data["container"],
+                ["/bin/sh", "-c", data["undo"] + "\n" + data["state"]],
+                timeout=_HELPER_EXEC_SECONDS,
+            ),
+            policy=_RETRY,
+        )
+    except Exception as exc:
+        if _helper_stopped(dyn, resource, target, data["container"]):
+            return Result(ALREADY_RESTORED, f"{_what(target)} stopped: it removed its change")
+        raise UndoError(f"cannot run the undo in {_what(target)}: {exc}") from exc
+    if code is None:
+        if _helper_stopped(dyn, resource, target, data["container"]):
+            return Result(ALREADY_RESTORED, f"{_what(target)} stopped: it removed its change")
+        raise UndoError(f"the undo in {_what(target)} gave no exit status: {err.strip()}")
+    if code != 0:
+        raise UndoError(f"the undo in {_what(target)} failed (exit {code}): {err.strip()}")
+    if out != data["before"]:
+        raise UndoError(
+            f"after the undo in {_what(target)} the state differs from before:\n"
+            f"--- before\n{data['before']}--- now\n{out}"
+        )
+    return Result(RESTORED, f"removed the change through {_what(target)}; state as before")
+
+
+def _helper_running(pod: dict[str, Any], container: str) -> bool:
+    """The helper pod is Running and its container has not ended."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return False
+    states = [c for c in status.get("containerStatuses") or [] if c.get("name") == container]
+    return bool(states and (states[0].get("state") or {}).get("running"))
+
+
+def _helper_stopped(dyn: Any, resource: Any, target: Target, container: str) -> bool:
+    """Whether the helper has stopped, waiting a little: an exec that failed may have met a
+    container that was just ending, before the kubelet says so."""
+    deadline = time.monotonic() + _VERIFY_SECONDS
+    while True:
+        after = _read(dyn, resource, target, target["name"])
+        if after is None or not _helper_running(after, container):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
 
 
 def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:

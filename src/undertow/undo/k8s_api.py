@@ -146,26 +146,25 @@ def dynamic_client(api: Any) -> Any:
         shutil.rmtree(private, ignore_errors=True)
 
 
-def exec_argv(
-    dyn: Any, where: tuple[str, str, str], argv: list[str], timeout: float = 60.0
-) -> tuple[int | None, str]:
-    """Run `argv` (no shell unless it names one) in the container `where` (namespace, pod,
-    container): (exit code, output). The code is None when the kubelet sent no status."""
+def exec_in_pod(
+    api: Any, namespace: str, pod: str, container: str, command: list[str], *, timeout: float
+) -> tuple[int | None, str, str]:
+    """Run `command` in a container (`kubectl exec`): (exit code, stdout, stderr). The exit
+    code is None when the kubelet sent none (the container stopped meanwhile). Uses an
+    ApiClient of its own: the stream swaps the client's request method while it runs."""
     import json
 
     from kubernetes import client
     from kubernetes.stream import stream
 
-    namespace, pod, container = where
-    api = client.ApiClient(configuration=dyn.client.configuration)
+    own: Any = client.ApiClient(configuration=api.configuration)
     try:
-        core = client.CoreV1Api(api)
         session = stream(
-            core.connect_get_namespaced_pod_exec,
+            client.CoreV1Api(own).connect_get_namespaced_pod_exec,
             pod,
             namespace,
             container=container,
-            command=argv,
+            command=command,
             stderr=True,
             stdin=False,
             stdout=True,
@@ -174,18 +173,26 @@ def exec_argv(
         )
         try:
             session.run_forever(timeout=timeout)
-            output = (session.read_stdout() or "") + (session.read_stderr() or "")
-            raw = session.read_channel(3)
+            out, err, raw = session.read_stdout(), session.read_stderr(), session.read_channel(3)
         finally:
             session.close()
     finally:
-        api.close()  # type: ignore[no-untyped-call]
+        own.close()
     if not raw:
-        return None, output
-    status = json.loads(raw)
+        return None, out or "", err or ""
+    status: Any = json.loads(raw)
     if status.get("status") == "Success":
-        return 0, output
+        return 0, out or "", err or ""
     for cause in (status.get("details") or {}).get("causes") or []:
         if cause.get("reason") == "ExitCode":
-            return int(cause.get("message")), output
-    return None, output + str(status.get("message") or "")
+            return int(cause.get("message")), out or "", err or ""
+    return None, out or "", (err or "") + str(status.get("message") or raw)
+
+
+def exec_argv(
+    dyn: Any, where: tuple[str, str, str], argv: list[str], timeout: float = 60.0
+) -> tuple[int | None, str]:
+    """Run `argv` (no shell unless it names one) in the container `where` (namespace, pod,
+    container): (exit code, stdout and stderr together); see `exec_in_pod`."""
+    code, out, err = exec_in_pod(dyn.client, *where, argv, timeout=timeout)
+    return code, out + err

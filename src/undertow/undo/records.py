@@ -108,6 +108,25 @@ class SignalledContainer(_Recorded):
     signal: int
 
 
+class RevertInHelper(_Recorded):
+    """A change made inside a node's or pod's network namespace by undertow's helper pod
+    (nftables table, tc qdiscs, a link taken down): undone by a script run in that helper,
+    the same script its own command runs when it ends or is stopped."""
+
+    action: Literal["revert_in_helper"]
+    description: str
+    target: Target
+    """The helper pod (undertow's own; the script runs in it)."""
+    container: str
+    applied: str
+    """The exact script that made the change (with the rules it added), for the record."""
+    undo: str
+    """The script that removes exactly that change."""
+    state: str
+    """A script printing the state the change touched; after `undo` it must print `before`."""
+    before: str
+
+
 class _OutsideTarget(TypedDict, total=False):
     target: Target
     """Set by the journaled client: what the change concerns."""
@@ -178,6 +197,7 @@ KubeRecord = (
     | RemoveFile
     | RestoreNodeFiles
     | RestoreClock
+    | RevertInHelper
 )
 CloudRecord = StartInstance | RestoreNetworkAcl
 UndoRecord = KubeRecord | CloudRecord

@@ -12,6 +12,7 @@ from undertow.undo.k8s import (
     recreate_deleted,
     remove_taint,
     restore_fields,
+    revert_in_helper,
     signalled_container,
 )
 from undertow.undo.k8s_api import api_client, dynamic_client, kubeconfig_from_environment
@@ -25,6 +26,7 @@ _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
     "remove_file": remove_file,
     "restore_node_files": restore_node_files,
     "restore_clock": restore_clock,
+    "revert_in_helper": revert_in_helper,
 }
 _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
     "signalled_container": signalled_container,  # a record only: never connects

@@ -208,6 +208,20 @@ def _scenario_files(tmp: Path, zone: str, nodes: list[str]) -> Path:
             "node-selector": {"undertow.io/real-node": "true"},
             "taints": ["undertow.io/real-node=true:NoSchedule"],
         },
+        "network_chaos_ng_scenarios": [  # a helper pod, exec in it, on the real node
+            {
+                "id": "pod_network_filter",
+                "image": "quay.io/krkn-chaos/krkn",  # mapped to the local tools image
+                "test_duration": 3,
+                "label_selector": "app=web",
+                "namespace": DEMO_NAMESPACE,
+                "ingress": True,
+                "egress": False,
+                "ports": [80],
+                "protocols": ["tcp"],
+                "taints": ["undertow.io/real-node=true:NoSchedule"],
+            }
+        ],
         "service_disruption_scenarios": {
             "scenarios": [
                 {

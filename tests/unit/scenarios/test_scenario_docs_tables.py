@@ -69,6 +69,7 @@ def test_every_type_section_has_a_field_table() -> None:
         "storage_throttle_scenarios",
         "syn_flood_scenarios",
         "http_load_scenarios",
+        "network_chaos_ng_scenarios",
     }
 
 

@@ -184,6 +184,7 @@ def helper_defaults() -> HelperPods:
             "quay.io/krkn-chaos/krkn": images.TOOLS,
             "quay.io/krkn-chaos/krkn-hub-multiarch": images.TOOLS,
             "quay.io/krkn-chaos/krkn-http-load": images.TOOLS,
+            "quay.io/krkn-chaos/krkn-network-chaos": images.TOOLS,
             "busybox": images.BUSYBOX,
         },
         node_selector={REAL_NODE_LABEL: "true"},

@@ -44,11 +44,14 @@ def helper_pod(
     volumes: Sequence[Mapping[str, Any]] = (),
     mounts: Sequence[Mapping[str, Any]] = (),
     privileged: bool = False,
+    host_pid: bool = False,
+    service_account: str = "",
 ) -> dict[str, Any]:
     """A pod that runs `command` once, for about `duration` seconds, pinned to `node` when
     given. Its image goes through the helper-pod image map; it tolerates the taints asked for
     plus those the cluster's helper placement names (never its node selector: the pod goes
-    where the fault is aimed)."""
+    where the fault is aimed). `host_pid` lets it see the node's processes (a network helper
+    enters a target's network namespace through one of them)."""
     container: dict[str, Any] = {
         "name": "fault",
         "image": helpers.image(image),
@@ -65,6 +68,10 @@ def helper_pod(
         "terminationGracePeriodSeconds": 1,
         "containers": [container],
     }
+    if host_pid:
+        spec["hostPID"] = True
+    if service_account:
+        spec["serviceAccountName"] = service_account
     all_tolerations = [*map(dict, tolerations), *map(dict, helpers.tolerations)]
     if all_tolerations:
         spec["tolerations"] = all_tolerations

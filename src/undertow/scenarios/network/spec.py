@@ -1,0 +1,256 @@
+"""The `network_chaos_ng_scenarios` file (Krkn's format): a list of modules, run in order.
+
+    - id: pod_network_filter          # or node_network_filter, pod_network_chaos,
+      image: quay.io/krkn-chaos/krkn-network-chaos:latest   # node_network_chaos,
+      wait_duration: 1                # node_interface_down
+      test_duration: 60
+      label_selector: app=web         # or target: <pod or node name>
+      namespace: default
+      instance_count: 1               # 0: every match
+      execution: parallel             # or serial
+      ingress: false
+      egress: true
+      interfaces: []                  # empty: every interface but lo
+      ports: [53]                     # filters
+      protocols: [udp]                # filters
+      latency: 50ms / loss: 10 / bandwidth: 1mbit   # chaos modules
+
+Values are checked here, before anything runs: ports 1-65535, loss 0-100, latency and
+jitter `<n>us|ms|s`, bandwidth `<n>bit|kbit|mbit|gbit|tbit`, interface names as Linux
+accepts them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    RootModel,
+    Tag,
+    model_validator,
+)
+
+from undertow.scenarios.common.fields import (
+    Count,
+    LabelSelector,
+    NamespaceName,
+    OptionalText,
+    SpecModel,
+    undertow_only,
+)
+
+DEFAULT_IMAGE = "quay.io/krkn-chaos/krkn-network-chaos:latest"
+_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+_TIME = re.compile(r"^(\d+)(us|ms|s)$")
+_RATE = re.compile(r"^(\d+)(bit|kbit|mbit|gbit|tbit)$")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _interface(name: str) -> str:
+    if not _INTERFACE.match(name) or name in (".", ".."):
+        raise ValueError(f"not a network interface name: {name!r}")
+    return name
+
+
+def _number_unit(value: object, unit: str) -> object:
+    """Krkn's files also write a bare number (`latency: 0`): read it in `unit`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}{unit}"
+    return value
+
+
+def _time(value: str) -> str:
+    if not _TIME.match(value):
+        raise ValueError(f"expected a duration such as 500us, 50ms or 1s, got {value!r}")
+    return value
+
+
+def _rate(value: str) -> str:
+    if not _RATE.match(value):
+        raise ValueError(f"expected a rate such as 512kbit, 10mbit or 1gbit, got {value!r}")
+    return value
+
+
+def _percent(value: object) -> object:
+    """Krkn writes `loss: 10` or `loss: "10"` (without `%`)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _taint(value: str) -> str:
+    key_value, sep, effect = value.partition(":")
+    if not sep or not key_value or effect not in TAINT_EFFECTS:
+        raise ValueError(f"taint {value!r}: expected key[=value]:Effect")
+    return value
+
+
+Interface = Annotated[str, AfterValidator(_interface)]
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+Duration = Annotated[int, Field(ge=1, strict=True, json_schema_extra={"x-unit": "seconds"})]
+Wait = Annotated[int, Field(ge=0, strict=True, json_schema_extra={"x-unit": "seconds"})]
+Time = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "ms")), AfterValidator(_time)]
+Rate = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "mbit")), AfterValidator(_rate)]
+Percent = Annotated[int, BeforeValidator(_percent), Field(ge=0, le=100, strict=True)]
+Taint = Annotated[str, AfterValidator(_taint)]
+
+
+class NetworkModule(SpecModel):
+    """Fields every module shares (Krkn's BaseNetworkChaosConfig)."""
+
+    image: str = DEFAULT_IMAGE
+    """The helper pod's image (through the helper image map); it needs `nft`, `tc`, `ip`
+    and `nsenter`."""
+    wait_duration: Wait = 0
+    """Seconds to wait after this module before the next one."""
+    test_duration: Duration = 60
+    """Seconds the fault lasts."""
+    label_selector: LabelSelector = ""
+    """Targets by label (pods in `namespace`, or nodes); set this or target."""
+    target: OptionalText = ""
+    """One target by name (a pod in `namespace`, or a node); set this or label_selector."""
+    namespace: NamespaceName = "default"
+    """Where the helper pods run; for pod modules also the targets' namespace."""
+    service_account: OptionalText = ""
+    """The helper pods' service account (empty: the namespace's default)."""
+    taints: list[Taint] = []
+    """key[=value]:Effect taints the helper pods tolerate."""
+    instance_count: Count = 1
+    """How many of the matching targets, picked at random; 0: all of them."""
+    execution: Literal["serial", "parallel"] = "parallel"
+    """serial: one target after another; parallel: every target at once."""
+    interfaces: list[Interface] = []
+    """Interfaces the fault applies to; empty: every interface but lo."""
+    ingress: bool = True
+    """Act on traffic coming in."""
+    egress: bool = True
+    """Act on traffic going out."""
+
+    @model_validator(mode="after")
+    def _one_way_to_target(self) -> NetworkModule:
+        if bool(self.label_selector) == bool(self.target):
+            raise ValueError("set exactly one of label_selector and target")
+        return self
+
+    @property
+    def node_module(self) -> bool:
+        return self.kind.startswith("node_")
+
+    @property
+    def kind(self) -> str:
+        return str(getattr(self, "id", ""))
+
+
+class _Directions(NetworkModule):
+    @model_validator(mode="after")
+    def _some_direction(self) -> _Directions:
+        if not (self.ingress or self.egress):
+            raise ValueError("set ingress or egress (or both) to true")
+        return self
+
+
+class FilterModule(_Directions):
+    """Drop traffic to some ports (nftables, in the target's network namespace)."""
+
+    id: Literal["pod_network_filter", "node_network_filter"]
+    """The module."""
+    ports: list[Port] = []
+    """Destination ports to drop (1-65535); empty: every port of the protocols."""
+    protocols: list[Literal["tcp", "udp"]] = ["tcp", "udp"]
+    """Protocols to drop."""
+    force: bool = False
+    """Accepted for Krkn's files; unused by filters."""
+
+
+class ChaosModule(_Directions):
+    """Degrade traffic: latency, jitter and corruption (tc netem), loss (nftables random
+    drop), bandwidth (tc htb going out, an nftables rate limit coming in)."""
+
+    id: Literal["pod_network_chaos", "node_network_chaos"]
+    """The module."""
+    latency: Time | None = None
+    """Delay added to each packet: <n>us, ms or s (a bare number is ms); needs netem."""
+    jitter: Annotated[Time | None, undertow_only()] = None
+    """Variation of the delay, with latency: <n>us, ms or s; needs netem."""
+    loss: Percent | None = None
+    """Percentage of packets dropped at random, 0-100."""
+    corruption: Annotated[Percent | None, undertow_only()] = None
+    """Percentage of packets corrupted, 0-100; needs netem."""
+    bandwidth: Rate | None = None
+    """Rate limit: <n>bit, kbit, mbit, gbit or tbit (a bare number is mbit)."""
+    force: bool = False
+    """Accepted for Krkn's files (node module: replace existing tc rules); undertow never
+    replaces a qdisc it did not add: a target whose root qdisc is not the default is refused."""
+
+    @model_validator(mode="after")
+    def _some_fault(self) -> ChaosModule:
+        if self.jitter and not self.latency_on:
+            raise ValueError("jitter needs a latency")
+        if not (self.latency_on or self.loss or self.corruption or self.bandwidth):
+            raise ValueError("set at least one of latency, loss, corruption, bandwidth")
+        return self
+
+    @property
+    def latency_on(self) -> bool:
+        return bool(self.latency and int(_TIME.match(self.latency).group(1)))  # type: ignore[union-attr]
+
+    @property
+    def needs_netem(self) -> bool:
+        return self.latency_on or bool(self.corruption)
+
+
+class InterfaceDownModule(NetworkModule):
+    """Take node interfaces down; they come back by themselves after test_duration."""
+
+    id: Literal["node_interface_down"]
+    """The module."""
+    recovery_time: Wait = 0
+    """Seconds to wait after the interfaces are back before the helper is removed."""
+
+
+class VmiModule(SpecModel):
+    """KubeVirt modules: read so a Krkn file validates; refused before running."""
+
+    model_config = SpecModel.model_config | {"extra": "allow"}
+    id: Literal["vmi_network_chaos", "vmi_network_filter"]
+    """The module."""
+
+
+_KINDS = {
+    "pod_network_filter": "[filter]",
+    "node_network_filter": "[filter]",
+    "pod_network_chaos": "[chaos]",
+    "node_network_chaos": "[chaos]",
+    "node_interface_down": "[interface down]",
+    "vmi_network_chaos": "[vmi]",
+    "vmi_network_filter": "[vmi]",
+}
+
+
+def _kind_of(data: Any) -> str | None:
+    """The module's model, from its `id` (the tags are bracketed so that error paths,
+    which name them, show only the file's own keys)."""
+    value = data.get("id") if isinstance(data, dict) else getattr(data, "id", None)
+    return _KINDS.get(value) if isinstance(value, str) else None
+
+
+Module = Annotated[
+    Annotated[FilterModule, Tag("[filter]")]
+    | Annotated[ChaosModule, Tag("[chaos]")]
+    | Annotated[InterfaceDownModule, Tag("[interface down]")]
+    | Annotated[VmiModule, Tag("[vmi]")],
+    Discriminator(
+        _kind_of,
+        custom_error_type="unknown_module",
+        custom_error_message=f"id must be one of {', '.join(_KINDS)}",
+    ),
+]
+
+
+class NetworkChaosNgSpec(RootModel[list[Module]]):
+    """The whole scenario file: modules run in order, `wait_duration` after each."""
