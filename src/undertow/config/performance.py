@@ -19,7 +19,6 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    StrictInt,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -45,8 +44,11 @@ class AlertRule(BaseModel):
         description="Shown when it fires; `{{$value}}` and `{{$labels.<name>}}` are filled in."
     )
     severity: Severity
-    weight: StrictInt | None = Field(
-        None, gt=0, description="Points in the resiliency score, instead of its severity's."
+    weight: float | None = Field(
+        None,
+        gt=0,
+        strict=True,
+        description="Points in the resiliency score instead of its severity's; 0.5 is fine.",
     )
 
     @property
@@ -55,16 +57,20 @@ class AlertRule(BaseModel):
 
 
 class Slo(BaseModel):
-    """One entry of Krkn's `resiliency_file`: it fails when its expression fires over the
-    scenario's window, which lowers the score but does not fail the run."""
+    """One entry of Krkn's `resiliency_file` (often the alert profile itself, so its
+    severities are read too): it fails when its expression fires over the scenario's window,
+    which lowers the score but does not fail the run."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     expr: str = Field(min_length=1, description="PromQL; any series with a non-zero value fires.")
     description: str
-    severity: Literal["warning", "critical"]
-    weight: StrictInt | None = Field(
-        None, gt=0, description="Points in the resiliency score, instead of its severity's."
+    severity: Severity = Field(description="critical: 3 points; any other: 1, as in Krkn.")
+    weight: float | None = Field(
+        None,
+        gt=0,
+        strict=True,
+        description="Points in the resiliency score instead of its severity's; 0.5 is fine.",
     )
 
 

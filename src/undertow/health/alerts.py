@@ -32,7 +32,7 @@ class AlertResult:
     fired: bool
     error: str = ""
     """Why the query could not be answered; empty when it was."""
-    weight: int | None = None
+    weight: float | None = None
     """The rule's own points in the score, when it sets them."""
 
     @property
@@ -54,7 +54,7 @@ class SloResult:
     """Rendered when it fired; as written otherwise."""
     fired: bool
     error: str = ""
-    weight: int | None = None
+    weight: float | None = None
 
     @property
     def passed(self) -> bool:

@@ -1,8 +1,8 @@
 """The resiliency score: Krkn's formula over what undertow judges.
 
 Each check is worth points by severity (critical 3, warning 1, Krkn's weights) unless its rule
-sets its own `weight`; the score is `floor(100 * points kept / total points)`. A scenario's
-checks:
+sets its own `weight` (a positive number, 0.5 included); the score is
+`floor(100 * points kept / total points)`. A scenario's checks:
 
 * its own recovery check (the scenario passed before judging) — critical;
 * each health target that stayed available (no failed sample) — critical (as in Krkn);
@@ -10,7 +10,8 @@ checks:
 * each alert of the profile that did not fire — `critical`/`error` ones critical,
   `warning` ones warning (`info`/`debug` alerts are not scored unless weighted);
 * or, when a `resiliency_file` is given, each of its SLOs that did not fire instead of the
-  alert profile's rules (Krkn scores the SLOs, falling back to the alert profile);
+  alert profile's rules (Krkn scores the SLOs, falling back to the alert profile):
+  `critical` ones critical, any other severity warning, as Krkn counts them;
 * each finding (a problem Krkn never checks) — warning, always lost.
 
 The run's score pools the points of every scenario judged.
@@ -25,6 +26,8 @@ from typing import NamedTuple
 WEIGHTS = {"critical": 3, "warning": 1}
 ALERT_WEIGHTS = {"critical": "critical", "error": "critical", "warning": "warning"}
 """The scoring severity of an alert profile's severities."""
+SLO_WEIGHTS = {"critical": "critical"}
+"""The scoring severity of an SLO's severities; any other is a warning (Krkn's)."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,11 @@ class Check:
     name: str
     severity: str
     passed: bool
-    custom_weight: int | None = None
+    custom_weight: float | None = None
     """A rule's own `weight`: it replaces its severity's points."""
 
     @property
-    def weight(self) -> int:
+    def weight(self) -> float:
         return WEIGHTS[self.severity] if self.custom_weight is None else self.custom_weight
 
 
@@ -46,18 +49,18 @@ class RuleCheck(NamedTuple):
     expr: str
     severity: str
     passed: bool
-    weight: int | None = None
+    weight: float | None = None
 
 
 @dataclass(frozen=True)
 class Score:
-    kept: int
-    total: int
+    kept: float
+    total: float
     checks: tuple[Check, ...] = ()
 
     @property
     def value(self) -> int:
-        return 100 if self.total == 0 else 100 * self.kept // self.total
+        return 100 if self.total == 0 else int(100 * self.kept // self.total)
 
     @property
     def lost(self) -> tuple[str, ...]:
@@ -88,7 +91,12 @@ def scenario_score(
         for rule in alerts
         if rule.severity in ALERT_WEIGHTS or rule.weight is not None
     ]
-    checks += [Check(f"slo {rule.expr}", rule.severity, rule.passed, rule.weight) for rule in slos]
+    checks += [
+        Check(
+            f"slo {rule.expr}", SLO_WEIGHTS.get(rule.severity, "warning"), rule.passed, rule.weight
+        )
+        for rule in slos
+    ]
     checks += [Check(f"finding {finding}", "warning", False) for finding in findings]
     return Score(
         kept=sum(check.weight for check in checks if check.passed),

@@ -85,7 +85,7 @@ def alert_data(alert: AlertResult) -> dict[str, Any]:
         "fired": alert.fired,
         "error": alert.error,
         "fails_run": alert.fails_run,
-        "weight": alert.weight,
+        "weight": _number(alert.weight),
     }
 
 
@@ -93,7 +93,7 @@ def slo_data(slo: SloResult) -> dict[str, Any]:
     return {
         "expr": slo.expr,
         "severity": slo.severity,
-        "weight": slo.weight,
+        "weight": _number(slo.weight),
         "description": slo.description,
         "fired": slo.fired,
         "error": slo.error,
@@ -116,7 +116,12 @@ def metric_data(metric: MetricResult) -> dict[str, Any]:
 def score_data(score: Score) -> dict[str, Any]:
     return {
         "score": score.value,
-        "points_kept": score.kept,
-        "total_points": score.total,
+        "points_kept": _number(score.kept),
+        "total_points": _number(score.total),
         "lost": list(score.lost),
     }
+
+
+def _number(value: float | None) -> float | int | None:
+    """Points as written: whole numbers without a trailing `.0`."""
+    return int(value) if value is not None and float(value).is_integer() else value

@@ -499,22 +499,22 @@ CASES = [
         "{tmp}/slo.yaml:4 at [0].weight: must be > 0, got 0",
     ),
     Case(
-        "slo-file-error-severity",
+        "slo-file-unknown-severity",
         {
             "config.yaml": krkn(rest=SLOS + PROMETHEUS),
             "s.yaml": GOOD_SLEEP,
-            "slo.yaml": GOOD_SLO.replace("critical", "error"),
+            "slo.yaml": GOOD_SLO.replace("critical", "fatal"),
         },
-        "{tmp}/slo.yaml:3 at [0].severity: expected one of 'warning' or 'critical', got 'error'",
+        "{tmp}/slo.yaml:3 at [0].severity: expected one of 'debug', 'info', 'warning', 'error' or 'critical', got 'fatal'",
     ),
     Case(
-        "alert-profile-weight-not-an-integer",
+        "alert-profile-weight-not-a-number",
         {
             "config.yaml": krkn(rest=ALERTS),
             "s.yaml": GOOD_SLEEP,
             "alerts.yaml": GOOD_SLO + "  weight: '2'\n",
         },
-        "{tmp}/alerts.yaml:4 at [0].weight: expected an integer, got '2'",
+        "{tmp}/alerts.yaml:4 at [0].weight: expected a number, got '2'",
     ),
 ]
 

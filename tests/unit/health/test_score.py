@@ -69,3 +69,17 @@ def test_a_weighted_alert_counts_its_weight_even_at_info() -> None:
     )
     assert (score.kept, score.total, score.value) == (13, 15, 86)
     assert score.lost == ("alert b",)
+
+
+def test_slo_severities_other_than_critical_count_one_and_weights_may_be_fractions() -> None:
+    # as Krkn: an `error` SLO is worth 1 (only critical is 3); recovery 3 kept, slo a error
+    # 1 lost, slo b warning weight 0.5 kept, slo c info kept 1: 4.5 of 5.5 -> 81
+    score = scenario_score(
+        recovered=True,
+        slos=[
+            RuleCheck("a", "error", False),
+            RuleCheck("b", "warning", True, 0.5),
+            RuleCheck("c", "info", True),
+        ],
+    )
+    assert (score.kept, score.total, score.value) == (4.5, 5.5, 81)

@@ -4,9 +4,9 @@ profile's rules, with their weights, and never a reason to fail the run."""
 from __future__ import annotations
 
 from undertow.config.performance import PrometheusSettings, Slo
-from undertow.health import Judging, Verdict
+from undertow.health import Judging, Score, Verdict
 from undertow.health.alerts import AlertResult, SloResult
-from undertow.runner.judged import judged_score
+from undertow.runner.judged import judged_score, score_data
 from undertow.scenarios.base import ScenarioResult
 
 PASSED = ScenarioResult(passed=True, summary="ok")
@@ -39,3 +39,9 @@ def test_without_a_resiliency_file_the_alert_profile_is_scored_with_its_weights(
     # recovery 3 kept, error alert 3 lost, warning alert 6 kept (its weight): 9 / 12 -> 75
     assert score is not None
     assert (score.kept, score.total, score.value) == (9, 12, 75)
+
+
+def test_points_in_the_report_keep_fractions_and_drop_a_trailing_zero() -> None:
+    assert score_data(Score(kept=4.5, total=5.5))["points_kept"] == 4.5
+    whole = score_data(Score(kept=4.0, total=9))
+    assert (type(whole["points_kept"]), whole["total_points"], whole["score"]) == (int, 9, 44)
