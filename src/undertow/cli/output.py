@@ -64,8 +64,8 @@ def print_findings(out: Console, outcome: RunOutcome, *, strict: bool) -> None:
 
 
 def print_judging(out: Console, outcome: RunOutcome) -> None:
-    """Health targets, Cerberus, alerts that fired and resiliency scores: one line each,
-    after the table."""
+    """Health targets, Cerberus, alerts that fired, SLOs that failed and resiliency scores:
+    one line each, after the table."""
     import time
 
     for run in outcome.runs:
@@ -93,6 +93,10 @@ def print_judging(out: Console, outcome: RunOutcome) -> None:
             if alert.fired or alert.error:
                 state = f"fired: {alert.description}" if alert.fired else alert.error
                 out.print(f"alert {alert.severity}  {where}: {state}", markup=False)
+        for slo in run.slos:
+            if not slo.passed:
+                state = f"failed: {slo.description}" if slo.fired else slo.error
+                out.print(f"slo {slo.severity}  {where}: {state}", markup=False)
         if run.score is not None:
             lost = f" (lost: {', '.join(run.score.lost)})" if run.score.lost else ""
             out.print(f"resiliency  {where}: {run.score.value}/100{lost}", markup=False)

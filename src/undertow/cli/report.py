@@ -91,7 +91,8 @@ def _print(out: Console, view: RunView, source: str) -> None:
 
 
 def _judged(judged: Mapping[str, Any]) -> list[str]:
-    """One short line per health target, per alert that fired, and the score."""
+    """One short line per health target, per alert that fired, per SLO that failed, and the
+    score."""
     lines = []
     for target in judged.get("health") or ():
         down = float(target.get("downtime") or 0)
@@ -100,6 +101,10 @@ def _judged(judged: Mapping[str, Any]) -> list[str]:
         if alert.get("fired") or alert.get("error"):
             what = "fired" if alert.get("fired") else "not evaluated"
             lines.append(f"alert {alert.get('severity')} {what}: {alert.get('description')}")
+    for slo in judged.get("slos") or ():
+        if not slo.get("passed"):
+            what = "failed" if slo.get("fired") else "not evaluated"
+            lines.append(f"slo {slo.get('severity')} {what}: {slo.get('description')}")
     score = judged.get("resiliency")
     if isinstance(score, dict):
         lines.append(f"score {score.get('score')}/100")

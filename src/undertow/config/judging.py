@@ -175,7 +175,9 @@ class ResiliencySection(BaseModel):
 
     resiliency_run_mode: Literal["standalone", "detailed", "disabled"] = "standalone"
     resiliency_file: str | None = Field(
-        None, description="Prometheus SLO definitions: accepted, not evaluated by undertow."
+        None,
+        description="Krkn's SLOs (a list like the alert profile), evaluated over each "
+        "scenario's window and scored instead of the alert profile's rules.",
     )
 
     @property

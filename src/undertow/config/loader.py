@@ -212,7 +212,9 @@ def _read_krkn(
         doc, ("kraken", "chaos_scenarios"), kraken_data.get("chaos_scenarios"), cwd
     )
     issues += kraken_issues + tunings_issues + scenarios.issues
-    prometheus, prometheus_issues = _prometheus(doc, judging["performance_monitoring"], cwd)
+    prometheus, prometheus_issues = _prometheus(
+        doc, judging["performance_monitoring"], judging["resiliency"], cwd
+    )
     issues += prometheus_issues
     if issues:
         return None, issues
@@ -225,9 +227,7 @@ def _read_krkn(
         context=None,
         versions_directory=kraken.rollback_versions_directory or None,
         report_directory=None,
-        ignored=ignored
-        + _unevaluated(judging["resiliency"], judging["performance_monitoring"])
-        + scenarios.ignored,
+        ignored=ignored + _unevaluated(judging["performance_monitoring"]) + scenarios.ignored,
         health_checks=judging["health_checks"] if data.get("health_checks") else None,
         cerberus=judging["cerberus"] if data.get("cerberus") else None,
         resiliency=judging["resiliency"],
@@ -238,25 +238,25 @@ def _read_krkn(
     ), []
 
 
-def _unevaluated(
-    resiliency: ResiliencySection, performance: PerformanceMonitoringSection | None
-) -> list[str]:
-    """Parts of the judging sections undertow accepts but does not evaluate."""
-    ignored = []
-    if resiliency.resiliency_file and resiliency.enabled:
-        ignored.append("resiliency.resiliency_file (Prometheus SLOs are not evaluated)")
-    if performance is not None:
-        ignored += [f"performance_monitoring.{key}" for key in performance.ignored_keys]
-    return ignored
+def _unevaluated(performance: PerformanceMonitoringSection | None) -> list[str]:
+    """Keys of the judging sections undertow accepts but does not evaluate."""
+    if performance is None:
+        return []
+    return [f"performance_monitoring.{key}" for key in performance.ignored_keys]
 
 
 def _prometheus(
-    doc: YamlDocument, section: PerformanceMonitoringSection | None, cwd: Path
+    doc: YamlDocument,
+    section: PerformanceMonitoringSection | None,
+    resiliency: ResiliencySection | None,
+    cwd: Path,
 ) -> tuple[PrometheusSettings | None, list[ConfigIssue]]:
-    if section is None:
+    """The Prometheus settings; the `resiliency_file` is read only when scoring is on."""
+    if section is None or resiliency is None:
         return None, []
+    slo_file = resiliency.resiliency_file if resiliency.enabled else None
     return prometheus_settings(
-        section, doc, lambda written: candidate_paths(written, doc.path.parent, cwd)
+        section, doc, lambda written: candidate_paths(written, doc.path.parent, cwd), slo_file
     )
 
 
@@ -266,8 +266,11 @@ def _read_native(
     config, issues = _validate(doc, NativeConfig, data, ())
     scenarios = parse_scenario_list(doc, ("scenarios",), data.get("scenarios"), cwd)
     issues += scenarios.issues
-    performance = config.performance_monitoring if config is not None else None
-    prometheus, prometheus_issues = _prometheus(doc, performance, cwd)
+    performance, resiliency = None, None
+    if config is not None:
+        performance = config.performance_monitoring or PerformanceMonitoringSection()
+        resiliency = config.resiliency
+    prometheus, prometheus_issues = _prometheus(doc, performance, resiliency, cwd)
     issues += prometheus_issues
     if issues:
         return None, issues
@@ -281,7 +284,7 @@ def _read_native(
         versions_directory=config.rollback.versions_directory or None,
         journal_key=config.rollback.journal_key or None,
         report_directory=config.report.directory or None,
-        ignored=_unevaluated(config.resiliency, config.performance_monitoring) + scenarios.ignored,
+        ignored=_unevaluated(config.performance_monitoring) + scenarios.ignored,
         strict=config.strict,
         images=config.images,
         executed_retention_days=config.rollback.executed_retention_days,

@@ -1,6 +1,6 @@
 """Krkn's `performance_monitoring` section and its alert and metrics profiles.
 
-The alert profile is Krkn's: a YAML list of `{expr, description, severity}`; the metrics
+The alert profile is Krkn's: a YAML list of `{expr, description, severity, weight}`; the metrics
 profile a mapping with a `metrics:` list of `{query, metricName, instant}`. Both are read and
 validated at load time with the config, so a missing or malformed profile is bad input
 (exit 2) before anything touches the cluster. Keys of the section undertow does not act on
@@ -44,10 +44,34 @@ class AlertRule(BaseModel):
         description="Shown when it fires; `{{$value}}` and `{{$labels.<name>}}` are filled in."
     )
     severity: Severity
+    weight: float | None = Field(
+        None,
+        gt=0,
+        strict=True,
+        description="Points in the resiliency score instead of its severity's; 0.5 is fine.",
+    )
 
     @property
     def fails_run(self) -> bool:
         return self.severity in FAILING_SEVERITIES
+
+
+class Slo(BaseModel):
+    """One entry of Krkn's `resiliency_file` (often the alert profile itself, so its
+    severities are read too): it fails when its expression fires over the scenario's window,
+    which lowers the score but does not fail the run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expr: str = Field(min_length=1, description="PromQL; any series with a non-zero value fires.")
+    description: str
+    severity: Severity = Field(description="critical: 3 points; any other: 1, as in Krkn.")
+    weight: float | None = Field(
+        None,
+        gt=0,
+        strict=True,
+        description="Points in the resiliency score instead of its severity's; 0.5 is fine.",
+    )
 
 
 class PerformanceMonitoringSection(BaseModel):
@@ -106,19 +130,30 @@ class MetricQuery(BaseModel):
     instant: bool = Field(False, description="One value at the window's end, not a range.")
 
 
-_PROFILE = TypeAdapter(list[AlertRule])
-_METRICS = TypeAdapter(list[MetricQuery])
 T = TypeVar("T")
+_PROFILE = TypeAdapter(list[AlertRule])
+_SLOS = TypeAdapter(list[Slo])
+_METRICS = TypeAdapter(list[MetricQuery])
 
 
 def read_alert_profile(path: Path) -> tuple[AlertRule, ...]:
     """The rules of one alert profile; ConfigError naming the file and the field."""
+    return _read_rule_list(path, _PROFILE)
+
+
+def read_slo_file(path: Path) -> tuple[Slo, ...]:
+    """The SLOs of a `resiliency_file` (a list, like the alert profile); ConfigError naming
+    the file and the field."""
+    return _read_rule_list(path, _SLOS)
+
+
+def _read_rule_list(path: Path, adapter: TypeAdapter[list[T]]) -> tuple[T, ...]:
     doc = load_yaml(path)
     if not isinstance(doc.data, list) or not doc.data:
         message = f"expected a list of {{expr, description, severity}}, got {describe(doc.data)}"
         raise ConfigError([doc.issue((), message)])
     try:
-        return tuple(_PROFILE.validate_python(doc.data))
+        return tuple(adapter.validate_python(doc.data))
     except ValidationError as exc:
         raise ConfigError(issues_from_validation(doc, exc)) from None
 
@@ -140,23 +175,33 @@ Resolve = Callable[[str], tuple[Path, ...]]
 
 
 def prometheus_settings(
-    section: PerformanceMonitoringSection, doc: YamlDocument, resolve: Resolve
+    section: PerformanceMonitoringSection,
+    doc: YamlDocument,
+    resolve: Resolve,
+    slo_file: str | None = None,
 ) -> tuple[PrometheusSettings | None, list[ConfigIssue]]:
-    """The Prometheus settings when alerts or metrics are enabled, each profile read from the
-    first of its `resolve`d candidate paths that exists; issues name the config field or
-    the profile's own fields."""
-    if section.prometheus_url is None or not (section.enable_alerts or section.enable_metrics):
+    """The Prometheus settings when alerts or metrics are enabled or a `resiliency_file` of
+    SLOs is given, each file read from the first of its `resolve`d candidate paths that
+    exists; issues name the config field or the file's own fields."""
+    if slo_file is not None and section.prometheus_url is None:
+        message = "resiliency_file needs performance_monitoring.prometheus_url to evaluate its SLOs"
+        return None, [doc.issue(_SLO_FILE, message)]
+    wanted = section.enable_alerts or section.enable_metrics or slo_file is not None
+    if section.prometheus_url is None or not wanted:
         return None, []
     issues: list[ConfigIssue] = []
+    slos: tuple[Slo, ...] | None = None
+    if slo_file is not None:
+        slos = _read(doc, _SLO_FILE, resolve(slo_file), read_slo_file, issues)
     rules: tuple[AlertRule, ...] = ()
     metrics: tuple[MetricQuery, ...] = ()
     if section.enable_alerts and section.alert_profile is not None:
         rules = _read(
-            doc, "alert_profile", resolve(section.alert_profile), read_alert_profile, issues
+            doc, _ALERT_PROFILE, resolve(section.alert_profile), read_alert_profile, issues
         )
     if section.enable_metrics and section.metrics_profile is not None:
         metrics = _read(
-            doc, "metrics_profile", resolve(section.metrics_profile), read_metrics_profile, issues
+            doc, _METRICS_PROFILE, resolve(section.metrics_profile), read_metrics_profile, issues
         )
     if issues:
         return None, issues
@@ -166,13 +211,19 @@ def prometheus_settings(
         timeout=section.timeout,
         rules=rules,
         metrics=metrics,
+        slos=slos,
     )
     return settings, []
 
 
+_SLO_FILE = ("resiliency", "resiliency_file")
+_ALERT_PROFILE = ("performance_monitoring", "alert_profile")
+_METRICS_PROFILE = ("performance_monitoring", "metrics_profile")
+
+
 def _read(
     doc: YamlDocument,
-    key: str,
+    loc: tuple[str, str],
     candidates: tuple[Path, ...],
     read: Callable[[Path], tuple[T, ...]],
     issues: list[ConfigIssue],
@@ -180,10 +231,8 @@ def _read(
     profile = next((path for path in candidates if path.exists()), None)
     if profile is None:
         looked = ", ".join(str(path) for path in candidates)
-        what = key.replace("_", " ")
-        issues.append(
-            doc.issue(("performance_monitoring", key), f"{what} not found (looked for {looked})")
-        )
+        what = loc[-1].replace("_", " ")
+        issues.append(doc.issue(loc, f"{what} not found (looked for {looked})"))
         return ()
     try:
         return read(profile)
@@ -201,3 +250,5 @@ class PrometheusSettings:
     timeout: float
     rules: tuple[AlertRule, ...] = ()
     metrics: tuple[MetricQuery, ...] = ()
+    slos: tuple[Slo, ...] | None = None
+    """The `resiliency_file`'s SLOs; None without one (the alert profile is scored)."""

@@ -7,11 +7,12 @@ and the resiliency score computed from them and the scenarios' own recovery chec
 
 from undertow.health.availability import Availability, Sample, summarize
 from undertow.health.judge import Judging, ScenarioJudge, Verdict
-from undertow.health.score import Score, run_score, scenario_score
+from undertow.health.score import RuleCheck, Score, run_score, scenario_score
 
 __all__ = [
     "Availability",
     "Judging",
+    "RuleCheck",
     "Sample",
     "ScenarioJudge",
     "Score",

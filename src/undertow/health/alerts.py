@@ -5,7 +5,8 @@ end of its rollback, at Krkn's step (the window / 11000, at least 1 s). A rule f
 returned series has a non-zero value. Its description is rendered as Krkn renders it:
 `{{$labels.<name>}}` from the firing series' labels, `{{$value}}` with its first firing value.
 A query that fails (Prometheus unreachable, bad PromQL) cannot clear a rule: for an `error` or
-`critical` rule that fails the scenario, as an unreachable Cerberus does.
+`critical` rule that fails the scenario, as an unreachable Cerberus does. The SLOs of a
+`resiliency_file` are evaluated the same way but never fail a scenario: they are scored only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from undertow.config.performance import FAILING_SEVERITIES, AlertRule, PrometheusSettings
+from undertow.config.performance import FAILING_SEVERITIES, PrometheusSettings
 from undertow.health.prometheus import Series, query_range
 
 _LABEL = re.compile(r"{{\s*\$labels\.([\w-]+)\s*}}")
@@ -31,27 +32,67 @@ class AlertResult:
     fired: bool
     error: str = ""
     """Why the query could not be answered; empty when it was."""
+    weight: float | None = None
+    """The rule's own points in the score, when it sets them."""
 
     @property
     def fails_run(self) -> bool:
         return self.severity in FAILING_SEVERITIES and (self.fired or bool(self.error))
 
+    @property
+    def passed(self) -> bool:
+        return not (self.fired or self.error)
+
+
+@dataclass(frozen=True)
+class SloResult:
+    """One SLO of the `resiliency_file` over one window: it only lowers the score."""
+
+    expr: str
+    severity: str
+    description: str
+    """Rendered when it fired; as written otherwise."""
+    fired: bool
+    error: str = ""
+    weight: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Kept when it did not fire and its query was answered."""
+        return not (self.fired or self.error)
+
 
 def evaluate_alerts(settings: PrometheusSettings, *, start: float, end: float) -> list[AlertResult]:
     """Every rule of the profile over [start, end] (wall-clock seconds)."""
-    return [_evaluate(settings, rule, start=start, end=end) for rule in settings.rules]
+    results = []
+    for rule in settings.rules:
+        fired, description, error = _fire(settings, rule.expr, rule.description, start, end)
+        results.append(
+            AlertResult(rule.expr, rule.severity, description, fired, error, rule.weight)
+        )
+    return results
 
 
-def _evaluate(
-    settings: PrometheusSettings, rule: AlertRule, *, start: float, end: float
-) -> AlertResult:
-    series, error = query_range(settings, rule.expr, start=start, end=end)
+def evaluate_slos(settings: PrometheusSettings, *, start: float, end: float) -> list[SloResult]:
+    """Every SLO of the `resiliency_file` over [start, end], as alerts are evaluated."""
+    results = []
+    for slo in settings.slos or ():
+        fired, description, error = _fire(settings, slo.expr, slo.description, start, end)
+        results.append(SloResult(slo.expr, slo.severity, description, fired, error, slo.weight))
+    return results
+
+
+def _fire(
+    settings: PrometheusSettings, expr: str, description: str, start: float, end: float
+) -> tuple[bool, str, str]:
+    """Whether `expr` fired over the window, its description rendered, the query's error."""
+    series, error = query_range(settings, expr, start=start, end=end)
     if error:
-        return AlertResult(rule.expr, rule.severity, rule.description, False, error)
+        return False, description, error
     firing = next((s for s in series if s.firing_value is not None), None)
     if firing is None:
-        return AlertResult(rule.expr, rule.severity, rule.description, False)
-    return AlertResult(rule.expr, rule.severity, render(rule.description, firing), True)
+        return False, description, ""
+    return True, render(description, firing), ""
 
 
 def render(description: str, series: Series) -> str:

@@ -1,6 +1,6 @@
 """One scenario judged: health targets sampled from before the injection until they are
 healthy again after the rollback, then Cerberus asked for its go/no-go, the alert profile
-evaluated and the metrics profile collected over the scenario's window."""
+and the SLOs evaluated and the metrics profile collected over the scenario's window."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from undertow.clock import CancelToken, Clock
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
 from undertow.config.performance import PrometheusSettings
-from undertow.health.alerts import AlertResult, evaluate_alerts
+from undertow.health.alerts import AlertResult, SloResult, evaluate_alerts, evaluate_slos
 from undertow.health.availability import Availability
 from undertow.health.cerberus import CerberusVerdict, ask_cerberus
 from undertow.health.http import HttpProbe
@@ -44,6 +44,8 @@ class Verdict:
     cerberus: CerberusVerdict | None = None
     alerts: tuple[AlertResult, ...] = ()
     metrics: tuple[MetricResult, ...] = ()
+    slos: tuple[SloResult, ...] = ()
+    """The `resiliency_file`'s SLOs: scored, never a failure."""
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -113,10 +115,12 @@ class ScenarioJudge:
             self._log.info("cerberus: %s", "go" if verdict.go else f"no-go ({verdict.reason})")
         return Verdict(tuple(health), verdict, *self._prometheus())
 
-    def _prometheus(self) -> tuple[tuple[AlertResult, ...], tuple[MetricResult, ...]]:
+    def _prometheus(
+        self,
+    ) -> tuple[tuple[AlertResult, ...], tuple[MetricResult, ...], tuple[SloResult, ...]]:
         settings = self._judging.prometheus
         if settings is None or self._cancel.cancelled:
-            return (), ()
+            return (), (), ()
         ended = self._clock.wall()
         results = evaluate_alerts(settings, start=self._started, end=ended)
         for alert in results:
@@ -128,7 +132,13 @@ class ScenarioJudge:
         for metric in metrics:
             if metric.error:
                 self._log.warning("metric %s not collected: %s", metric.metric_name, metric.error)
-        return tuple(results), tuple(metrics)
+        slos = evaluate_slos(settings, start=self._started, end=ended)
+        for slo in slos:
+            if slo.fired:
+                self._log.warning("slo %s failed: %s", slo.severity, slo.description)
+            elif slo.error:
+                self._log.warning("slo %r not evaluated: %s", slo.expr, slo.error)
+        return tuple(results), tuple(metrics), tuple(slos)
 
 
 _LEVELS = {

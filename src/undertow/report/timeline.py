@@ -237,7 +237,7 @@ def _finish(view: ScenarioView, event: Event) -> None:
     view.rollback = dict(data.get("rollback") or {})
     view.judged = {
         key: data[key]
-        for key in ("health", "cerberus", "alerts", "resiliency", "prometheus_metrics")
+        for key in ("health", "cerberus", "alerts", "slos", "resiliency", "prometheus_metrics")
         if key in data
     }
     text, complete = rollback_outcome(view.rollback)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from undertow.health import Availability, Judging, Score, Verdict, scenario_score
-from undertow.health.alerts import AlertResult
+from undertow.health import Availability, Judging, RuleCheck, Score, Verdict, scenario_score
+from undertow.health.alerts import AlertResult, SloResult
 from undertow.health.metrics import MetricResult
 from undertow.runner.outcome import ScenarioRun
 from undertow.scenarios.base import ScenarioResult
@@ -16,19 +16,25 @@ def judged_score(
     judging: Judging, result: ScenarioResult | None, *, recovered: bool, verdict: Verdict
 ) -> Score | None:
     """The scenario's resiliency score; `recovered` is its own verdict (no error raised),
-    before `strict` findings and the judgement. None when scoring is disabled."""
+    before `strict` findings and the judgement. None when scoring is disabled. With a
+    `resiliency_file`, its SLOs are scored in place of the alert profile's rules, as Krkn
+    does."""
     if not judging.resiliency.enabled:
         return None
+    slo_file = judging.prometheus is not None and judging.prometheus.slos is not None
+    scored_alerts = () if slo_file else verdict.alerts
     return scenario_score(
         recovered=recovered and result is not None and result.passed,
         health=[(target.target, target.passed) for target in verdict.health],
         cerberus_go=verdict.cerberus.go if verdict.cerberus is not None else None,
         findings=result.findings if result is not None else (),
-        alerts=[
-            (alert.expr, alert.severity, not (alert.fired or alert.error))
-            for alert in verdict.alerts
-        ],
+        alerts=[_rule(alert) for alert in scored_alerts],
+        slos=[_rule(slo) for slo in verdict.slos],
     )
+
+
+def _rule(result: AlertResult | SloResult) -> RuleCheck:
+    return RuleCheck(result.expr, result.severity, result.passed, result.weight)
 
 
 def judged_data(run: ScenarioRun) -> dict[str, Any]:
@@ -44,6 +50,8 @@ def judged_data(run: ScenarioRun) -> dict[str, Any]:
         }
     if run.alerts:
         data["alerts"] = [alert_data(alert) for alert in run.alerts]
+    if run.slos:
+        data["slos"] = [slo_data(slo) for slo in run.slos]
     if run.prometheus_metrics:
         data["prometheus_metrics"] = [metric_data(m) for m in run.prometheus_metrics]
     if run.score is not None:
@@ -77,6 +85,19 @@ def alert_data(alert: AlertResult) -> dict[str, Any]:
         "fired": alert.fired,
         "error": alert.error,
         "fails_run": alert.fails_run,
+        "weight": _number(alert.weight),
+    }
+
+
+def slo_data(slo: SloResult) -> dict[str, Any]:
+    return {
+        "expr": slo.expr,
+        "severity": slo.severity,
+        "weight": _number(slo.weight),
+        "description": slo.description,
+        "fired": slo.fired,
+        "error": slo.error,
+        "passed": slo.passed,
     }
 
 
@@ -95,7 +116,12 @@ def metric_data(metric: MetricResult) -> dict[str, Any]:
 def score_data(score: Score) -> dict[str, Any]:
     return {
         "score": score.value,
-        "points_kept": score.kept,
-        "total_points": score.total,
+        "points_kept": _number(score.kept),
+        "total_points": _number(score.total),
         "lost": list(score.lost),
     }
+
+
+def _number(value: float | None) -> float | int | None:
+    """Points as written: whole numbers without a trailing `.0`."""
+    return int(value) if value is not None and float(value).is_integer() else value

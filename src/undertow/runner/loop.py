@@ -192,6 +192,7 @@ def _run_one(
         cerberus=verdict.cerberus,
         alerts=verdict.alerts,
         prometheus_metrics=verdict.metrics,
+        slos=verdict.slos,
         score=score,
         judged_only=judged_only,
     )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from undertow import exit_codes
 from undertow.health import Availability, Score, run_score
-from undertow.health.alerts import AlertResult
+from undertow.health.alerts import AlertResult, SloResult
 from undertow.health.cerberus import CerberusVerdict
 from undertow.health.metrics import MetricResult
 
@@ -74,6 +74,8 @@ class ScenarioRun:
     alerts: tuple[AlertResult, ...] = ()
     prometheus_metrics: tuple[MetricResult, ...] = ()
     """Krkn's metrics profile over the scenario's window (enable_metrics)."""
+    slos: tuple[SloResult, ...] = ()
+    """The `resiliency_file`'s SLOs over the scenario's window: scored only."""
     score: Score | None = None
     """The resiliency score; None when `resiliency_run_mode` is disabled."""
     judged_only: bool = False

@@ -122,3 +122,38 @@ def test_a_warning_is_reported_an_alert_that_never_fires_passes_and_metrics_are_
     assert instant["query"] == "max_over_time(undertow_test_chaos[1m])"
     assert [s["values"][0][1] for s in instant["series"]] == [1.0]
     assert leftovers(api_client, namespace, tmp_path) == []
+
+
+@pytest.mark.usefixtures("chaos_gauge")
+def test_an_slo_that_fires_lowers_the_score_by_its_weight_and_the_run_passes(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any, prometheus_url: str
+) -> None:
+    (tmp_path / "slo.yaml").write_text(
+        "- expr: undertow_test_chaos > 0\n"
+        "  description: chaos gauge at {{$value}}\n"
+        "  severity: critical\n"
+        "  weight: 5\n"
+        "- expr: undertow_test_chaos > 5\n"
+        "  description: never this high\n"
+        "  severity: warning\n"
+    )
+    extra = (
+        f"performance_monitoring:\n  prometheus_url: {prometheus_url}\n"
+        "resiliency:\n  resiliency_file: slo.yaml\n"
+    )
+    done = run_undertow(sleep_config(tmp_path, namespace, extra, duration=3), tmp_path, kubeconfig)
+    assert done.code == 0, done.output
+    scenario = done.report["scenarios"][0]
+    fired, quiet = scenario["slos"]
+    assert (fired["fired"], fired["weight"], fired["description"]) == (True, 5, "chaos gauge at 1")
+    assert (quiet["fired"], quiet["error"], quiet["passed"]) == (False, "", True)
+    # recovery 3 kept, the weighted SLO 5 lost, the warning SLO 1 kept: 4 / 9 -> 44
+    assert scenario["resiliency"] == {
+        "score": 44,
+        "points_kept": 4,
+        "total_points": 9,
+        "lost": ["slo undertow_test_chaos > 0"],
+    }
+    assert done.report["resiliency"]["score"] == 44
+    assert "slo critical" in done.output and "resiliency score: 44/100" in done.output
+    assert leftovers(api_client, namespace, tmp_path) == []

@@ -23,6 +23,10 @@ ALERTS = (
     "    alert_profile: alerts.yaml\n"
 )
 
+SLOS = "resiliency:\n    resiliency_file: slo.yaml\n"
+PROMETHEUS = "performance_monitoring:\n    prometheus_url: http://127.0.0.1:9\n"
+GOOD_SLO = "- expr: up == 0\n  description: down\n  severity: critical\n"
+
 
 def native(scenarios: str = "  - sleep_scenarios: [s.yaml]\n", extra: str = "") -> str:
     return f"scenarios:\n{scenarios}{extra}"
@@ -510,6 +514,39 @@ CASES = [
             "s.yaml": GOOD_SLEEP,
         },
         "config.yaml:6 at performance_monitoring: enable_alerts is true but prometheus_url is not set",
+    ),
+    Case(
+        "slo-file-without-prometheus-url",
+        {"config.yaml": krkn(rest=SLOS), "s.yaml": GOOD_SLEEP, "slo.yaml": GOOD_SLO},
+        "config.yaml:7 at resiliency.resiliency_file: resiliency_file needs "
+        "performance_monitoring.prometheus_url to evaluate its SLOs",
+    ),
+    Case(
+        "slo-file-bad-weight",
+        {
+            "config.yaml": krkn(rest=SLOS + PROMETHEUS),
+            "s.yaml": GOOD_SLEEP,
+            "slo.yaml": GOOD_SLO + "  weight: 0\n",
+        },
+        "{tmp}/slo.yaml:4 at [0].weight: must be > 0, got 0",
+    ),
+    Case(
+        "slo-file-unknown-severity",
+        {
+            "config.yaml": krkn(rest=SLOS + PROMETHEUS),
+            "s.yaml": GOOD_SLEEP,
+            "slo.yaml": GOOD_SLO.replace("critical", "fatal"),
+        },
+        "{tmp}/slo.yaml:3 at [0].severity: expected one of 'debug', 'info', 'warning', 'error' or 'critical', got 'fatal'",
+    ),
+    Case(
+        "alert-profile-weight-not-a-number",
+        {
+            "config.yaml": krkn(rest=ALERTS),
+            "s.yaml": GOOD_SLEEP,
+            "alerts.yaml": GOOD_SLO + "  weight: '2'\n",
+        },
+        "{tmp}/alerts.yaml:4 at [0].weight: expected a number, got '2'",
     ),
 ]
 

@@ -17,6 +17,7 @@ def _events(run_id: str, *, code: int = 1) -> list[Event]:
     scenario = "pod_disruption_scenarios"
     health = {"target": "web", "downtime": 4.0, "outages": [], "series": []}
     alert = {"severity": "error", "fired": True, "error": "", "description": "etcd slow"}
+    slo = {"severity": "critical", "fired": True, "passed": False, "description": "5xx seen"}
     return [
         Event("run.started", f"run {run_id}", "", T0, {"run_id": run_id}),
         Event("scenario.started", "pods", scenario, T0 + 1, {"iteration": 1, "file": "pods.yaml"}),
@@ -34,6 +35,7 @@ def _events(run_id: str, *, code: int = 1) -> list[Event]:
                 "rollback": {"restored": 2, "errors": []},
                 "health": [health],
                 "alerts": [alert],
+                "slos": [slo],
                 "resiliency": {"score": 50, "lost": ["health web"]},
             },
         ),
@@ -50,6 +52,7 @@ def test_show_a_report_directory(workdir: Path, cli: Callable[..., Any]) -> None
     assert "pod_disruption_scenarios" in text and "2 restored" in text
     assert "health web: down 4.00 s" in text
     assert "alert error fired: etcd slow" in text
+    assert "slo critical failed: 5xx seen" in text
 
 
 def test_show_a_run_by_its_id_prefix_from_the_state_directory(

@@ -70,17 +70,52 @@ def test_kubernetes_checks_are_named_by_what_they_check(tmp_path: Path) -> None:
     assert labels == ["deployment shop/web", "pods shop/app=db"]
 
 
-def test_cerberus_spellings_and_resiliency_file_listed_as_ignored(tmp_path: Path) -> None:
+def test_cerberus_spellings(tmp_path: Path) -> None:
     settings = _load(
         tmp_path,
         "cerberus:\n  cerberus_enabled: true\n  cerberus_url: http://127.0.0.1:9090\n"
-        "  check_applicaton_routes: true\n"
-        "resiliency:\n  resiliency_run_mode: detailed\n  resiliency_file: slo.yaml\n",
+        "  check_applicaton_routes: true\n",
     )
     assert settings.cerberus is not None
     assert settings.cerberus.check_application_routes is True
-    assert settings.resiliency.enabled
-    assert any(i.startswith("resiliency.resiliency_file") for i in settings.ignored)
+
+
+def test_resiliency_file_slos_read_with_their_weights(tmp_path: Path) -> None:
+    (tmp_path / "slo.yaml").write_text(
+        "- expr: up == 0\n  description: down\n  severity: critical\n"
+        "- expr: rate(x[1m]) > 1\n  description: busy\n  severity: warning\n  weight: 5\n"
+    )
+    settings = _load(
+        tmp_path,
+        "resiliency:\n  resiliency_run_mode: detailed\n  resiliency_file: slo.yaml\n"
+        "performance_monitoring:\n  prometheus_url: http://127.0.0.1:9090\n",
+    )
+    assert settings.prometheus is not None
+    assert settings.prometheus.slos is not None
+    assert [(s.expr, s.severity, s.weight) for s in settings.prometheus.slos] == [
+        ("up == 0", "critical", None),
+        ("rate(x[1m]) > 1", "warning", 5),
+    ]
+    assert settings.prometheus.rules == ()
+    assert not any(i.startswith("resiliency") for i in settings.ignored)
+
+
+def test_resiliency_file_not_read_when_scoring_is_disabled(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path, "resiliency:\n  resiliency_run_mode: disabled\n  resiliency_file: slo.yaml\n"
+    )
+    assert settings.prometheus is None
+
+
+def test_native_resiliency_file_needs_a_prometheus_url(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("sleep:\n  duration: 1\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "scenarios:\n  - sleep_scenarios: [s.yaml]\nresiliency:\n  resiliency_file: slo.yaml\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={}, cwd=tmp_path)
+    assert "config.yaml:4 at resiliency.resiliency_file: resiliency_file needs" in str(caught.value)
 
 
 @pytest.mark.parametrize(

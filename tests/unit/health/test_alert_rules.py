@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from undertow.health import scenario_score
+from undertow.health import RuleCheck, scenario_score
 from undertow.health.alerts import AlertResult, render
 from undertow.health.prometheus import Series
 
@@ -46,7 +46,11 @@ def test_alerts_in_the_score_critical_3_warning_1_info_not_counted() -> None:
     # recovery 3 kept, error alert 3 lost, warning alert 1 kept, info not scored: 4 / 7 -> 57
     score = scenario_score(
         recovered=True,
-        alerts=[("a > 0", "error", False), ("b > 0", "warning", True), ("c", "info", False)],
+        alerts=[
+            RuleCheck("a > 0", "error", False),
+            RuleCheck("b > 0", "warning", True),
+            RuleCheck("c", "info", False),
+        ],
     )
     assert (score.kept, score.total, score.value) == (4, 7, 57)
     assert score.lost == ("alert a > 0",)
