@@ -22,8 +22,8 @@ _VALUE = re.compile(r"{{\s*\$value\s*}}")
 
 
 @dataclass(frozen=True)
-class AlertResult:
-    """One rule over one window."""
+class RuleResult:
+    """One PromQL rule (an alert or an SLO) over one window."""
 
     expr: str
     severity: str
@@ -36,30 +36,23 @@ class AlertResult:
     """The rule's own points in the score, when it sets them."""
 
     @property
-    def fails_run(self) -> bool:
-        return self.severity in FAILING_SEVERITIES and (self.fired or bool(self.error))
-
-    @property
     def passed(self) -> bool:
+        """Kept when it did not fire and its query was answered."""
         return not (self.fired or self.error)
 
 
 @dataclass(frozen=True)
-class SloResult:
-    """One SLO of the `resiliency_file` over one window: it only lowers the score."""
-
-    expr: str
-    severity: str
-    description: str
-    """Rendered when it fired; as written otherwise."""
-    fired: bool
-    error: str = ""
-    weight: float | None = None
+class AlertResult(RuleResult):
+    """An alert profile's rule: error/critical ones that fire fail the run."""
 
     @property
-    def passed(self) -> bool:
-        """Kept when it did not fire and its query was answered."""
-        return not (self.fired or self.error)
+    def fails_run(self) -> bool:
+        return self.severity in FAILING_SEVERITIES and (self.fired or bool(self.error))
+
+
+@dataclass(frozen=True)
+class SloResult(RuleResult):
+    """One SLO of the `resiliency_file`: it only lowers the score."""
 
 
 def evaluate_alerts(settings: PrometheusSettings, *, start: float, end: float) -> list[AlertResult]:

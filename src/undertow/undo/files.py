@@ -44,21 +44,62 @@ CLOCK_SCRIPT = (
 only move it back, if the marker says it is still moved."""
 
 
-def _helper_ended(dyn: Any, namespace: str, pod: str, container: str) -> bool:
-    """The helper pod is gone, or its container has stopped (its trap ran as it stopped)."""
+def _read_pod(dyn: Any, namespace: str, pod: str) -> dict[str, Any] | None:
     pods = dyn.resources.get(api_version="v1", kind="Pod")
     try:
-        live = pods.get(name=pod, namespace=namespace).to_dict()
+        live: dict[str, Any] = pods.get(name=pod, namespace=namespace).to_dict()
     except Exception as exc:
         if getattr(exc, "status", None) != 404:
             raise
-        return True
-    if (live.get("status") or {}).get("phase") != "Running":
+        return None
+    return live
+
+
+def _helper_ended(dyn: Any, namespace: str, pod: str, container: str) -> bool:
+    """The helper pod is gone, or its container has stopped (its trap ran as it stopped)."""
+    live = _read_pod(dyn, namespace, pod)
+    if live is None or (live.get("status") or {}).get("phase") != "Running":
         return True
     statuses = (live.get("status") or {}).get("containerStatuses") or []
     return any(
         s.get("name") == container and (s.get("state") or {}).get("terminated") for s in statuses
     )
+
+
+def _in_helper(
+    dyn: Any,
+    data: RestoreNodeFiles | RestoreClock,
+    argv: list[str],
+    *,
+    dry_run: bool,
+    ended: str,
+    plan: str,
+) -> tuple[int | None, str] | Result:
+    """Run `argv` in the helper pod the entry names: (exit code, output), or the Result when
+    there is nothing to run: the helper has ended (`ended`: its trap undid the change as it
+    stopped, also when it stops during the exec) or this is a dry run (`plan`)."""
+    target = data["target"]
+    namespace, pod, container = (
+        str(target.get("namespace") or ""),
+        target["name"],
+        data["container"],
+    )
+    live = _read_pod(dyn, namespace, pod)
+    if live is None or (live.get("status") or {}).get("phase") != "Running":
+        return Result(ALREADY_RESTORED, f"helper pod {namespace}/{pod} has ended: {ended}")
+    if target.get("uid") and live["metadata"].get("uid") != target["uid"]:
+        raise Refused(f"pod {namespace}/{pod} is not the helper pod undertow created")
+    if dry_run:
+        return Result(WOULD_RESTORE, plan)
+    try:
+        code, out = exec_argv(dyn, (namespace, pod, container), argv)
+    except Exception:
+        if not _helper_ended(dyn, namespace, pod, container):
+            raise
+        code, out = None, ""
+    if code != 0 and _helper_ended(dyn, namespace, pod, container):
+        return Result(ALREADY_RESTORED, f"helper pod {namespace}/{pod} has ended: {ended}")
+    return code, out
 
 
 def _pods_mounting(dyn: Any, namespace: str, claim: str) -> list[dict[str, Any]]:
@@ -145,41 +186,25 @@ def restore_node_files(dyn: Any, data: RestoreNodeFiles, dry_run: bool) -> Resul
             raise Refused(f"{item.get('path')!r} is not a node file undertow writes")
         if "\n" in item.get("value", "\n"):
             raise Refused(f"the value for {item['path']} is not one line")
-    namespace, pod = str(target.get("namespace") or ""), target["name"]
-    pods = dyn.resources.get(api_version="v1", kind="Pod")
-    try:
-        live = pods.get(name=pod, namespace=namespace).to_dict()
-    except Exception as exc:
-        if getattr(exc, "status", None) != 404:
-            raise
-        live = None
     shown = ", ".join(f["path"] for f in files)
-    if live is None or (live.get("status") or {}).get("phase") != "Running":
-        return Result(
-            ALREADY_RESTORED,
-            f"helper pod {namespace}/{pod} has ended: its trap wrote back {shown} as it ended",
-        )
-    if target.get("uid") and live["metadata"].get("uid") != target["uid"]:
-        raise Refused(f"pod {namespace}/{pod} is not the helper pod undertow created")
-    if dry_run:
-        return Result(WOULD_RESTORE, f"would write back {shown} from pod {namespace}/{pod}")
+    where = f"pod {target.get('namespace') or ''}/{target['name']}"
     argv = ["sh", "-c", 'while [ "$#" -gt 1 ]; do echo "$2" > "$1" || exit 1; shift 2; done', "-"]
     for item in files:
         argv += [item["path"], item["value"]]
-    try:
-        code, out = exec_argv(dyn, (namespace, pod, data["container"]), argv)
-    except Exception:
-        if not _helper_ended(dyn, namespace, pod, data["container"]):
-            raise
-        code, out = None, ""
-    if code != 0 and _helper_ended(dyn, namespace, pod, data["container"]):
-        return Result(
-            ALREADY_RESTORED,
-            f"helper pod {namespace}/{pod} has ended: its trap wrote back {shown} as it ended",
-        )
+    ran = _in_helper(
+        dyn,
+        data,
+        argv,
+        dry_run=dry_run,
+        ended=f"its trap wrote back {shown} as it ended",
+        plan=f"would write back {shown} from {where}",
+    )
+    if isinstance(ran, Result):
+        return ran
+    code, out = ran
     if code != 0:
-        raise UndoError(f"could not write back {shown} in pod {namespace}/{pod}: {out.strip()}")
-    return Result(RESTORED, f"wrote back {shown} from pod {namespace}/{pod}")
+        raise UndoError(f"could not write back {shown} in {where}: {out.strip()}")
+    return Result(RESTORED, f"wrote back {shown} from {where}")
 
 
 def restore_clock(dyn: Any, data: RestoreClock, dry_run: bool) -> Result:
@@ -190,36 +215,18 @@ def restore_clock(dyn: Any, data: RestoreClock, dry_run: bool) -> Result:
     offset = data["offset_seconds"]
     if isinstance(offset, bool) or not isinstance(offset, int):
         raise Refused(f"offset {offset!r} is not a whole number of seconds")
-    namespace, pod = str(target.get("namespace") or ""), target["name"]
-    pods = dyn.resources.get(api_version="v1", kind="Pod")
-    try:
-        live = pods.get(name=pod, namespace=namespace).to_dict()
-    except Exception as exc:
-        if getattr(exc, "status", None) != 404:
-            raise
-        live = None
     node = data["node"]
-    if live is None or (live.get("status") or {}).get("phase") != "Running":
-        return Result(
-            ALREADY_RESTORED,
-            f"helper pod {namespace}/{pod} has ended: its trap moved node {node}'s clock back",
-        )
-    if target.get("uid") and live["metadata"].get("uid") != target["uid"]:
-        raise Refused(f"pod {namespace}/{pod} is not the helper pod undertow created")
-    if dry_run:
-        return Result(WOULD_RESTORE, f"would move node {node}'s clock back by {offset} s")
-    argv = ["sh", "-c", CLOCK_SCRIPT, "clock", str(offset), "restore", CLOCK_MARK]
-    try:
-        code, out = exec_argv(dyn, (namespace, pod, data["container"]), argv)
-    except Exception:
-        if not _helper_ended(dyn, namespace, pod, data["container"]):
-            raise
-        code, out = None, ""
-    if code != 0 and _helper_ended(dyn, namespace, pod, data["container"]):
-        return Result(
-            ALREADY_RESTORED,
-            f"helper pod {namespace}/{pod} has ended: its trap moved node {node}'s clock back",
-        )
+    ran = _in_helper(
+        dyn,
+        data,
+        ["sh", "-c", CLOCK_SCRIPT, "clock", str(offset), "restore", CLOCK_MARK],
+        dry_run=dry_run,
+        ended=f"its trap moved node {node}'s clock back",
+        plan=f"would move node {node}'s clock back by {offset} s",
+    )
+    if isinstance(ran, Result):
+        return ran
+    code, out = ran
     if code != 0:
         raise UndoError(f"could not move node {node}'s clock back: {out.strip()}")
     if "moved back" in out:

@@ -22,7 +22,12 @@ from undertow.kube import KubeApi
 from undertow.kube.refs import ObjectRef
 from undertow.rollback.entry import RollbackReport
 from undertow.scenarios.base import RunContext
-from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN, helper_pod
+from undertow.scenarios.common.helper_pod import (
+    EXPIRY_MARGIN,
+    helper_pod,
+    pod_phase,
+    required_node_affinity,
+)
 from undertow.scenarios.common.selectors import validate_key, validate_value
 from undertow.scenarios.common.status import name_of
 from undertow.scenarios.common.waiting import wait_until
@@ -53,12 +58,7 @@ def attacker_affinity(nodes: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     expressions = [
         {"key": key, "operator": "In", "values": list(values)} for key, values in nodes.items()
     ]
-    term = {"matchExpressions": expressions}
-    return {
-        "nodeAffinity": {
-            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
-        }
-    }
+    return required_node_affinity({"matchExpressions": expressions})
 
 
 def generator_pod(
@@ -117,14 +117,6 @@ class GeneratorRun:
         return lines[-1] if lines else "empty log"
 
 
-def _phase(api: KubeApi, ref: ObjectRef) -> str:
-    try:
-        pod = api.get(ref)
-    except NotFound:
-        return "Gone"
-    return str((pod.get("status") or {}).get("phase") or "Pending")
-
-
 def _log(api: KubeApi, ref: ObjectRef) -> str:
     try:
         return api.pod_log(ref.namespace or "default", ref.name)
@@ -160,7 +152,7 @@ def run_generators(
 
     def all_in(wanted: tuple[str, ...]) -> bool:
         for name, ref in refs.items():
-            outcome.phases[name] = _phase(ctx.kube.api, ref)
+            outcome.phases[name] = pod_phase(ctx.kube.api, ref)
         return all(p in wanted or p == "Gone" for p in outcome.phases.values())
 
     started = wait_until(

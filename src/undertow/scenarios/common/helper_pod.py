@@ -14,20 +14,38 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from undertow.config.helper_pods import HelperPods
+from undertow.errors import NotFound
+from undertow.kube import KubeApi
+from undertow.kube.refs import ObjectRef
 
 EXPIRY_MARGIN = 30
 """Seconds past the fault's duration before the kubelet stops a helper pod itself."""
 
 
+def required_node_affinity(term: Mapping[str, Any]) -> dict[str, Any]:
+    """An affinity that schedules a pod only on nodes matching the node selector `term`."""
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [dict(term)]}
+        }
+    }
+
+
 def pin_to_node(node: str) -> dict[str, Any]:
     """Node affinity on the node's name (Krkn pins by `kubernetes.io/hostname`, a label a node
     need not carry); the scheduler still checks taints, resources and readiness."""
-    term = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
-    return {
-        "nodeAffinity": {
-            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
-        }
-    }
+    return required_node_affinity(
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+    )
+
+
+def pod_phase(api: KubeApi, ref: ObjectRef) -> str:
+    """A helper pod's phase now (`Gone` once it is deleted, `Pending` before it has one)."""
+    try:
+        pod = api.get(ref)
+    except NotFound:
+        return "Gone"
+    return str((pod.get("status") or {}).get("phase") or "Pending")
 
 
 def helper_pod(

@@ -13,11 +13,11 @@ import random
 import secrets
 from collections.abc import Mapping
 
-from undertow.errors import NotFound, ScenarioError
+from undertow.errors import ScenarioError
 from undertow.kube import KubeApi
 from undertow.kube.refs import ObjectRef
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
-from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN
+from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN, pod_phase
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.common.targets import pick, split_names
 from undertow.scenarios.common.waiting import wait_until
@@ -50,14 +50,6 @@ def choose_nodes(api: KubeApi, spec: HogSpec, rng: random.Random) -> list[Obj]:
         raise ScenarioError(f"no schedulable node matches node-selector {selector!r}")
     count = spec.number_of_nodes or (len(nodes) if selector else 1)
     return sorted(pick(nodes, count, rng), key=name_of)
-
-
-def _phase(api: KubeApi, ref: ObjectRef) -> str:
-    try:
-        pod = api.get(ref)
-    except NotFound:
-        return "Gone"
-    return str((pod.get("status") or {}).get("phase") or "Pending")
 
 
 def _what(spec: HogSpec) -> str:
@@ -150,7 +142,7 @@ class HogPlugin:
 
         def all_in(wanted: tuple[str, ...]) -> bool:
             for node, ref in refs.items():
-                phases[node] = _phase(ctx.kube.api, ref)
+                phases[node] = pod_phase(ctx.kube.api, ref)
             return all(p in wanted or p == "Gone" for p in phases.values())
 
         started = wait_until(
