@@ -111,6 +111,15 @@ class GeneratorRun:
             if phase != "Succeeded"
         ]
 
+    def unreadable(self, parsed: Mapping[str, object | None], what: str) -> list[str]:
+        """`pod: no <what> in its log (last line)` for each pod that succeeded but whose log
+        `parsed` could not read (None)."""
+        return [
+            f"{pod}: no {what} in its log ({self.last_line(pod)})"
+            for pod, found in parsed.items()
+            if found is None and self.phases[pod] == "Succeeded"
+        ]
+
     def last_line(self, pod: str) -> str:
         """The last non-blank line of the pod's log, or `empty log`."""
         lines = [line.strip() for line in self.logs.get(pod, "").splitlines() if line.strip()]

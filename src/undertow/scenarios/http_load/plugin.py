@@ -74,11 +74,7 @@ class HttpLoadPlugin:
                 found = {pod: parse_report(log) for pod, log in outcome.logs.items()}
                 reports += [r for r in found.values() if r is not None]
                 failed += outcome.failed
-                failed += [
-                    f"{pod}: no vegeta report in its log ({outcome.last_line(pod)})"
-                    for pod, report in found.items()
-                    if report is None and outcome.phases[pod] == "Succeeded"
-                ]
+                failed += outcome.unreadable(found, "vegeta report")
                 if not outcome.removal.complete:
                     why = outcome.removal.why_incomplete()
                     return ScenarioResult(False, f"clean-up incomplete: {why}")

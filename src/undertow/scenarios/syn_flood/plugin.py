@@ -101,12 +101,7 @@ class SynFloodPlugin:
         counts = {pod: packets_sent(log) for pod, log in outcome.logs.items()}
         sent = [n for n in counts.values() if n is not None]
         metrics = {"pods": float(len(pods)), "packets_sent": float(sum(sent))}
-        failed = outcome.failed
-        failed += [
-            f"{pod}: no hping3 statistics in its log ({outcome.last_line(pod)})"
-            for pod, count in counts.items()
-            if count is None and outcome.phases[pod] == "Succeeded"
-        ]
+        failed = outcome.failed + outcome.unreadable(counts, "hping3 statistics")
         if not outcome.removal.complete:
             why = outcome.removal.why_incomplete()
             return ScenarioResult(False, f"clean-up incomplete: {why}", targets, metrics)
