@@ -26,6 +26,22 @@ def find_chromium() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name)) is not None), None)
 
 
+def headless(chromium: str, profile: Path | str) -> list[str]:
+    """The start of a command line that runs Chromium headless and offline, with its own
+    profile directory (the page and what to do with it follow)."""
+    return [
+        chromium,
+        "--headless",
+        "--no-sandbox",  # undertow may run as root (in a container); the page is ours
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+    ]
+
+
 def print_pdf(html: Path, pdf: Path | None = None) -> Path:
     """Print `html` to `pdf` (default: beside it, report.pdf); return the PDF's path."""
     chromium = find_chromium()
@@ -38,15 +54,7 @@ def print_pdf(html: Path, pdf: Path | None = None) -> Path:
         try:
             done = subprocess.run(
                 [
-                    chromium,
-                    "--headless",
-                    "--no-sandbox",  # undertow may run as root (in a container); the page is ours
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    f"--user-data-dir={profile}",
+                    *headless(chromium, profile),
                     "--no-pdf-header-footer",
                     f"--print-to-pdf={target}",
                     html.absolute().as_uri(),

@@ -8,32 +8,19 @@ it: there it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+from browser import require
 
 from undertow.events import Event
 from undertow.report import write_reports
+from undertow.report.pdf import find_chromium, headless
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
 T0 = 1_764_000_000.0
-INSTALL = "apt-get install -y --no-install-recommends chromium"
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path is not None:
-            return path
-    message = f"headless Chromium is not installed (Debian: {INSTALL})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI must provide it (.ci/run installs it)")
-    pytest.skip(message)
 
 
 def _events() -> list[Event]:
@@ -118,15 +105,7 @@ def _load(chromium: str, page: Path, profile: Path) -> tuple[_Dom, list[str]]:
     """Chromium's DOM after load, and the console messages it logged."""
     done = subprocess.run(
         [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
+            *headless(chromium, profile),
             "--enable-logging=stderr",
             "--v=0",
             "--dump-dom",
@@ -145,7 +124,7 @@ def _load(chromium: str, page: Path, profile: Path) -> tuple[_Dom, list[str]]:
 
 
 def test_report_loads_in_chromium_without_script_errors(tmp_path: Path) -> None:
-    chromium = _chromium()
+    chromium = require(find_chromium(), "headless Chromium")
     write_reports(tmp_path / "out", _events())
     dom, console = _load(chromium, tmp_path / "out" / "report.html", tmp_path / "profile")
     assert console == []
@@ -165,7 +144,7 @@ def test_report_loads_in_chromium_without_script_errors(tmp_path: Path) -> None:
 
 def test_a_script_the_policy_does_not_allow_is_reported(tmp_path: Path) -> None:
     """The console check above can fail: a changed script is refused and logged."""
-    chromium = _chromium()
+    chromium = require(find_chromium(), "headless Chromium")
     write_reports(tmp_path / "out", _events())
     page = tmp_path / "out" / "report.html"
     page.write_text(
@@ -178,7 +157,7 @@ def test_a_script_the_policy_does_not_allow_is_reported(tmp_path: Path) -> None:
 
 
 def test_report_prints_to_pdf(tmp_path: Path) -> None:
-    chromium = _chromium()
+    chromium = require(find_chromium(), "headless Chromium")
     write_reports(tmp_path / "out", _events())
     pdf = tmp_path / "report.pdf"
     done = subprocess.run(

@@ -10,30 +10,20 @@ poppler-utils the tests are skipped, except in CI (CI=true), which installs them
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from browser import require
 
 from undertow.events import Event
 from undertow.report import write_reports
-from undertow.report.pdf import find_chromium, print_pdf
+from undertow.report.pdf import find_chromium, headless, print_pdf
 
 ARTIFACTS = Path(__file__).parents[3] / "reports" / "artifacts"
 T0 = 1_764_000_000.0
 RUN_ID = "3f2a9c1e-charts-run"
 HOSTILE_LABEL = "<script>alert(1)</script>"
-
-
-def _require(tool: str | None, what: str) -> str:
-    if tool is not None:
-        return tool
-    message = f"{what} is not installed (./scripts/install-node-packages chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI must provide it")
-    pytest.skip(message)
 
 
 def _events() -> list[Event]:
@@ -89,22 +79,8 @@ def _events() -> list[Event]:
     ]
 
 
-def _chromium_args(chromium: str, profile: Path) -> list[str]:
-    return [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-    ]
-
-
 def test_the_charts_are_in_the_dom_chromium_renders(tmp_path: Path) -> None:
-    chromium = _require(find_chromium(), "headless Chromium")
+    chromium = require(find_chromium(), "headless Chromium")
     write_reports(tmp_path / "out", _events())
     page = (tmp_path / "out" / "report.html").as_uri()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -112,7 +88,7 @@ def test_the_charts_are_in_the_dom_chromium_renders(tmp_path: Path) -> None:
     screenshot.unlink(missing_ok=True)
     shot = subprocess.run(
         [
-            *_chromium_args(chromium, tmp_path / "profile"),
+            *headless(chromium, tmp_path / "profile"),
             "--window-size=1280,2400",
             f"--screenshot={screenshot}",
             page,
@@ -125,7 +101,7 @@ def test_the_charts_are_in_the_dom_chromium_renders(tmp_path: Path) -> None:
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dumped = subprocess.run(
-        [*_chromium_args(chromium, tmp_path / "profile2"), "--dump-dom", page],
+        [*headless(chromium, tmp_path / "profile2"), "--dump-dom", page],
         capture_output=True,
         text=True,
         timeout=120,
@@ -148,9 +124,9 @@ def test_the_charts_are_in_the_dom_chromium_renders(tmp_path: Path) -> None:
 
 
 def test_report_pdf_shows_the_run_id_on_its_first_page(tmp_path: Path) -> None:
-    _require(find_chromium(), "headless Chromium")
-    pdftoppm = _require(shutil.which("pdftoppm"), "pdftoppm (poppler-utils)")
-    pdftotext = _require(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
+    require(find_chromium(), "headless Chromium")
+    pdftoppm = require(shutil.which("pdftoppm"), "pdftoppm (poppler-utils)")
+    pdftotext = require(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
     write_reports(tmp_path / "out", _events())
     pdf = print_pdf(tmp_path / "out" / "report.html")
     assert pdf == tmp_path / "out" / "report.pdf"

@@ -62,6 +62,21 @@ def undertow(*args: str, kubeconfig: str, tmp_path: Path) -> subprocess.Popen[st
     )
 
 
+def run_reporting(
+    config: Path, report: Path, *, kubeconfig: str, tmp_path: Path
+) -> subprocess.Popen[str]:
+    """`undertow run -c CONFIG --report-dir REPORT`, started in the background."""
+    return undertow(
+        "run",
+        "-c",
+        str(config),
+        "--report-dir",
+        str(report),
+        kubeconfig=kubeconfig,
+        tmp_path=tmp_path,
+    )
+
+
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
     out, err = proc.communicate(timeout=120)
     return proc.returncode, out + err

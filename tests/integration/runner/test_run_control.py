@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from test_run import configmaps, finish, undertow, version_files
+from test_run import configmaps, finish, run_reporting, version_files
 
 
 def control_config(
@@ -67,15 +67,7 @@ def test_a_run_started_paused_injects_nothing_until_resumed(
 ) -> None:
     config = control_config(tmp_path, namespace, duration=0, state="PAUSE", pdf=True)
     report = tmp_path / "rep"
-    proc = undertow(
-        "run",
-        "-c",
-        str(config),
-        "--report-dir",
-        str(report),
-        kubeconfig=kubeconfig,
-        tmp_path=tmp_path,
-    )
+    proc = run_reporting(config, report, kubeconfig=kubeconfig, tmp_path=tmp_path)
     wait_until(lambda: control_file(tmp_path) is not None, proc, "no control file")
     wait_until(lambda: "PAUSE" in ctl(tmp_path, "status")[1], proc, "not paused")
     code, output = ctl(tmp_path, "status")
@@ -100,15 +92,7 @@ def test_stop_mid_scenario_restores_the_cluster_and_exits_like_sigterm(
 ) -> None:
     config = control_config(tmp_path, namespace, duration=300, state="RUN")
     report = tmp_path / "rep"
-    proc = undertow(
-        "run",
-        "-c",
-        str(config),
-        "--report-dir",
-        str(report),
-        kubeconfig=kubeconfig,
-        tmp_path=tmp_path,
-    )
+    proc = run_reporting(config, report, kubeconfig=kubeconfig, tmp_path=tmp_path)
     wait_until(lambda: len(configmaps(api_client, namespace)) == 1, proc, "nothing injected")
     wait_until(lambda: control_file(tmp_path) is not None, proc, "no control file")
     address = json.loads(control_file(tmp_path).read_text())  # type: ignore[union-attr]
@@ -149,15 +133,7 @@ def test_pause_mid_run_holds_before_the_next_scenario_until_resumed(
         "tunings: {wait_duration: 0}\n"
     )
     report = tmp_path / "rep"
-    proc = undertow(
-        "run",
-        "-c",
-        str(config),
-        "--report-dir",
-        str(report),
-        kubeconfig=kubeconfig,
-        tmp_path=tmp_path,
-    )
+    proc = run_reporting(config, report, kubeconfig=kubeconfig, tmp_path=tmp_path)
 
     def injected() -> list[str]:
         items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from test_run import configmaps, finish, setup, undertow
+from test_run import configmaps, finish, run_reporting, setup
 
 
 def report_show(tmp_path: Path, target: str) -> tuple[int, str]:
@@ -33,17 +33,7 @@ def test_a_failed_run_writes_its_reports_and_report_show_prints_them(
 ) -> None:
     config = setup(tmp_path, namespace, outcome="fail")
     report = tmp_path / "rep"
-    code, output = finish(
-        undertow(
-            "run",
-            "-c",
-            str(config),
-            "--report-dir",
-            str(report),
-            kubeconfig=kubeconfig,
-            tmp_path=tmp_path,
-        )
-    )
+    code, output = finish(run_reporting(config, report, kubeconfig=kubeconfig, tmp_path=tmp_path))
     assert code == 1, output
     written = json.loads((report / "report.json").read_text())
     assert written["exit_code"] == 1
@@ -67,15 +57,7 @@ def test_an_interrupted_run_writes_its_reports(
 ) -> None:
     config = setup(tmp_path, namespace, outcome="pass", duration=300)
     report = tmp_path / "rep"
-    proc = undertow(
-        "run",
-        "-c",
-        str(config),
-        "--report-dir",
-        str(report),
-        kubeconfig=kubeconfig,
-        tmp_path=tmp_path,
-    )
+    proc = run_reporting(config, report, kubeconfig=kubeconfig, tmp_path=tmp_path)
     deadline = time.monotonic() + 90
     while not configmaps(api_client, namespace):
         assert time.monotonic() < deadline, "the scenario never created its ConfigMap"
