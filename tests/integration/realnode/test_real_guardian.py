@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from journal_copy import journal_copy
 
 from undertow.cluster import StateDir, images, realnode
 from undertow.cluster.realnode.configs import REAL_NODE_LABEL
@@ -67,20 +68,6 @@ def _sleep_configmaps(api_client: Any, namespace: str) -> list[str]:
 
     items = client.CoreV1Api(api_client).list_namespaced_config_map(namespace).items
     return sorted(i.metadata.name for i in items if i.metadata.name.startswith("sleep-"))
-
-
-def _copy(api_client: Any, namespace: str, run_id: str) -> Any | None:
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        return client.CoreV1Api(api_client).read_namespaced_config_map(
-            f"undertow-journal-{run_id}", namespace
-        )
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def _events(api_client: Any, namespace: str, run_id: str) -> list[Any]:
@@ -137,15 +124,15 @@ def test_two_guardian_pods_roll_back_a_killed_run_once_and_leave_a_live_run_alon
     )  # fmt: skip
     assert isinstance(live, subprocess.Popen) and isinstance(dead, subprocess.Popen)
     try:
-        _until(lambda: _copy(api_client, namespace, live_id), "the live run's copy")
-        _until(lambda: _copy(api_client, namespace, dead_id), "the killed run's copy")
+        _until(lambda: journal_copy(api_client, namespace, live_id), "the live run's copy")
+        _until(lambda: journal_copy(api_client, namespace, dead_id), "the killed run's copy")
         dead.send_signal(signal.SIGKILL)
         dead.communicate(timeout=30)
 
         done = _until(lambda: _events(api_client, namespace, dead_id), "the guardian's Event")
         assert [e.reason for e in done] == ["RunRolledBack"], [e.message for e in done]
         assert "1 restored" in done[0].message
-        (key,) = _copy(api_client, namespace, dead_id).data
+        (key,) = journal_copy(api_client, namespace, dead_id).data
         assert key.endswith(".executed")
         assert len(_sleep_configmaps(api_client, namespace)) == 1  # the live run's only
         assert _events(api_client, namespace, live_id) == []

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journal_copy import journal_copy, read_lease
 from test_run import configmaps, finish, undertow
-from test_run_cluster_copy import _config, _copy
-from test_run_heartbeat import _lease, _until
+from test_run_cluster_copy import _config
+from test_run_heartbeat import _until
 
 
 def _events(api_client: Any, namespace: str, run_id: str) -> list[Any]:
@@ -64,11 +65,11 @@ def test_guardians_roll_back_a_killed_run_once_and_leave_a_live_run_alone(
         "--run-id", dead_id, kubeconfig=kubeconfig, tmp_path=tmp_path / "dead",
     )  # fmt: skip
     try:
-        _until(lambda: _copy(api_client, namespace, live_id), "the live run's copy")
-        _until(lambda: _copy(api_client, namespace, dead_id), "the killed run's copy")
+        _until(lambda: journal_copy(api_client, namespace, live_id), "the live run's copy")
+        _until(lambda: journal_copy(api_client, namespace, dead_id), "the killed run's copy")
         dead.send_signal(signal.SIGKILL)
         dead.communicate(timeout=30)
-        (key,) = _copy(api_client, namespace, dead_id).data
+        (key,) = journal_copy(api_client, namespace, dead_id).data
 
         done = _until(
             lambda: [e for e in _events(api_client, namespace, dead_id)],
@@ -77,13 +78,13 @@ def test_guardians_roll_back_a_killed_run_once_and_leave_a_live_run_alone(
         )
         assert [e.reason for e in done] == ["RunRolledBack"]
         assert "1 restored" in done[0].message
-        copy = _copy(api_client, namespace, dead_id)
+        copy = journal_copy(api_client, namespace, dead_id)
         assert sorted(copy.data) == [f"{key}.executed"]
         assert copy.metadata.annotations["undertow.io/rolled-back-by"].startswith("guardian:")
-        assert _lease(api_client, namespace, f"undertow-run-{dead_id}") is None
+        assert read_lease(api_client, namespace, f"undertow-run-{dead_id}") is None
         assert len(configmaps(api_client, namespace)) == 1  # the live run's only
 
-        still = _lease(api_client, namespace, f"undertow-run-{live_id}")
+        still = read_lease(api_client, namespace, f"undertow-run-{live_id}")
         assert still.spec.holder_identity.endswith(f"/{live.pid}")
         assert _events(api_client, namespace, live_id) == []
     finally:

@@ -15,40 +15,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from journal_copy import journal_copy, journal_secret, read_lease
 from test_run import configmaps, finish, undertow
-from test_run_heartbeat import _lease, _until
+from test_run_heartbeat import _config as heartbeat_config
+from test_run_heartbeat import _until
 
-INTERVAL = 1
 GRACE = 3
 
 
 def _config(tmp_path: Path, namespace: str, *, duration: float) -> Path:
-    (tmp_path / "s.yaml").write_text(
-        f"sleep:\n  duration: {duration}\n  outcome: pass\n  configmap_namespace: {namespace}\n"
-    )
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        "kraken:\n"
-        "  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
-        "tunings: {wait_duration: 0}\n"
-        "undertow:\n"
-        f"  heartbeat: {{interval: {INTERVAL}, grace: {GRACE}, namespace: {namespace}}}\n"
-    )
-    return config
-
-
-def _copy(api_client: Any, namespace: str, run_id: str) -> Any | None:
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        return client.CoreV1Api(api_client).read_namespaced_config_map(
-            f"undertow-journal-{run_id}", namespace
-        )
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return heartbeat_config(tmp_path, namespace, duration=duration, grace=GRACE)
 
 
 def _from_cluster(
@@ -74,7 +50,7 @@ def _from_cluster(
 
 
 def _lapsed(api_client: Any, namespace: str, run_id: str) -> bool:
-    lease = _lease(api_client, namespace, f"undertow-run-{run_id}")
+    lease = read_lease(api_client, namespace, f"undertow-run-{run_id}")
     if lease is None:
         return True
     expires = lease.spec.renew_time.timestamp() + lease.spec.lease_duration_seconds
@@ -91,7 +67,7 @@ def test_a_sigkilled_run_is_restored_from_the_cluster_copy_on_another_machine(
     )
     try:
         created = _until(lambda: configmaps(api_client, namespace), "the scenario's ConfigMap")
-        copy = _until(lambda: _copy(api_client, namespace, run_id), "the cluster copy")
+        copy = _until(lambda: journal_copy(api_client, namespace, run_id), "the cluster copy")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
@@ -114,7 +90,7 @@ def test_a_sigkilled_run_is_restored_from_the_cluster_copy_on_another_machine(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 restored" in done.stdout
     assert configmaps(api_client, namespace) == []
-    after = _copy(api_client, namespace, run_id)
+    after = journal_copy(api_client, namespace, run_id)
     assert sorted(after.data) == [f"{key}.executed"]
 
     again = _from_cluster(tmp_path / "elsewhere", kubeconfig, namespace, "--run", run_id)
@@ -131,7 +107,7 @@ def test_a_live_run_is_never_restored_from_the_cluster_copy(
         "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
     )
     try:
-        _until(lambda: _copy(api_client, namespace, run_id), "the cluster copy")
+        _until(lambda: journal_copy(api_client, namespace, run_id), "the cluster copy")
         done = _from_cluster(tmp_path / "elsewhere", kubeconfig, namespace)
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"skipped live run {run_id}" in done.stdout
@@ -141,7 +117,7 @@ def test_a_live_run_is_never_restored_from_the_cluster_copy(
     code, output = finish(proc)
     assert code == 143, output
     assert configmaps(api_client, namespace) == []
-    assert _copy(api_client, namespace, run_id) is None  # nothing pending: the copy is gone
+    assert journal_copy(api_client, namespace, run_id) is None  # nothing pending: the copy is gone
 
 
 def test_a_cluster_copy_that_cannot_be_written_means_no_change(
@@ -166,20 +142,6 @@ def test_a_cluster_copy_that_cannot_be_written_means_no_change(
     assert not list((tmp_path / "state").rglob("*.py"))
 
 
-def _secret(api_client: Any, namespace: str, run_id: str) -> Any | None:
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        return client.CoreV1Api(api_client).read_namespaced_secret(
-            f"undertow-journal-{run_id}", namespace
-        )
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-
-
 def test_snapshots_go_to_the_secret_and_patched_objects_are_restored_from_the_copy(
     tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
 ) -> None:
@@ -200,8 +162,8 @@ def test_snapshots_go_to_the_secret_and_patched_objects_are_restored_from_the_co
         "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
     )
     try:
-        _until(lambda: _secret(api_client, namespace, run_id), "the copy's Secret")
-        copy = _until(lambda: _copy(api_client, namespace, run_id), "the copy's ConfigMap")
+        _until(lambda: journal_secret(api_client, namespace, run_id), "the copy's Secret")
+        copy = _until(lambda: journal_copy(api_client, namespace, run_id), "the copy's ConfigMap")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
@@ -222,7 +184,7 @@ def test_snapshots_go_to_the_secret_and_patched_objects_are_restored_from_the_co
     assert restored.data == {"password": "hunter2"}
     labelled = core.read_namespaced_config_map("victim-labelled", namespace)
     assert not labelled.metadata.labels and not labelled.metadata.annotations
-    assert all(k.endswith(".executed") for k in _secret(api_client, namespace, run_id).data)
+    assert all(k.endswith(".executed") for k in journal_secret(api_client, namespace, run_id).data)
 
 
 def test_journal_copy_off_writes_no_copy(
@@ -236,8 +198,8 @@ def test_journal_copy_off_writes_no_copy(
     )
     try:
         _until(lambda: configmaps(api_client, namespace), "the scenario's ConfigMap")
-        assert _copy(api_client, namespace, run_id) is None
-        assert _secret(api_client, namespace, run_id) is None
+        assert journal_copy(api_client, namespace, run_id) is None
+        assert journal_secret(api_client, namespace, run_id) is None
     finally:
         code, output = finish(proc)
     assert code == 0, output

@@ -10,13 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from journal_copy import read_lease
 from test_run import configmaps, finish, undertow
 
 INTERVAL = 1
 GRACE = 5
 
 
-def _config(tmp_path: Path, namespace: str, *, duration: float) -> Path:
+def _config(tmp_path: Path, namespace: str, *, duration: float, grace: float = GRACE) -> Path:
     """A Krkn config running the test plugin, its heartbeat in the test's namespace."""
     (tmp_path / "s.yaml").write_text(
         f"sleep:\n  duration: {duration}\n  outcome: pass\n  configmap_namespace: {namespace}\n"
@@ -27,21 +28,9 @@ def _config(tmp_path: Path, namespace: str, *, duration: float) -> Path:
         "  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
         "tunings: {wait_duration: 0}\n"
         "undertow:\n"
-        f"  heartbeat: {{interval: {INTERVAL}, grace: {GRACE}, namespace: {namespace}}}\n"
+        f"  heartbeat: {{interval: {INTERVAL}, grace: {grace}, namespace: {namespace}}}\n"
     )
     return config
-
-
-def _lease(api_client: Any, namespace: str, name: str) -> Any | None:
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        return client.CoordinationV1Api(api_client).read_namespaced_lease(name, namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def _until(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
@@ -54,7 +43,7 @@ def _until(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
 
 def _renewed_after(api_client: Any, namespace: str, name: str, before: Any) -> Any:
     def later() -> Any:
-        lease = _lease(api_client, namespace, name)
+        lease = read_lease(api_client, namespace, name)
         return lease if lease is not None and lease.spec.renew_time > before else None
 
     return _until(later, "the Lease to be renewed")
@@ -70,7 +59,7 @@ def test_a_running_run_renews_its_lease_and_deletes_it_when_it_ends(
         "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
     )
     try:
-        first = _until(lambda: _lease(api_client, namespace, name), "the Lease")
+        first = _until(lambda: read_lease(api_client, namespace, name), "the Lease")
         assert first.spec.holder_identity.endswith(f"/{proc.pid}")
         assert first.spec.lease_duration_seconds == GRACE
         labels = first.metadata.labels
@@ -81,7 +70,7 @@ def test_a_running_run_renews_its_lease_and_deletes_it_when_it_ends(
     finally:
         code, output = finish(proc)
     assert code == 0, output
-    assert _lease(api_client, namespace, name) is None
+    assert read_lease(api_client, namespace, name) is None
     assert configmaps(api_client, namespace) == []
     assert "Lease" not in output  # no warning: created, renewed and deleted
 
@@ -97,13 +86,13 @@ def test_an_interrupted_run_rolls_back_then_deletes_its_lease(
     )
     try:
         _until(lambda: configmaps(api_client, namespace), "the scenario's ConfigMap")
-        assert _lease(api_client, namespace, name) is not None
+        assert read_lease(api_client, namespace, name) is not None
     finally:
         proc.send_signal(signal.SIGINT)
         code, output = finish(proc)
     assert code == 130, output
     assert configmaps(api_client, namespace) == []
-    assert _lease(api_client, namespace, name) is None
+    assert read_lease(api_client, namespace, name) is None
 
 
 def test_a_killed_run_leaves_its_lease_unrenewed_and_sweep_removes_it(
@@ -116,14 +105,14 @@ def test_a_killed_run_leaves_its_lease_unrenewed_and_sweep_removes_it(
         "run", "-c", str(config), "--run-id", run_id, kubeconfig=kubeconfig, tmp_path=tmp_path
     )
     try:
-        first = _until(lambda: _lease(api_client, namespace, name), "the Lease")
+        first = _until(lambda: read_lease(api_client, namespace, name), "the Lease")
         _renewed_after(api_client, namespace, name, first.spec.renew_time)
     finally:
         proc.send_signal(signal.SIGKILL)
         finish(proc)
-    last = _lease(api_client, namespace, name).spec.renew_time  # type: ignore[union-attr]
+    last = read_lease(api_client, namespace, name).spec.renew_time  # type: ignore[union-attr]
     time.sleep(3 * INTERVAL)  # three renewals' worth: a live run would have renewed
-    assert _lease(api_client, namespace, name).spec.renew_time == last  # type: ignore[union-attr]
+    assert read_lease(api_client, namespace, name).spec.renew_time == last  # type: ignore[union-attr]
 
     code, output = finish(
         undertow(
@@ -132,5 +121,5 @@ def test_a_killed_run_leaves_its_lease_unrenewed_and_sweep_removes_it(
     )
     assert code == 0, output
     assert f"Lease {namespace}/{name}" in " ".join(output.split())
-    assert _lease(api_client, namespace, name) is None
+    assert read_lease(api_client, namespace, name) is None
     assert configmaps(api_client, namespace) == []  # the dead run's journal was executed too
