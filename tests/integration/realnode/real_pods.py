@@ -125,3 +125,17 @@ def exec_in(core: Any, pod: str, namespace: str, command: list[str]) -> str:
         # websocket-client skips closing the socket once the server has closed the stream.
         session.sock.shutdown()
     return out
+
+
+def bound_claim(core: Any, namespace: str, pv: str, size: str) -> None:
+    """Create the PersistentVolumeClaim `data` bound to the PersistentVolume `pv` (whose
+    storage class has its name)."""
+    spec = {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": pv,
+        "volumeName": pv,
+        "resources": {"requests": {"storage": size}},
+    }
+    core.create_namespaced_persistent_volume_claim(
+        namespace, {"metadata": {"name": "data"}, "spec": spec}
+    )

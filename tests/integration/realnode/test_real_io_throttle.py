@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import create_ready, real_pod, wait_for
+from real_pods import bound_claim, create_ready, real_pod, wait_for
 from test_real_faults import UndertowRun, cgroup
 
 from undertow.rollback import directory
@@ -41,18 +41,7 @@ def claimed_pod(core: Any, namespace: str, tmp_path: Path) -> Iterator[Any]:
         }
     )
     try:
-        core.create_namespaced_persistent_volume_claim(
-            namespace,
-            {
-                "metadata": {"name": "data"},
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "storageClassName": pv,
-                    "volumeName": pv,
-                    "resources": {"requests": {"storage": "1Gi"}},
-                },
-            },
-        )
+        bound_claim(core, namespace, pv, "1Gi")
         pod = real_pod("app", ["sleep", "3600"])
         pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
         pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]

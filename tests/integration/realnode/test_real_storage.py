@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import create_ready, real_pod, wait_for
+from real_pods import bound_claim, create_ready, real_pod, wait_for
 from test_real_faults import UndertowRun
 
 from undertow.rollback import directory
@@ -61,18 +61,7 @@ def small_volume(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
                 },
             }
         )
-        core.create_namespaced_persistent_volume_claim(
-            namespace,
-            {
-                "metadata": {"name": "data"},
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "storageClassName": pv,
-                    "volumeName": pv,
-                    "resources": {"requests": {"storage": f"{SIZE_MIB}Mi"}},
-                },
-            },
-        )
+        bound_claim(core, namespace, pv, f"{SIZE_MIB}Mi")
         pod = real_pod("app", ["sleep", "3600"])
         pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
         pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
