@@ -1,7 +1,7 @@
 """deploy/rbac-families.yaml: each family's ClusterRole is enough for that family, and only it.
 
-For each family a ServiceAccount bound to that family's ClusterRole alone (plus a Role for its
-heartbeat Lease) gets a bound token; with it a real `undertow run` of the family's scenario
+For each family a ServiceAccount bound to that family's ClusterRole alone (plus rbac.yaml's
+heartbeat Role: its Lease and its journal's cluster copy) gets a bound token; with it a real `undertow run` of the family's scenario
 passes, and a run of every other family's scenario is refused by the API server (exit != 0,
 no traceback, nothing left pending or changed). The family's key verb is checked directly
 too: allowed for its own token, 403 for the others.
@@ -31,11 +31,19 @@ pytestmark = pytest.mark.timeout(600)
 REPO = Path(__file__).resolve().parents[3]
 FAMILIES_FILE = REPO / "deploy" / "rbac-families.yaml"
 GROUP_LABEL = "undertow.io/deploy-test"
-LEASE_RULE = {
-    "apiGroups": ["coordination.k8s.io"],
-    "resources": ["leases"],
-    "verbs": ["get", "create", "patch", "delete"],
-}
+
+
+def _heartbeat_rules() -> list[dict[str, Any]]:
+    """The rules of rbac.yaml's `undertow-heartbeat` Role: every run holds its Lease and
+    writes its journal's cluster copy in the heartbeat's namespace, whatever its family."""
+    documents = yaml.safe_load_all((REPO / "deploy" / "rbac.yaml").read_text("utf-8"))
+    [role] = [
+        d
+        for d in documents
+        if d and d["kind"] == "Role" and d["metadata"]["name"] == "undertow-heartbeat"
+    ]
+    rules: list[dict[str, Any]] = role["rules"]
+    return rules
 
 
 def _documents() -> list[dict[str, Any]]:
@@ -172,7 +180,7 @@ def token_for(
     core = client.CoreV1Api(api_client)
     rbac = client.RbacAuthorizationV1Api(api_client)
     rbac.create_namespaced_role(
-        namespace, {"metadata": {"name": "heartbeat"}, "rules": [LEASE_RULE]}
+        namespace, {"metadata": {"name": "heartbeat"}, "rules": _heartbeat_rules()}
     )
     bindings: list[str] = []
 
