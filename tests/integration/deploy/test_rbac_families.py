@@ -1,10 +1,10 @@
 """deploy/rbac-families.yaml: each family's ClusterRole is enough for that family, and only it.
 
 For each family a ServiceAccount bound to that family's ClusterRole alone (plus rbac.yaml's
-heartbeat Role: its Lease and its journal's cluster copy) gets a bound token; with it a real `undertow run` of the family's scenario
-passes, and a run of every other family's scenario is refused by the API server (exit != 0,
-no traceback, nothing left pending or changed). The family's key verb is checked directly
-too: allowed for its own token, 403 for the others.
+heartbeat Role: its Lease and its journal's cluster copy) gets a bound token; with it a real
+`undertow run` of the family's scenario passes, and a run of every other family's scenario is
+refused by the API server (exit != 0, no traceback, nothing left pending or changed). The
+family's key verb is checked directly too: allowed for its own token, 403 for the others.
 """
 
 from __future__ import annotations

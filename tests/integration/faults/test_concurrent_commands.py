@@ -75,6 +75,21 @@ def execute_argv(kubeconfig: str | Path, versions: Path) -> list[str]:
     return command(kubeconfig, "rollback", "execute", "--yes", "--versions-dir", str(versions))
 
 
+def execute_to_end(
+    tmp: Path, kubeconfig: str | Path, versions: Path
+) -> subprocess.CompletedProcess[str]:
+    """`undertow rollback execute` on `versions`, run to its end."""
+    return subprocess.run(
+        execute_argv(kubeconfig, versions),
+        cwd=tmp,
+        env=environment(tmp),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def undertow_config_maps(api: KubeApi, namespace: str) -> list[str]:
     return sorted(
         c["metadata"]["name"]
@@ -140,15 +155,7 @@ def test_rollback_execute_leaves_a_live_run_alone(
     try:
         wait_for(lambda: len(undertow_config_maps(api, namespace)) == 1)
         made = undertow_config_maps(api, namespace)
-        racing = subprocess.run(
-            execute_argv(kubeconfig, versions),
-            cwd=tmp_path,
-            env=environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        racing = execute_to_end(tmp_path, kubeconfig, versions)
         assert racing.returncode == 0, racing.stdout + racing.stderr
         assert f"held by pid {run.pid}" in racing.stdout
         assert undertow_config_maps(api, namespace) == made  # the live run's change stays
@@ -174,15 +181,7 @@ def test_two_rollback_executes_at_once_one_executes_the_other_names_it(
     with FaultProxy(kubeconfig, rate=1.0, faults=("slow",), slow_seconds=2).start(tmp_path) as slow:
         first = start(tmp_path, execute_argv(slow.kubeconfig, versions))
         wait_for(lambda: slow.counts["requests"] > 0)
-        second = subprocess.run(
-            execute_argv(kubeconfig, versions),
-            cwd=tmp_path,
-            env=environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        second = execute_to_end(tmp_path, kubeconfig, versions)
         code, out = finish(first)
     assert code == 0, out
     assert second.returncode == 0, second.stdout + second.stderr
