@@ -94,14 +94,24 @@ def evict(api: KubeApi, ref: ObjectRef) -> None:
 
 def json_patch(api: KubeApi, ref: ObjectRef, ops: list[dict[str, Any]]) -> dict[str, Any]:
     """Apply an RFC 6902 JSON patch (its `test` ops make it conditional); returns the object."""
+    return _patch(api, ref, ops, "application/json-patch+json")
+
+
+def merge_patch(api: KubeApi, ref: ObjectRef, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply an RFC 7386 JSON merge patch (it adds map keys whether or not the map exists
+    yet, and leaves the other keys alone); returns the object."""
+    return _patch(api, ref, body, "application/merge-patch+json")
+
+
+def _patch(api: KubeApi, ref: ObjectRef, body: Any, content_type: str) -> dict[str, Any]:
     resource = api.resource(ref.api_version, ref.kind)
     namespace = ref.namespace if resource.namespaced else None
     response = call(
         lambda: resource.patch(
-            body=ops,
+            body=body,
             name=ref.name,
             namespace=namespace,
-            content_type="application/json-patch+json",
+            content_type=content_type,
             serialize=False,
         ),
         f"patch {ref}",

@@ -122,11 +122,9 @@ class ClusterCopy:
             with self._guard:
                 exists = kind in self._exists
             if exists:
-                mutate.json_patch(
-                    self._api,
-                    self._ref(kind),
-                    [{"op": "add", "path": f"/data/{key}", "value": value}],
-                )
+                # A merge patch: once every entry was resolved the server dropped the empty
+                # `data` map, where a JSON patch `add /data/<key>` would be refused (422).
+                mutate.merge_patch(self._api, self._ref(kind), {"data": {key: value}})
             else:
                 self._create_or_add(kind, key, value)
         except (TypeError, ValueError, errors.KubeError) as exc:
@@ -155,8 +153,7 @@ class ClusterCopy:
         try:
             mutate.create(self._api, manifest)
         except errors.Conflict:  # created before (a retried call, or another writer)
-            patch = [{"op": "add", "path": f"/data/{key}", "value": value}]
-            mutate.json_patch(self._api, self._ref(kind), patch)
+            mutate.merge_patch(self._api, self._ref(kind), {"data": {key: value}})
 
     def resolve(self, name: VersionName, *, executed: bool) -> None:
         """The entry was rolled back (renamed `.executed`) or resolved normally (removed).

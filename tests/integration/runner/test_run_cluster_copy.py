@@ -203,3 +203,18 @@ def test_journal_copy_off_writes_no_copy(
     finally:
         code, output = finish(proc)
     assert code == 0, output
+
+
+def test_a_copy_emptied_by_resolved_entries_takes_the_next_scenarios_entries(
+    tmp_path: Path, kubeconfig: str, namespace: str, api_client: Any
+) -> None:
+    """The first scenario's entry is resolved (the server then drops the copy's empty data
+    map); the second scenario's entry must still be written, and its change made."""
+    config = _config(tmp_path, namespace, duration=0)
+    config.write_text(config.read_text().replace("[s.yaml]", "[s.yaml, s.yaml]"))
+    code, output = finish(
+        undertow("run", "-c", str(config), kubeconfig=kubeconfig, tmp_path=tmp_path)
+    )
+    assert code == 0, output
+    assert "cluster copy" not in output
+    assert output.count("passed") >= 2 and configmaps(api_client, namespace) == []
