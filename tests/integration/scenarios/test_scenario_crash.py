@@ -53,6 +53,24 @@ CRASH_TESTED_HERE = {
     "http_load_scenarios",
 }
 CRASH_TESTED_IN_NODE_MODULE = {"node_scenarios", "zone_outages_scenarios"}
+CRASH_TESTED_ON_THE_REAL_NODE = {
+    "pvc_scenarios": ("test_real_storage.py", "test_a_killed_fill_is_removed_by_rollback"),
+    "storage_throttle_scenarios": (
+        "test_real_io_throttle.py",
+        "test_a_killed_throttle_is_written_back_by_rollback",
+    ),
+    "network_chaos_ng_scenarios": (
+        "test_real_network.py",
+        "test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute",
+    ),
+}
+"""Types whose change lives in a container, a cgroup or a network namespace: killed
+mid-fault on the real node (tests/integration/realnode), then `rollback execute`."""
+NOT_CRASH_TESTED = {
+    "time_scenarios": "its only change moves a node's own clock; every node here shares this "
+    "machine's clock and is refused before any change (tests/integration/realnode/"
+    "test_real_clock.py); the clock pod's undo is tested against a stand-in `date`",
+}
 NOTHING_TO_ROLL_BACK = {
     "container_scenarios": "a signal to a container is a record, not an undo: the kubelet "
     "restarts the container (proven on the real node, tests/integration/realnode)",
@@ -61,10 +79,17 @@ NOTHING_TO_ROLL_BACK = {
 
 def test_every_builtin_scenario_type_has_a_sigkill_test() -> None:
     assert set(BUILTIN_SCENARIOS) == (
-        CRASH_TESTED_HERE | CRASH_TESTED_IN_NODE_MODULE | set(NOTHING_TO_ROLL_BACK)
+        CRASH_TESTED_HERE
+        | CRASH_TESTED_IN_NODE_MODULE
+        | set(CRASH_TESTED_ON_THE_REAL_NODE)
+        | set(NOT_CRASH_TESTED)
+        | set(NOTHING_TO_ROLL_BACK)
     )
     node_module = (Path(__file__).parent / "test_scenario_node_crash.py").read_text()
     assert all(t in node_module for t in CRASH_TESTED_IN_NODE_MODULE)
+    real_node = Path(__file__).parents[1] / "realnode"
+    for module, test in CRASH_TESTED_ON_THE_REAL_NODE.values():
+        assert f"def {test}(" in (real_node / module).read_text(), (module, test)
 
 
 # --- driving the real command ------------------------------------------------------------
