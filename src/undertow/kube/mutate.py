@@ -1,4 +1,4 @@
-"""The writes undertow makes: create, delete (uid precondition), evict, JSON patch.
+"""The writes undertow makes: create, delete (uid precondition), evict, JSON or merge patch.
 
 Only `undertow.rollback.client.JournaledClient` calls these on the system under test, after
 it has written the version file; undertow's own objects (the heartbeat Lease, the journal's
