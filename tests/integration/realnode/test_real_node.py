@@ -115,7 +115,7 @@ def test_nothing_a_pod_sends_leaves_the_machine(core: Any, namespace: str, real_
     )
     assert "Network is unreachable" in out and out.strip().endswith("rc=1")
     # The node routes for its bridge only: the host's global forwarding is as it was.
-    before = dict(real_node.baseline.sysctls)["net/ipv4/ip_forward"]
+    before = dict(real_node.require_baseline().sysctls)["net/ipv4/ip_forward"]
     assert Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() == before
 
 

@@ -31,6 +31,7 @@ def _undertow(*args: str) -> str:
 
 def test_the_host_is_left_as_it_was_after_the_node_goes(real_node: Any, local_cluster: Any) -> None:
     name = local_cluster.info.name
+    real_node.require_baseline()
     try:
         assert cluster.detach_real_node(name)
         assert HostState.read().differences(real_node.baseline) == {}
