@@ -12,8 +12,8 @@ from typing import Any
 
 from undertow import errors
 from undertow.kube.api import KubeApi
+from undertow.kube.mutate import send
 from undertow.kube.refs import ObjectRef
-from undertow.kube.retry import call
 
 FIELD_MANAGER = "undertow"
 
@@ -21,20 +21,18 @@ FIELD_MANAGER = "undertow"
 def apply(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
     """Create `manifest` or bring the live object back to it; returns the object."""
     ref = ObjectRef.of(manifest)
-    resource = api.resource(ref.api_version, ref.kind)
-    namespace = ref.namespace if resource.namespaced else None
-    response = call(
-        lambda: resource.server_side_apply(
+    response = send(
+        api,
+        ref,
+        "apply",
+        lambda res, ns: res.server_side_apply(
             body=manifest,
             name=ref.name,
-            namespace=namespace,
+            namespace=ns,
             field_manager=FIELD_MANAGER,
             force_conflicts=True,
             serialize=False,
         ),
-        f"apply {ref}",
-        policy=api.retry,
-        mutation=True,
     )
     applied: dict[str, Any] = json.loads(response.data)
     return applied
@@ -43,16 +41,14 @@ def apply(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
 def remove(api: KubeApi, manifest: dict[str, Any]) -> bool:
     """Delete the object `manifest` names; False if it was not there."""
     ref = ObjectRef.of(manifest)
-    resource = api.resource(ref.api_version, ref.kind)
-    namespace = ref.namespace if resource.namespaced else None
     try:
-        call(
-            lambda: resource.delete(
-                name=ref.name, namespace=namespace, body={"propagationPolicy": "Foreground"}
+        send(
+            api,
+            ref,
+            "delete",
+            lambda res, ns: res.delete(
+                name=ref.name, namespace=ns, body={"propagationPolicy": "Foreground"}
             ),
-            f"delete {ref}",
-            policy=api.retry,
-            mutation=True,
         )
     except errors.NotFound:
         return False

@@ -11,6 +11,7 @@ it was applied": the caller keeps the undo pending.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from undertow.kube.api import KubeApi
@@ -26,6 +27,16 @@ def _release(response: Any) -> None:
     response.release_conn()
 
 
+def send(api: KubeApi, ref: ObjectRef, verb: str, request: Callable[[Any, str | None], Any]) -> Any:
+    """One mutating request on `ref`'s resource: `request(resource, namespace)`, the namespace
+    None for a cluster-scoped kind, under the mutation retry policy; returns the raw answer."""
+    resource = api.resource(ref.api_version, ref.kind)
+    namespace = ref.namespace if resource.namespaced else None
+    return call(
+        lambda: request(resource, namespace), f"{verb} {ref}", policy=api.retry, mutation=True
+    )
+
+
 def create(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
     """Create `manifest`; returns the object the server stored (with its uid)."""
     meta = manifest.get("metadata") or {}
@@ -35,13 +46,8 @@ def create(api: KubeApi, manifest: dict[str, Any]) -> dict[str, Any]:
         str(meta.get("name") or meta.get("generateName", "") + "*"),
         meta.get("namespace"),
     )
-    resource = api.resource(ref.api_version, ref.kind)
-    namespace = ref.namespace if resource.namespaced else None
-    response = call(
-        lambda: resource.create(body=manifest, namespace=namespace, serialize=False),
-        f"create {ref}",
-        policy=api.retry,
-        mutation=True,
+    response = send(
+        api, ref, "create", lambda res, ns: res.create(body=manifest, namespace=ns, serialize=False)
     )
     created: dict[str, Any] = json.loads(response.data)
     return created
@@ -55,18 +61,16 @@ def delete(
     propagation_policy: str = "Background",
 ) -> None:
     """Delete `ref`; if `ref.uid` is set, only that exact object (409 if it was replaced)."""
-    resource = api.resource(ref.api_version, ref.kind)
     body: dict[str, Any] = {"propagationPolicy": propagation_policy}
     if ref.uid:
         body["preconditions"] = {"uid": ref.uid}
     if grace_period_seconds is not None:
         body["gracePeriodSeconds"] = grace_period_seconds
-    namespace = ref.namespace if resource.namespaced else None
-    response = call(
-        lambda: resource.delete(name=ref.name, namespace=namespace, body=body, serialize=False),
-        f"delete {ref}",
-        policy=api.retry,
-        mutation=True,
+    response = send(
+        api,
+        ref,
+        "delete",
+        lambda res, ns: res.delete(name=ref.name, namespace=ns, body=body, serialize=False),
     )
     _release(response)
 
@@ -104,19 +108,13 @@ def merge_patch(api: KubeApi, ref: ObjectRef, body: dict[str, Any]) -> dict[str,
 
 
 def _patch(api: KubeApi, ref: ObjectRef, body: Any, content_type: str) -> dict[str, Any]:
-    resource = api.resource(ref.api_version, ref.kind)
-    namespace = ref.namespace if resource.namespaced else None
-    response = call(
-        lambda: resource.patch(
-            body=body,
-            name=ref.name,
-            namespace=namespace,
-            content_type=content_type,
-            serialize=False,
+    response = send(
+        api,
+        ref,
+        "patch",
+        lambda res, ns: res.patch(
+            body=body, name=ref.name, namespace=ns, content_type=content_type, serialize=False
         ),
-        f"patch {ref}",
-        policy=api.retry,
-        mutation=True,
     )
     patched: dict[str, Any] = json.loads(response.data)
     return patched
