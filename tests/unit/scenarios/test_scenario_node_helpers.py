@@ -1,6 +1,7 @@
-"""node_scenarios' actions on the node itself, without a cluster: the kubelet and crash
-helper pods match their golden files, what the kubelet helper reports is read back, a node
-on this machine's kernel is never crashed, and a crash needs allow_irreversible."""
+"""Faults made from a helper pod on the node, without a cluster: the kubelet, crash and
+container-signal helper pods match their golden files, what the kubelet helper reports is
+read back, a node on this machine's kernel is never crashed, and a crash needs
+allow_irreversible."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from undertow.config.helper_pods import HelperPods
+from undertow.errors import ScenarioError
+from undertow.scenarios.containers.from_node import container_id, signal_pod
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.node_actions.kubelet import (
     GO_TIMEOUT,
@@ -99,3 +102,27 @@ def test_helper_actions_are_refused_on_kwok_nodes_and_crashes_on_this_kernel() -
     crash = refusals(["node_crash_scenario"], [real, cloud], BOOT_ID)
     assert len(crash) == 1 and "local cluster's real node" in crash[0]
     assert refusals(["node_cordon_scenario"], [kwok], BOOT_ID) == []
+
+
+def test_the_container_signal_helper_pod_matches_the_golden_file() -> None:
+    """For an image without `kill`: privileged and hostPID on the container's node, it finds
+    the container's pid 1 by its cgroup and NSpid in /proc, signals it and ends."""
+    pod = signal_pod("undertow-signal-0a1b2c3d", "worker-0", "4f2e9c0d1b3a", 9, HELPERS)
+    assert pod == json.loads((GOLDEN / "signal_pod.json").read_text())
+    assert pod["spec"]["hostPID"] is True
+    assert pod["spec"]["containers"][0]["command"][-3:] == ["signal", "4f2e9c0d1b3a", "9"]
+
+
+def test_the_container_id_comes_from_the_pod_status() -> None:
+    pod = {
+        "metadata": {"namespace": "shop", "name": "web-0"},
+        "status": {
+            "containerStatuses": [
+                {"name": "side", "containerID": "containerd://aaa"},
+                {"name": "web", "containerID": "containerd://4f2e9c0d1b3a"},
+            ]
+        },
+    }
+    assert container_id(pod, "web") == "4f2e9c0d1b3a"
+    with pytest.raises(ScenarioError, match="no id yet"):
+        container_id(pod, "missing")
