@@ -54,6 +54,9 @@ class ComponentStatus:
     running: bool
     healthy: bool
     log: Path
+    stopped: bool = False
+    """Stopped by a signal (SIGSTOP), e.g. the real node's kubelet frozen by a kubelet stop:
+    not answering now, yet not broken either (it resumes on SIGCONT)."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,9 @@ def _component_status(state_dir: StateDir, record: ComponentRecord) -> Component
     running = procs.is_running(record.pid, record.exe)
     ca = state_dir.pki_dir / "ca.crt" if record.verify_with_ca else None
     healthy = running and probes.healthy(record.health_url, record.expect, ca=ca)
+    stopped = running and not healthy and procs.stopped(record.pid)
     return ComponentStatus(
-        record.name, record.pid, record.port, running, healthy, state_dir.log(record.name)
+        record.name, record.pid, record.port, running, healthy, state_dir.log(record.name), stopped
     )
 
 
@@ -205,8 +209,13 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
         existing = state_dir.load()
         if existing is not None:
             info = _info(state_dir, existing, reused=True)
-            if existing.ready and info.healthy:
+            broken = [c.name for c in info.components if not c.healthy and not c.stopped]
+            if existing.ready and not broken:
                 progress(f"cluster {spec.name!r} is already running ({info.api_url}); reusing it")
+                if paused := [c.name for c in info.components if c.stopped]:
+                    # A frozen kubelet (node_scenarios' kubelet stop) is chaos, not a broken
+                    # cluster: wiping the cluster would end every other user's run on it.
+                    progress(f"  stopped by a signal, left as they are: {', '.join(paused)}")
                 if (existing.nodes, existing.zones) != (spec.nodes, spec.zones):
                     progress(
                         f"  it has {existing.nodes} nodes in {existing.zones} zones; "
@@ -217,7 +226,7 @@ def up(spec: ClusterSpec, progress: Progress = lambda _m: None) -> ClusterInfo:
                     timings = realnode.attach(state_dir, existing, binaries, progress)
                     return _info(state_dir, existing, reused=True, timings=timings)
                 return info
-            broken = [c.name for c in info.components if not c.healthy] or ["start-up"]
+            broken = broken or ["start-up"]
             progress(
                 f"found stale state of cluster {spec.name!r} in {state_dir.path} "
                 f"(unhealthy: {', '.join(broken)}); cleaning it up"

@@ -69,6 +69,15 @@ def _zombie(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
+def stopped(pid: int) -> bool:
+    """True while `pid` is stopped by a signal (SIGSTOP: state T), e.g. a frozen kubelet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
 def is_running(pid: int, exe: str) -> bool:
     """True while `pid` is alive and still the binary `exe` (not a recycled pid)."""
     _reap(pid)

@@ -53,6 +53,7 @@ from undertow.undo.records import (
     RestoreClock,
     RestoreFields,
     RestoreNodeFiles,
+    ResumeKubelet,
     RevertInHelper,
     SignalledContainer,
     Taint,
@@ -410,7 +411,7 @@ class JournaledClient:
     def exec_change(
         self,
         ref: ObjectRef,
-        data: RemoveFile | RestoreNodeFiles,
+        data: RemoveFile | RestoreNodeFiles | ResumeKubelet,
         pod: Mapping[str, Any],
         container: str,
         command: list[str],

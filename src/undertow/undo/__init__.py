@@ -16,6 +16,7 @@ the same top-level name.
     guards     what an undo may touch: only what its own run changed (pure checks)
     k8s_api    building the Kubernetes client, classifying its errors, retry with backoff
     k8s        the verbs for Kubernetes objects
+    kubelet    resuming a kubelet stopped by a helper pod (waits for the helper's own timer)
     files      the verbs for files in pods and nodes (a PVC fill, cgroup limits), via exec
     cloud      cloud SDKs and clients; starting an instance, restoring network ACLs
     verbs      undo() (the dispatch), requirements(), main() (a version file's entry point)
@@ -39,7 +40,18 @@ from undertow.undo.outcome import (
 )
 from undertow.undo.verbs import describe, main, requirements, undo
 
-EMBEDDED = ("labels", "outcome", "records", "guards", "k8s_api", "k8s", "files", "cloud", "verbs")
+EMBEDDED = (
+    "labels",
+    "outcome",
+    "records",
+    "guards",
+    "k8s_api",
+    "k8s",
+    "kubelet",
+    "files",
+    "cloud",
+    "verbs",
+)
 """The modules a version file embeds, in dependency order."""
 
 __all__ = [

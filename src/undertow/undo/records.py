@@ -170,6 +170,17 @@ class RestoreClock(_Recorded, _OutsideTarget):
     offset_seconds: int
 
 
+class ResumeKubelet(_Recorded, _OutsideTarget):
+    """A node's kubelet stopped (or frozen) by undertow's helper pod, whose own command starts
+    it again at `resume_by` (epoch seconds) or when the pod is stopped: the undo deletes the
+    helper and waits for the node to be Ready (`undertow.undo.kubelet`)."""
+
+    action: Literal["resume_kubelet"]  # target: the helper pod
+    description: str
+    node: str
+    resume_by: float
+
+
 class StartInstance(_Recorded, _OutsideTarget):
     action: Literal["start_instance"]
     description: str
@@ -198,6 +209,7 @@ KubeRecord = (
     | RestoreNodeFiles
     | RestoreClock
     | RevertInHelper
+    | ResumeKubelet
 )
 CloudRecord = StartInstance | RestoreNetworkAcl
 UndoRecord = KubeRecord | CloudRecord

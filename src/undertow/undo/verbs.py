@@ -16,6 +16,7 @@ from undertow.undo.k8s import (
     signalled_container,
 )
 from undertow.undo.k8s_api import api_client, dynamic_client, kubeconfig_from_environment
+from undertow.undo.kubelet import resume_kubelet
 from undertow.undo.outcome import FORMAT, WOULD_RESTORE, Result, UndoError
 
 _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
@@ -27,6 +28,7 @@ _KUBE_VERBS: dict[str, Callable[[Any, Any, bool], Result]] = {
     "restore_node_files": restore_node_files,
     "restore_clock": restore_clock,
     "revert_in_helper": revert_in_helper,
+    "resume_kubelet": resume_kubelet,
 }
 _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
     "signalled_container": signalled_container,  # a record only: never connects

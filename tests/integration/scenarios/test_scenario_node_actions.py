@@ -163,8 +163,8 @@ def test_unsupported_actions_and_providers_fail_before_any_change(
     harness: ScenarioHarness, kube_api: KubeApi, namespace: str, nodes: ChaosNodes
 ) -> None:
     before = cluster_state(kube_api, [namespace])
-    kubelet = entry(nodes, actions=["stop_kubelet"], node_name=nodes.names[0])
-    assert "would fail: stop_kubelet_scenario: not supported" in harness.plan(plugin, kubelet)[0]
+    kubelet = entry(nodes, actions=["node_block"], node_name=nodes.names[0])
+    assert "would fail: node_block_scenario: not supported" in harness.plan(plugin, kubelet)[0]
     generic = entry(nodes, actions=["node_reboot"], node_name=nodes.names[0])
     generic["node_scenarios"][0]["cloud_type"] = "generic"
     for spec in (kubelet, generic):

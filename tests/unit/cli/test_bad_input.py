@@ -438,25 +438,25 @@ CASES = [
             "s.yaml": GOOD_SLEEP,
             "n.yaml": "node_scenarios:\n  - actions: [node_reboot_scenario]\n    node_name: w1\n    cloud_type: docker\n",
         },
-        "{tmp}/n.yaml:4 at node_scenarios[0].cloud_type: cloud_type 'docker' has no node provider in undertow, which node_reboot_scenario needs (providers: aws, azure (az), bm, gcp, ibmcloud (ibm), local, openstack, vmware (vsphere)); cordon, drain and taint work with any cloud_type",
+        "{tmp}/n.yaml:4 at node_scenarios[0].cloud_type: cloud_type 'docker' has no node provider in undertow, which node_reboot_scenario needs (providers: aws, azure (az), bm, gcp, ibmcloud (ibm), local, openstack, vmware (vsphere)); cordon, drain, taint and the kubelet actions work with any cloud_type",
     ),
     Case(
         "node-action-undertow-does-not-run",
         {
             "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
-            "n.yaml": "node_scenarios:\n  - actions: [node_crash_scenario]\n    node_name: w1\n",
+            "n.yaml": "node_scenarios:\n  - actions: [node_block_scenario]\n    node_name: w1\n",
         },
-        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_crash_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_block_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_crash_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario, restart_kubelet_scenario, stop_kubelet_scenario, stop_start_kubelet_scenario",
     ),
     Case(
-        "node-stop-kubelet-krkn-format",
+        "node-crash-krkn-format-without-allow-irreversible",
         {
             "config.yaml": krkn()
             .replace("sleep_scenarios", "node_scenarios")
             .replace("s.yaml", "n.yaml"),
-            "n.yaml": "node_scenarios:\n  - actions:\n      - stop_kubelet_scenario\n    node_name: w1\n    cloud_type: local\n",
+            "n.yaml": "node_scenarios:\n  - actions:\n      - node_crash_scenario\n    node_name: w1\n    cloud_type: local\n",
         },
-        "{tmp}/n.yaml:2 at node_scenarios[0].actions: stop_kubelet_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario",
+        "{tmp}/n.yaml:2 at node_scenarios[0].allow_irreversible: node_crash_scenario crashes the node's kernel and cannot be undone: set allow_irreversible: true in this entry to run it",
     ),
     Case(
         "node-termination-bare-metal",

@@ -86,7 +86,11 @@ def test_schema_lists_exactly_the_action_spellings_validation_accepts() -> None:
     assert "node_cordon" in enum and "node_cordon_scenario" in enum
     for action in enum:  # every spelling in the schema validates ...
         NodeScenariosSpec.model_validate(
-            {"node_scenarios": [{"actions": [action], "taints": ["k:NoSchedule"]}]}
+            {
+                "node_scenarios": [
+                    {"actions": [action], "taints": ["k:NoSchedule"], "allow_irreversible": True}
+                ]
+            }
         )
     with pytest.raises(ValidationError):  # ... and one outside it does not
         NodeScenariosSpec.model_validate({"node_scenarios": [{"actions": ["node_cordn"]}]})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,31 @@ def test_a_pid_running_another_binary_is_not_ours(tmp_path: Path) -> None:
         assert procs.is_running(pid, SLEEP)
     finally:
         procs.stop(pid, SLEEP, grace_s=5)
+
+
+def test_a_process_stopped_by_a_signal_is_seen_stopped_until_it_continues(
+    tmp_path: Path,
+) -> None:
+    """A frozen component (a kubelet stop in progress) is not taken for a broken one."""
+    pid = procs.spawn([SLEEP, "300"], tmp_path / "sleep.log", tmp_path / "sleep.pid")
+    try:
+        assert not procs.stopped(pid)
+        os.kill(pid, signal.SIGSTOP)
+        wait_until_true(lambda: procs.stopped(pid))
+        assert procs.is_running(pid, SLEEP)
+        os.kill(pid, signal.SIGCONT)
+        wait_until_true(lambda: not procs.stopped(pid))
+    finally:
+        procs.stop(pid, SLEEP, grace_s=5)
+    assert not procs.stopped(pid)
+
+
+def wait_until_true(check: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError("never became true")
 
 
 def test_a_process_ignoring_sigterm_is_killed(tmp_path: Path) -> None:

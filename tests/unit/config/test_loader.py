@@ -206,7 +206,7 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
         (ref.line, ref.field) for ref in unimplemented
     ]
     assert all("--skip-unsupported" in issue.message for issue in in_config)
-    # Krkn's node example names two actions undertow does not run: refused in that file.
+    # Krkn's node example crashes a node without allow_irreversible: refused in that file.
     with pytest.raises(ConfigError) as caught:
         validate(Path("config/config.yaml"), env={}, skip_unsupported=True)
     (issue,) = caught.value.issues
@@ -216,11 +216,9 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
     assert (issue.file, issue.line, issue.field) == (
         str(node_file),
         actions_line,
-        "node_scenarios[0].actions",
+        "node_scenarios[0].allow_irreversible",
     )
-    assert issue.message.startswith(
-        "stop_start_kubelet_scenario, node_crash_scenario: not supported by undertow"
-    )
+    assert issue.message.startswith("node_crash_scenario crashes the node's kernel")
     node_file.write_text(
         node_file.read_text().replace(
             "    - stop_start_kubelet_scenario\n    - node_crash_scenario\n", ""

@@ -15,14 +15,18 @@ def entry(**fields: object) -> NodeScenario:
     return NodeScenariosSpec.model_validate({"node_scenarios": [fields]}).node_scenarios[0]
 
 
-def test_cluster_api_actions_need_no_provider() -> None:
+def test_cluster_api_and_kubelet_actions_need_no_provider() -> None:
     check_runnable(entry(actions=["node_cordon", "node_drain"], cloud_type="generic"))
+    check_runnable(entry(actions=["stop_start_kubelet", "restart_kubelet"], cloud_type="generic"))
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"actions": ["stop_kubelet", "node_crash"]}, "stop_kubelet_scenario, node_crash_scenario"),
+        (
+            {"actions": ["node_block", "node_disk_detach_attach"]},
+            "node_block_scenario, node_disk_detach_attach_scenario",
+        ),
         (
             {"actions": ["node_stop_start"], "cloud_type": "generic"},
             "'generic' has no node provider",

@@ -40,7 +40,8 @@ def _files() -> list[tuple[str, Path]]:
 
 
 # Krkn's samples that leave a placeholder for the user to fill in: refused as they are.
-PLACEHOLDERS = {"app_outage.yaml", "zone_outage_gcp.yaml"}
+# And Krkn's node sample crashes a node without `allow_irreversible: true`: refused too.
+PLACEHOLDERS = {"app_outage.yaml", "zone_outage_gcp.yaml", "node_scenarios_example.yml"}
 ALL_FILES = _files()
 FILES = [(t, p) for t, p in ALL_FILES if p.name not in PLACEHOLDERS]
 REFUSED = [(t, p) for t, p in ALL_FILES if p.name in PLACEHOLDERS]

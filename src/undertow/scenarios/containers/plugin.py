@@ -1,6 +1,7 @@
 """`container_scenarios`: send a signal to chosen containers' main process (`kill -SIG 1`
-run inside the container, as Krkn does), then wait until each container has restarted
-(restartCount grew) and is Ready again, within `expected_recovery_time`, per container.
+run inside the container, as Krkn does; from a helper pod on its node when the image has no
+`kill`, see `from_node`), then wait until each container has restarted (restartCount grew)
+and is Ready again, within `expected_recovery_time`, per container.
 
 Nothing needs undoing (the kubelet restarts the container): each signal is journaled as a
 record only, removed when the scenario passes, and reported as an event.
@@ -19,6 +20,7 @@ from undertow.scenarios.common.selectors import parse_selector
 from undertow.scenarios.common.status import Obj, name_of, namespace_of, uid_of
 from undertow.scenarios.common.targets import filter_pods, pick, pod_key
 from undertow.scenarios.common.waiting import wait_until
+from undertow.scenarios.containers.from_node import signal_from_node
 from undertow.scenarios.containers.spec import ContainerKill, ContainerScenariosSpec
 
 POLL_SECONDS = 0.5
@@ -126,8 +128,7 @@ class ContainerKillPlugin:
         victims = pick(found, kill.count, self._rng)
         killed_at: dict[str, float] = {}
         for victim in victims:
-            _signal(ctx, victim, kill, n)
-            killed_at[victim.key] = ctx.clock.monotonic()
+            killed_at[victim.key] = _signal(ctx, victim, kill, n)
         recovered: dict[str, float] = {}
 
         def all_back() -> bool:
@@ -173,20 +174,36 @@ class ContainerKillPlugin:
         return ScenarioResult(False, summary, keys, metrics)
 
 
-def _signal(ctx: RunContext, victim: Victim, kill: ContainerKill, n: int) -> None:
-    """Signal one container; a container whose image has no `kill` is a clear error."""
+def _signal(ctx: RunContext, victim: Victim, kill: ContainerKill, n: int) -> float:
+    """Signal one container: `kill` inside it, or, when its image has none, from its node.
+    When it was signalled (`ctx.clock.monotonic()`), for the recovery time."""
     _, result = ctx.kube.signal_container(victim.pod, victim.container, kill.action)
     output = (result.stderr or result.stdout).strip()
     if result.not_started:
-        raise ScenarioError(
-            f"cannot signal {victim.key}: its image has no `kill` command ({output}); "
-            "container_scenarios runs `kill` inside the container, as Krkn does"
+        try:
+            said, signalled_at = signal_from_node(ctx, victim.pod, victim.container, kill.action)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                f"cannot signal {victim.key}: its image has no `kill` command ({output}), "
+                f"and from its node: {exc}"
+            ) from exc
+        ctx.emit(
+            "container.killed",
+            f"sent {kill.signal_name} to pid 1 of {victim.key} from its node (its image has "
+            f"no `kill`): {said}",
+            entry=n,
+            container=victim.key,
+            signal=kill.action,
+            restarts_before=victim.restarts_before,
+            from_node=True,
         )
+        return signalled_at
     if result.returncode != 0 and not result.cut_short:
         raise ScenarioError(
             f"`kill -{kill.action} 1` failed in {victim.key} (exit {result.returncode}): "
             f"{output or 'no output'}"
         )
+    signalled_at = ctx.clock.monotonic()
     ctx.emit(
         "container.killed",
         f"sent {kill.signal_name} to pid 1 of {victim.key}",
@@ -195,6 +212,7 @@ def _signal(ctx: RunContext, victim: Victim, kill: ContainerKill, n: int) -> Non
         signal=kill.action,
         restarts_before=victim.restarts_before,
     )
+    return signalled_at
 
 
 def _restarted(api: KubeApi, victim: Victim) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from undertow.errors import ScenarioError
 from undertow.rollback.client import Change
@@ -12,10 +13,14 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import RunContext, ScenarioResult
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.drain import drain
-from undertow.scenarios.common.nodes import NodeGoal, select_nodes
+from undertow.scenarios.common.nodes import NodeGoal, node_reader, reached, select_nodes, wait_nodes
 from undertow.scenarios.common.status import Obj, name_of
+from undertow.scenarios.node_actions import on_node
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
-from undertow.scenarios.providers.node_chaos import NodeChaos
+from undertow.scenarios.providers.node_chaos import KUBE_POLL_SECONDS, NodeChaos
+
+Held = TypeVar("Held", Change, Mapping[str, Any])
+"""What an entry holds until it is released: a journaled change, or an object it created."""
 
 
 def provider_options(scenario: NodeScenario, ctx: RunContext) -> dict[str, Any]:
@@ -48,7 +53,7 @@ class EntryRun:
         self.rng = rng
         self.failures: list[str] = []
         self.metrics: dict[str, float] = {}
-        self.held: list[Change] = []
+        self.held: list[Change | Mapping[str, Any]] = []
         self._lock = threading.Lock()
         self.chaos: NodeChaos | None = None
 
@@ -69,7 +74,7 @@ class EntryRun:
         """Keep the fault for `duration`; True if the run was cancelled meanwhile."""
         return self.ctx.clock.sleep(self.s.duration, self.ctx.cancel)
 
-    def release(self, change: Change, what: str) -> None:
+    def release(self, change: Change | Mapping[str, Any], what: str) -> None:
         try:
             self.ctx.kube.revert_or_fail(change, failure=f"could not undo {what}")
         finally:
@@ -100,6 +105,8 @@ class EntryRun:
             entry=self.index,
             nodes=names,
         )
+        if refusals := on_node.refusals(self.s.actions, nodes, on_node.this_boot_id()):
+            raise ScenarioError("; ".join(refusals))
         if any(a in PROVIDER_ACTIONS for a in self.s.actions):
             provider = providers.provider_for(self.s.cloud_type, provider_options(self.s, self.ctx))
             self.chaos = NodeChaos(
@@ -127,8 +134,9 @@ class EntryRun:
 
     def _restore(self) -> None:
         for change in list(self.held):
+            what = change.ref if isinstance(change, Change) else name_of(change)
             try:
-                self.release(change, str(change.ref))
+                self.release(change, str(what))
             except Exception as exc:  # reported; the journal keeps the undo pending
                 self.fail(str(exc))
         if self.chaos is not None:
@@ -201,7 +209,7 @@ class EntryRun:
 
     # --- cluster-API actions ----------------------------------------------------------
 
-    def _keep(self, change: Change) -> Change:
+    def _keep(self, change: Held) -> Held:
         with self._lock:
             self.held.append(change)
         return change
@@ -242,3 +250,68 @@ class EntryRun:
         for change in reversed(changes):
             self.release(change, f"a taint of {name}")
         self.ctx.emit("node.untainted", f"removed undertow's taints from {name}", node=name)
+
+    # --- on the node, from a helper pod -----------------------------------------------
+
+    def _await(self, name: str, goal: NodeGoal, timeout: float) -> bool:
+        """Wait until the node is NotReady (`down`) or back; False if the run was cancelled."""
+        read = node_reader(self.ctx.kube.api)
+        waited = wait_nodes(
+            lambda n: reached(read(n), goal),
+            [name],
+            timeout=timeout,
+            interval=KUBE_POLL_SECONDS,
+            clock=self.ctx.clock,
+            cancel=self.ctx.cancel,
+        )
+        if waited.cancelled:
+            return False
+        state = "NotReady" if goal == "down" else "back Ready"
+        if not waited.done:
+            raise ScenarioError(f"node {name} not {state} within {timeout:g}s")
+        seconds = waited.seconds[name]
+        self.ctx.emit(
+            f"node.{goal}", f"node {name} {state} after {seconds:.1f}s", node=name, seconds=seconds
+        )
+        self.metric(f"max_{goal}_seconds", seconds)
+        return True
+
+    def _stop_kubelet(self, node: Obj) -> tuple[Change, Obj]:
+        """Stop the kubelet for `duration`; the node must go NotReady meanwhile. The resume
+        and the helper pod stay held until the end of the entry."""
+        name = name_of(node)
+        resume, pod, how = on_node.stop_kubelet(self.ctx, name, self.s.duration)
+        held = self._keep(resume), self._keep(pod)
+        self.ctx.emit("kubelet.stopped", f"stopped the kubelet of {name} ({how})", node=name)
+        window = min(self.s.timeout, self.s.duration)
+        try:
+            self._await(name, "down", window)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                f"{exc}: the kubelet is stopped for {self.s.duration:g}s and the node goes "
+                "NotReady only once the controller-manager's node-monitor grace period has "
+                "passed (40s by default): make duration and timeout longer than that"
+            ) from exc
+        return held
+
+    def _stop_start_kubelet(self, node: Obj) -> None:
+        name = name_of(node)
+        resume, pod = self._stop_kubelet(node)
+        self._await(name, "back", self.s.duration + self.s.timeout)
+        self.release(resume, f"the kubelet stop on {name}")
+        self.release(pod, f"the kubelet helper on {name}")
+        self.ctx.emit("kubelet.started", f"the kubelet of {name} runs again", node=name)
+
+    def _restart_kubelet(self, node: Obj) -> None:
+        name = name_of(node)
+        on_node.restart_kubelet(self.ctx, name, self.s.timeout)
+        self.ctx.emit("kubelet.restarted", f"restarted the kubelet of {name}", node=name)
+        self._await(name, "back", self.s.timeout)
+
+    def _node_crash(self, node: Obj) -> None:
+        name = name_of(node)
+        pod = self._keep(on_node.crash_node(self.ctx, name, self.s.timeout))
+        self.ctx.emit("node.crashed", f"crashed the kernel of {name} (sysrq c)", node=name)
+        if self._await(name, "down", self.s.timeout):
+            self._await(name, "back", self.s.timeout)
+        self.release(pod, f"the crash helper on {name}")

@@ -10,9 +10,11 @@ from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult, Spe
 from undertow.scenarios.common.nodes import select_nodes
 from undertow.scenarios.common.status import name_of
 from undertow.scenarios.common.targets import split_names
+from undertow.scenarios.node_actions import on_node
 from undertow.scenarios.node_actions.entry import EntryRun
 from undertow.scenarios.node_actions.spec import (
     API_ACTIONS,
+    HELPER_ACTIONS,
     PROVIDER_ACTIONS,
     NodeScenario,
     NodeScenariosSpec,
@@ -22,8 +24,9 @@ from undertow.scenarios.node_actions.spec import (
 def problems(scenario: NodeScenario) -> list[tuple[str, str]]:
     """(field, why) for each reason this entry cannot run with this install; no cluster needed."""
     found = []
-    supported = ", ".join(sorted(PROVIDER_ACTIONS | API_ACTIONS))
-    if skipped := [a for a in scenario.actions if a not in PROVIDER_ACTIONS | API_ACTIONS]:
+    known = PROVIDER_ACTIONS | API_ACTIONS | HELPER_ACTIONS
+    supported = ", ".join(sorted(known))
+    if skipped := [a for a in scenario.actions if a not in known]:
         found.append(
             (
                 "actions",
@@ -40,7 +43,7 @@ def problems(scenario: NodeScenario) -> list[tuple[str, str]]:
                 f"cloud_type {cloud_type!r} has no node provider in undertow, which "
                 f"{', '.join(needs_provider)} need{'s' if len(needs_provider) == 1 else ''} "
                 f"(providers: {providers.described()}); "
-                "cordon, drain and taint work with any cloud_type",
+                "cordon, drain, taint and the kubelet actions work with any cloud_type",
             )
         )
     elif needs_provider and (missing := providers.missing_sdk(cloud_type)):
@@ -67,6 +70,9 @@ def _describe(scenario: NodeScenario) -> str:
     return f"{how_many}{where}{extra}"
 
 
+KUBELET_HOW = "systemctl, or SIGSTOP/SIGCONT of the kubelet process without systemd"
+
+
 def _steps(scenario: NodeScenario) -> str:
     hold = f"{scenario.duration:g}s"
     wait = f"{scenario.timeout:g}s"
@@ -78,6 +84,22 @@ def _steps(scenario: NodeScenario) -> str:
         "node_termination_scenario": "TERMINATE the instance (irreversible)",
         "node_cordon_scenario": f"cordon for {hold}, then uncordon",
         "node_drain_scenario": f"cordon, evict its pods (PDBs honoured), uncordon after {hold}",
+        "stop_kubelet_scenario": (
+            f"stop the kubelet from a privileged helper pod ({KUBELET_HOW}; NotReady within "
+            f"{wait}); Krkn leaves it stopped: undertow's helper starts it again after {hold} "
+            "(also its undo), awaited at the end of the entry"
+        ),
+        "stop_start_kubelet_scenario": (
+            f"stop the kubelet from a privileged helper pod ({KUBELET_HOW}; NotReady within "
+            f"{wait}), start it again after {hold} (Ready within {wait})"
+        ),
+        "restart_kubelet_scenario": (
+            "systemctl restart kubelet from a privileged helper pod (systemd nodes only; "
+            "refused on nodes without systemd)"
+        ),
+        "node_crash_scenario": (
+            f"CRASH the node's kernel (sysrq c; irreversible), Ready again within {wait}"
+        ),
         "node_taint_scenario": (
             f"taint {', '.join(f'{t.key}={t.value}:{t.effect}' for t in scenario.taints)} "
             f"for {hold}"
@@ -122,6 +144,8 @@ class NodeActionsPlugin:
                     count=scenario.instance_count,
                     rng=self._rng,
                 )
+                if refusals := on_node.refusals(scenario.actions, nodes, on_node.this_boot_id()):
+                    raise ScenarioError("; ".join(refusals))
             except ScenarioError as exc:
                 lines.append(f"[{n}] would fail: {exc}")
                 continue

@@ -7,7 +7,14 @@ import difflib
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from undertow.scenarios.common.fields import (
     Count,
@@ -184,6 +191,8 @@ class NodeScenario(SpecModel):
     """bm/vmware: the password for every node without its own in bmc_info."""
     disable_ssl_verification: bool = False
     """vmware: do not verify the server's TLS certificate."""
+    allow_irreversible: Annotated[bool, undertow_only(), Field(validate_default=True)] = False
+    """Must be true for node_crash_scenario, which crashes the node's kernel (no undo)."""
 
     @field_validator("actions")
     @classmethod
@@ -197,6 +206,16 @@ class NodeScenario(SpecModel):
         if "node_taint_scenario" in self.actions and not self.taints:
             raise ValueError("node_taint_scenario needs at least one entry in taints")
         return self
+
+    @field_validator("allow_irreversible")
+    @classmethod
+    def _crash_is_allowed(cls, value: bool, info: ValidationInfo) -> bool:
+        if "node_crash_scenario" in (info.data.get("actions") or []) and not value:
+            raise ValueError(
+                "node_crash_scenario crashes the node's kernel and cannot be undone: set "
+                "allow_irreversible: true in this entry to run it"
+            )
+        return value
 
     @property
     def repeat(self) -> int:
@@ -218,3 +237,12 @@ PROVIDER_ACTIONS = frozenset(
     }
 )
 API_ACTIONS = frozenset({"node_cordon_scenario", "node_drain_scenario", "node_taint_scenario"})
+HELPER_ACTIONS = frozenset(
+    {
+        "stop_kubelet_scenario",
+        "stop_start_kubelet_scenario",
+        "restart_kubelet_scenario",
+        "node_crash_scenario",
+    }
+)
+"""Actions a privileged helper pod makes on the node itself (any cloud_type)."""
