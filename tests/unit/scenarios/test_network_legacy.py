@@ -147,7 +147,7 @@ def test_an_outage_drops_its_own_ports_each_way_and_a_pod_name_wins() -> None:
         ({"network_chaos": {"egress": {"loss": 101}}}, "network_chaos.egress.loss"),
         ({"network_chaos": {"interfaces": ["a b"]}}, "network_chaos.interfaces.0"),
         ({"network_chaos": {"execution": "both"}}, "network_chaos.execution"),
-        ([{"id": "pod_network_outage", "config": {"namespace": "shop"}}], "0.[outage].config"),
+        ([{"id": "pod_network_outage", "config": {"namespace": "shop"}}], "0.config"),
         (
             [
                 {
@@ -155,12 +155,12 @@ def test_an_outage_drops_its_own_ports_each_way_and_a_pod_name_wins() -> None:
                     "config": {"namespace": "s", "pod_name": "p", "direction": []},
                 }
             ],
-            "0.[outage].config.direction",
+            "0.config.direction",
         ),
-        ([{"id": "pod_network_chaos", "config": {}}], "0"),
+        ([{"id": "pod_network_chaos", "config": {}}], "0.id"),
         (
             [{"id": "pod_egress_shaping", "config": {"namespace": "s", "pod_name": "p"}}],
-            "0.[shaping].config.network_params",
+            "0",
         ),
     ],
 )
@@ -177,3 +177,15 @@ def test_bad_values_are_refused_with_their_field(document: Any, where: str) -> N
 )
 def test_the_example_files_validate(name: str, model: Any) -> None:
     model.model_validate(yaml.safe_load((EXAMPLES / name).read_text()))
+
+
+def test_node_names_are_checked_against_the_cluster_before_any_change() -> None:
+    from undertow.scenarios.base import NamesNodes
+    from undertow.scenarios.network.legacy import network_chaos_plugin
+
+    spec = NetworkChaosSpec.model_validate({"network_chaos": {"node_name": "a, b"}})
+    assert isinstance(network_chaos_plugin, NamesNodes)
+    assert network_chaos_plugin.named_nodes(spec) == [
+        (("network_chaos", "node_name"), "a"),
+        (("network_chaos", "node_name"), "b"),
+    ]

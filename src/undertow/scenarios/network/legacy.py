@@ -19,9 +19,8 @@ from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.targets import split_names
 from undertow.scenarios.network.legacy_spec import (
     NetworkChaosSpec,
-    OutageStep,
     PodNetworkSpec,
-    ShapingStep,
+    PodNetworkStep,
 )
 from undertow.scenarios.network.plugin import NetworkChaosNgPlugin
 from undertow.scenarios.network.spec import ChaosModule, FilterModule, NetworkModule, Port
@@ -64,7 +63,7 @@ def node_modules(spec: NetworkChaosSpec) -> list[NetworkModule]:
     ]
 
 
-def _targets(step: OutageStep | ShapingStep) -> dict[str, object]:
+def _targets(step: PodNetworkStep) -> dict[str, object]:
     config = step.config
     return {
         "namespace": config.namespace,
@@ -81,7 +80,7 @@ def pod_modules(spec: PodNetworkSpec) -> list[NetworkModule]:
     """One `pod_network_filter` or `pod_network_chaos` module per step, in order."""
     modules: list[NetworkModule] = []
     for step in spec.root:
-        if isinstance(step, OutageStep):
+        if step.id == "pod_network_outage":
             modules.append(
                 OutageFilter.model_validate(
                     {
@@ -96,6 +95,7 @@ def pod_modules(spec: PodNetworkSpec) -> list[NetworkModule]:
                 )
             )
         else:
+            assert step.config.network_params is not None  # the step's validator says so
             egress = step.id == "pod_egress_shaping"
             modules.append(
                 ChaosModule.model_validate(

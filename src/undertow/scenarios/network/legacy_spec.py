@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, RootModel, Tag, model_validator
+from pydantic import BeforeValidator, Field, RootModel, model_validator
 
 from undertow.scenarios.common.fields import (
     Count,
@@ -117,8 +117,8 @@ class NetworkChaosSpec(SpecModel):
     """The scenario."""
 
 
-class _PodConfig(SpecModel):
-    """What every pod_network_scenarios step reads."""
+class PodNetworkConfig(SpecModel):
+    """One step's settings (the outage's and the shaping's fields, each used by its own)."""
 
     namespace: NamespaceName
     """The target pods' namespace (the helper pods run there too)."""
@@ -134,73 +134,45 @@ class _PodConfig(SpecModel):
     """Seconds the fault lasts."""
     image: str = LEGACY_IMAGE
     """The helper pod's image (through the helper image map)."""
+    direction: list[Literal["ingress", "egress"]] = Field(
+        default=["ingress", "egress"], min_length=1
+    )
+    """Outage: the directions blocked."""
+    ingress_ports: list[Port] = []
+    """Outage: ports of the pod whose incoming traffic is dropped; empty: every port."""
+    egress_ports: list[Port] = []
+    """Outage: destination ports whose outgoing traffic is dropped; empty: every port."""
+    network_params: NetworkParams | None = None
+    """Shaping (required there): what is done to the traffic."""
+    execution_type: Literal["serial", "parallel"] = "parallel"
+    """Shaping: serial, one pod after another; parallel, every pod at once."""
     kubeconfig_path: OptionalText = ""
     """Accepted for Krkn's files; undertow uses the run's own connection."""
     kraken_config: OptionalText = ""
     """Accepted for Krkn's files (Cerberus); undertow's health checks are the run's."""
 
     @model_validator(mode="after")
-    def _some_target(self) -> _PodConfig:
+    def _some_target(self) -> PodNetworkConfig:
         if not (self.label_selector or self.pod_name):
             raise ValueError("set pod_name or label_selector")
         return self
 
 
-class OutageConfig(_PodConfig):
-    """Block the pods' traffic, coming in and/or going out, to some ports or all."""
+class PodNetworkStep(SpecModel):
+    """A step of Krkn's native plugin."""
 
-    direction: list[Literal["ingress", "egress"]] = Field(
-        default=["ingress", "egress"], min_length=1
-    )
-    """The directions blocked."""
-    ingress_ports: list[Port] = []
-    """Ports of the pod whose incoming traffic is dropped; empty: every port."""
-    egress_ports: list[Port] = []
-    """Destination ports whose outgoing traffic is dropped; empty: every port."""
-
-
-class ShapingConfig(_PodConfig):
-    """Degrade the pods' traffic in one direction (the step's id says which)."""
-
-    network_params: NetworkParams
-    """What is done to the traffic."""
-    execution_type: Literal["serial", "parallel"] = "parallel"
-    """serial: one pod after another; parallel: every pod at once."""
-
-
-class OutageStep(SpecModel):
-    id: Literal["pod_network_outage"]
-    """The step."""
-    config: OutageConfig
+    id: Literal["pod_network_outage", "pod_egress_shaping", "pod_ingress_shaping"]
+    """The step: block ports, or shape the traffic going out, or coming in."""
+    config: PodNetworkConfig
     """Its settings."""
 
-
-class ShapingStep(SpecModel):
-    id: Literal["pod_egress_shaping", "pod_ingress_shaping"]
-    """The step: shape the traffic going out, or coming in."""
-    config: ShapingConfig
-    """Its settings."""
-
-
-def _step_kind(data: object) -> str | None:
-    value = data.get("id") if isinstance(data, dict) else getattr(data, "id", None)
-    if value == "pod_network_outage":
-        return "[outage]"
-    return "[shaping]" if value in ("pod_egress_shaping", "pod_ingress_shaping") else None
+    @model_validator(mode="after")
+    def _shaping_has_params(self) -> PodNetworkStep:
+        if self.id != "pod_network_outage" and self.config.network_params is None:
+            raise ValueError(f"{self.id} needs config.network_params")
+        return self
 
 
-Step = Annotated[
-    Annotated[OutageStep, Tag("[outage]")] | Annotated[ShapingStep, Tag("[shaping]")],
-    Discriminator(
-        _step_kind,
-        custom_error_type="unknown_step",
-        custom_error_message=(
-            "id must be one of pod_network_outage, pod_egress_shaping, pod_ingress_shaping"
-        ),
-    ),
-]
-
-
-class PodNetworkSpec(RootModel[list[Step]]):
+class PodNetworkSpec(RootModel[list[PodNetworkStep]]):
     """The whole `pod_network_scenarios` file: steps run in order, `wait_duration` after
     each."""

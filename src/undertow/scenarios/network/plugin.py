@@ -140,8 +140,11 @@ class NetworkChaosNgPlugin:
         self, ctx: RunContext, modules: Sequence[NetworkModule], fields: Sequence[str]
     ) -> ScenarioResult:
         """Run `modules` in order, `wait_duration` apart (also the legacy network types'
-        way in: one journaled path, one undo). `fields[i]`: where module i's interfaces
-        are in the file, for the message naming an interface the target does not have."""
+        way in: one journaled path, one undo). A batch that fails ends the run of the file:
+        the targets and modules after it are left alone (a target refusing the fault, e.g.
+        an unknown interface or no netem, so leaves the file's targets as they were).
+        `fields[i]`: where module i's interfaces are in the file, for the message naming
+        an interface the target does not have."""
         api = ctx.kube.api
         for module in modules:  # refused before any module runs: nothing is created
             if module.node_module:
@@ -149,15 +152,17 @@ class NetworkChaosNgPlugin:
         failures: list[str] = []
         done: list[str] = []
         for i, module in enumerate(modules):
-            if ctx.cancel.cancelled:
-                continue
+            if ctx.cancel.cancelled or failures:
+                break
             targets = choose(ctx.kube.api, module, self._rng)
             self._refuse_local_nodes(ctx.kube.api, module, targets)
             batches = [targets] if module.execution == "parallel" else [[t] for t in targets]
             for batch in batches:
                 failures += self._inject(ctx, module, i, batch, fields[i])
                 done += [t.shown for t in batch]
-            if i < len(modules) - 1 and module.wait_duration:
+                if failures:
+                    break
+            if i < len(modules) - 1 and module.wait_duration and not failures:
                 ctx.clock.sleep(module.wait_duration, ctx.cancel)
         if ctx.cancel.cancelled:
             return ScenarioResult(False, "cancelled", done)
