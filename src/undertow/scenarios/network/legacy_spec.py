@@ -98,7 +98,10 @@ class NetworkChaosConfig(SpecModel):
     """Nodes by label, when node_name is empty."""
     instance_count: Count = 1
     """How many of the label's nodes, picked at random; 0: all of them."""
-    interfaces: Annotated[list[Interface], BeforeValidator(_none_to_empty_list)] = []
+    interfaces: Annotated[
+        list[Interface],
+        BeforeValidator(_none_to_empty_list, json_schema_input_type=list[str] | None),
+    ] = []
     """The nodes' interfaces; empty: the default route's. Each must exist on every node."""
     execution: Literal["serial", "parallel"] = "serial"
     """serial: latency, loss and bandwidth one after another (each for duration);

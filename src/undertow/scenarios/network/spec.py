@@ -106,11 +106,21 @@ Interface = Annotated[str, AfterValidator(_interface)]
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
 Duration = Annotated[int, Field(ge=1, strict=True, json_schema_extra={"x-unit": "seconds"})]
 Wait = Annotated[int, Field(ge=0, strict=True, json_schema_extra={"x-unit": "seconds"})]
-Time = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "ms")), AfterValidator(_time)]
-Rate = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "mbit")), AfterValidator(_rate)]
+Time = Annotated[
+    str,
+    BeforeValidator(lambda v: _number_unit(v, "ms"), json_schema_input_type=str | int),
+    AfterValidator(_time),
+]
+Rate = Annotated[
+    str,
+    BeforeValidator(lambda v: _number_unit(v, "mbit"), json_schema_input_type=str | int),
+    AfterValidator(_rate),
+]
 Percent = Annotated[int, BeforeValidator(_percent), Field(ge=0, le=100, strict=True)]
 LossPercent = Annotated[
-    float, BeforeValidator(_loss), Field(ge=0, le=100, strict=True, allow_inf_nan=False)
+    float,
+    BeforeValidator(_loss, json_schema_input_type=float | str),
+    Field(ge=0, le=100, strict=True, allow_inf_nan=False),
 ]
 Taint = Annotated[str, AfterValidator(_taint)]
 
