@@ -138,3 +138,19 @@ def test_an_unknown_interface_ends_the_scenario_with_nothing_changed(
     wait_for("no helper left", lambda: not helpers(core, namespace))
     assert not list(tmp_path.glob("versions/*/*.py"))  # nothing pending
     assert "hello" in get(core, namespace, web["ip"], 8080)
+
+
+def test_a_killed_pod_network_outage_is_rolled_back_by_rollback_execute(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
+) -> None:
+    before = netns_state(web["pod"])
+    scenario = [step("pod_network_outage", namespace, ingress_ports=[8080], test_duration=120)]
+    run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
+    run.kill_when(lambda: "undertow_" in netns_state(web["pod"]))
+    assert "hello" not in get(core, namespace, web["ip"], 8080)
+    assert len(list(tmp_path.glob("versions/*/*.py"))) == 2  # the helper, the rules
+    run.rollback()
+    assert netns_state(web["pod"]) == before
+    assert "hello" in get(core, namespace, web["ip"], 8080)
+    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert not list(tmp_path.glob("versions/*/*.py"))
