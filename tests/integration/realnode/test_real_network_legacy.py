@@ -1,6 +1,7 @@
 """Krkn's older network types on the real node, proven by their effect: a pod_network_outage
 step blocks a pod's port (pod IP and Service) and lets it through after; a
-pod_egress_shaping bandwidth limit slows a transfer. After each, the pod's nftables ruleset
+pod_egress_shaping bandwidth limit slows a transfer; pod_ingress_shaping's random loss,
+measured with pings, is in range. After each, the pod's nftables ruleset
 and qdiscs read from the host are what they were. network_chaos_scenarios acts on node
 interfaces: on this node, which shares the host's network namespace, it is refused with
 nothing created. A named interface the target does not have ends the scenario before any
@@ -9,11 +10,12 @@ fault: no helper left, nothing pending, the target's state unchanged.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import wait_for
+from real_pods import exec_in, wait_for
 from test_real_faults import UndertowRun
 from test_real_network import (
     get,
@@ -94,6 +96,34 @@ def test_pod_egress_shaping_slows_a_transfer(
     # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
     assert limited < 250_000 and limited * 5 < free, (limited, free)
     print(f"pod_egress_shaping: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
+    assert run.finish()["passed"] == 1, run.output()
+    assert netns_state(web["pod"]) == before
+    wait_for("no helper left", lambda: not helpers(core, namespace))
+
+
+def test_pod_ingress_shaping_loss_measured_by_a_probe_pod_is_in_range(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
+) -> None:
+    before = netns_state(web["pod"])
+    scenario = [
+        step(
+            "pod_ingress_shaping",
+            namespace,
+            network_params={"loss": "40%"},  # netem's spelling, as Krkn's files write it
+            test_duration=40,
+        )
+    ]
+    run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
+    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
+    out = exec_in(
+        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
+    )
+    counted = re.search(r"(\d+) packets received", out)
+    assert counted, out
+    dropped = 150 - int(counted.group(1))
+    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
+    assert 30 <= dropped <= 95, out
+    print(f"pod_ingress_shaping loss 40%: {dropped} of 150 echo requests dropped")
     assert run.finish()["passed"] == 1, run.output()
     assert netns_state(web["pod"]) == before
     wait_for("no helper left", lambda: not helpers(core, namespace))
