@@ -1,7 +1,8 @@
 """Krkn's older network types on the real node, proven by their effect: a pod_network_outage
 step blocks a pod's port (pod IP and Service) and lets it through after; a
 pod_egress_shaping bandwidth limit slows a transfer; pod_ingress_shaping's random loss,
-measured with pings, is in range. After each, the pod's nftables ruleset
+measured with pings, is in range; latency is refused on this kernel (no netem) before any
+fault, and the steps after it are not run. After each, the pod's nftables ruleset
 and qdiscs read from the host are what they were. network_chaos_scenarios acts on node
 interfaces: on this node, which shares the host's network namespace, it is refused with
 nothing created. A named interface the target does not have ends the scenario before any
@@ -127,6 +128,24 @@ def test_pod_ingress_shaping_loss_measured_by_a_probe_pod_is_in_range(
     assert run.finish()["passed"] == 1, run.output()
     assert netns_state(web["pod"]) == before
     wait_for("no helper left", lambda: not helpers(core, namespace))
+
+
+def test_shaping_latency_is_refused_early_on_a_kernel_without_netem(
+    core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
+) -> None:
+    before = netns_state(web["pod"])
+    params = {"latency": "50ms", "loss": "0.02", "bandwidth": "100mbit"}  # Krkn's example
+    scenario = [
+        step("pod_egress_shaping", namespace, network_params=params),
+        step("pod_network_outage", namespace, ingress_ports=[8080]),
+    ]
+    run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
+    assert run.proc.wait(timeout=180) == 1, run.output()
+    assert "kernel has no netem" in summary(tmp_path)
+    assert netns_state(web["pod"]) == before
+    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert not list(tmp_path.glob("versions/*/*.py"))
+    assert "network.injected" not in (tmp_path / "reports" / "report.json").read_text()
 
 
 def test_network_chaos_on_a_node_sharing_the_hosts_network_is_refused(
