@@ -82,6 +82,7 @@ def test_krkns_defaults_are_the_master_label_and_100mbit() -> None:
     [module] = node_modules(NetworkChaosSpec.model_validate({"network_chaos": {}}))
     assert isinstance(module, ChaosModule)
     assert module.label_selector == "node-role.kubernetes.io/master"
+    assert "node-role.kubernetes.io/master:NoSchedule" in module.taints
     assert (module.bandwidth, module.test_duration, module.interfaces) == ("100mbit", 300, [])
 
 

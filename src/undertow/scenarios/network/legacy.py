@@ -13,7 +13,6 @@ pods, the same nft/tc builders, the same journaled undo (`NetworkChaosNgPlugin.r
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.targets import split_names
@@ -24,6 +23,13 @@ from undertow.scenarios.network.legacy_spec import (
 )
 from undertow.scenarios.network.plugin import NetworkChaosNgPlugin
 from undertow.scenarios.network.spec import ChaosModule, FilterModule, NetworkModule, Port
+
+CONTROL_PLANE_TAINTS = [
+    "node-role.kubernetes.io/master:NoSchedule",
+    "node-role.kubernetes.io/control-plane:NoSchedule",
+]
+"""Tolerated by the node helpers: Krkn's default targets are the masters, and its jobs name
+their node directly (`nodeName`, past the scheduler's taint check)."""
 
 
 class OutageFilter(FilterModule):
@@ -54,6 +60,7 @@ def node_modules(spec: NetworkChaosSpec) -> list[NetworkModule]:
         "execution": "parallel",
         "ingress": False,
         "egress": True,
+        "taints": CONTROL_PLANE_TAINTS,
         **targets,
     }
     present = config.egress.effective
@@ -132,7 +139,7 @@ class NetworkChaosPlugin:
 
     def run(self, ctx: RunContext, spec: NetworkChaosSpec) -> ScenarioResult:
         modules = node_modules(spec)
-        return self._ng.run_modules(ctx, modules, _same("network_chaos.interfaces", modules))
+        return self._ng.run_modules(ctx, modules, ["network_chaos.interfaces"] * len(modules))
 
 
 class PodNetworkPlugin:
@@ -147,13 +154,8 @@ class PodNetworkPlugin:
         return self._ng.plan_modules(ctx, pod_modules(spec))
 
     def run(self, ctx: RunContext, spec: PodNetworkSpec) -> ScenarioResult:
-        modules = pod_modules(spec)
-        fields = [f"[{i}].config (every interface but lo)" for i in range(len(modules))]
-        return self._ng.run_modules(ctx, modules, fields)
-
-
-def _same(field: str, modules: Sequence[NetworkModule]) -> list[str]:
-    return [field] * len(modules)
+        modules = pod_modules(spec)  # every interface but lo: none is named
+        return self._ng.run_modules(ctx, modules, [f"[{i}].config" for i in range(len(modules))])
 
 
 network_chaos_plugin = NetworkChaosPlugin()
