@@ -22,4 +22,6 @@ BUILTIN_SCENARIOS: dict[str, str] = {
     "syn_flood_scenarios": "undertow.scenarios.syn_flood:plugin",
     "http_load_scenarios": "undertow.scenarios.http_load:plugin",
     "network_chaos_ng_scenarios": "undertow.scenarios.network:plugin",
+    "network_chaos_scenarios": "undertow.scenarios.network.legacy:network_chaos_plugin",
+    "pod_network_scenarios": "undertow.scenarios.network.legacy:pod_network_plugin",
 }

@@ -100,6 +100,10 @@ def helpers(core: Any, namespace: str) -> list[Any]:
 
 @pytest.fixture
 def web(core: Any, namespace: str) -> dict[str, Any]:
+    return serve_web(core, namespace)
+
+
+def serve_web(core: Any, namespace: str) -> dict[str, Any]:
     """A web pod (httpd :8080, a byte source :9000), its Service (:80) and a client pod."""
     server = create_ready(core, real_pod("web", SERVER, port=8080), namespace)
     create_ready(core, real_pod("client", ["sleep", "3600"]), namespace)
@@ -169,7 +173,7 @@ def test_random_loss_measured_by_a_probe_pod_is_in_range(
     assert netns_state(web["pod"]) == before
 
 
-def _transfer_rate(core: Any, namespace: str, address: str) -> float:
+def transfer_rate(core: Any, namespace: str, address: str) -> float:
     """Bytes per second of one 384 KiB HTTP download from the web pod, timed in the client."""
     command = (
         "a=$(cut -d' ' -f1 /proc/uptime); "
@@ -185,7 +189,7 @@ def test_a_bandwidth_limit_slows_a_transfer(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
 ) -> None:
     before = netns_state(web["pod"])
-    free = _transfer_rate(core, namespace, web["ip"])
+    free = transfer_rate(core, namespace, web["ip"])
     scenario = [
         module(
             "pod_network_chaos",
@@ -198,7 +202,7 @@ def test_a_bandwidth_limit_slows_a_transfer(
     ]
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
     wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
-    limited = _transfer_rate(core, namespace, web["ip"])
+    limited = transfer_rate(core, namespace, web["ip"])
     # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
     assert limited < 250_000 and limited * 5 < free, (limited, free)
     print(f"transfer: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")

@@ -63,6 +63,10 @@ CRASH_TESTED_ON_THE_REAL_NODE = {
         "test_real_network.py",
         "test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute",
     ),
+    "pod_network_scenarios": (
+        "test_real_network_legacy.py",
+        "test_a_killed_pod_network_outage_is_rolled_back_by_rollback_execute",
+    ),
 }
 """Types whose change lives in a container, a cgroup or a network namespace: killed
 mid-fault on the real node (tests/integration/realnode), then `rollback execute`."""
@@ -70,6 +74,10 @@ NOT_CRASH_TESTED = {
     "time_scenarios": "its only change moves a node's own clock; every node here shares this "
     "machine's clock and is refused before any change (tests/integration/realnode/"
     "test_real_clock.py); the clock pod's undo is tested against a stand-in `date`",
+    "network_chaos_scenarios": "its only change is on node interfaces; every node here "
+    "shares this machine's network namespace and is refused before any change (tests/"
+    "integration/realnode/test_real_network_legacy.py); it runs as network_chaos_ng node "
+    "modules, the same helper and journaled undo whose SIGKILL test is on the real node",
 }
 NOTHING_TO_ROLL_BACK = {
     "container_scenarios": "a signal to a container is a record, not an undo: the kubelet "

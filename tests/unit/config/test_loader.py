@@ -186,6 +186,7 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
         "service_disruption_scenarios": "service_disruption",
         "time_scenarios": "time",
         "zone_outages_scenarios": "zone_outages",
+        "network_chaos_scenarios": "network_chaos",
     }
     settings = load_settings(tmp_path / "config" / "config.yaml", env={}, cwd=tmp_path)
     for ref in settings.scenarios:
@@ -195,6 +196,8 @@ def test_krkn_checkout_layout_validates(tmp_path: Path, monkeypatch: pytest.Monk
             source = same if same.exists() else sorted(source_dir.iterdir())[0]
             # Filled in as a user would: Kubernetes would reject Krkn's placeholder.
             text = source.read_text().replace("<namespace-with-application>", "shop")
+            text = text.replace("<label_selector>", "node-role.kubernetes.io/worker")
+            text = text.replace("<interface_name>", "eth0")
             write(tmp_path / ref.written, text)
     monkeypatch.chdir(tmp_path)
     unimplemented = [ref for ref in settings.scenarios if ref.scenario_type not in registry]

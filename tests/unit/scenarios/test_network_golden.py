@@ -2,18 +2,25 @@
 the option combinations of Krkn's example files (and undertow's netem fields): any change
 to what runs in a target's network namespace shows as a diff of these files.
 
+Krkn's older network files (`network_chaos_scenarios`, `pod_network_scenarios`) have golden
+files of their own (`legacy-*`): every module they are read into and what it runs.
+
 Regenerate after an intended change: UNDERTOW_REGEN_GOLDEN=1 pytest <this file>.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_network_legacy import krkn_file
 
 from undertow.scenarios.network import faults
+from undertow.scenarios.network.legacy import node_modules, pod_modules
+from undertow.scenarios.network.legacy_spec import NetworkChaosSpec, PodNetworkSpec
 from undertow.scenarios.network.rules import table_name
 from undertow.scenarios.network.script import NetnsFault, helper_command, probe
 from undertow.scenarios.network.spec import (
@@ -21,9 +28,20 @@ from undertow.scenarios.network.spec import (
     FilterModule,
     InterfaceDownModule,
     NetworkChaosNgSpec,
+    NetworkModule,
 )
 
 GOLDEN = Path(__file__).parents[2] / "data" / "network_golden"
+
+
+def _node_modules(document: Any) -> list[NetworkModule]:
+    return node_modules(NetworkChaosSpec.model_validate(document))
+
+
+def _pod_modules(document: Any) -> list[NetworkModule]:
+    return pod_modules(PodNetworkSpec.model_validate(document))
+
+
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 POD_UID = "640129d8-c8b6-47b5-9948-c0ae0a16c7a2"
 DEVS = ["eth0"]
@@ -114,6 +132,25 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
+LEGACY_CASES: dict[str, tuple[str, Callable[[Any], list[NetworkModule]]]] = {
+    # Krkn's scenarios/network_chaos.yaml: serial, so latency, loss, bandwidth one by one
+    "legacy-node-egress-serial": ("network_chaos/network_chaos.yaml", _node_modules),
+    "legacy-pod-outage": ("pod_network/pod_network_outage.yml", _pod_modules),
+    "legacy-pod-egress-shaping": ("pod_network/pod_network_shaping.yml", _pod_modules),
+    "legacy-pod-ingress-shaping": ("pod_network/pod_ingress_shaping.yml", _pod_modules),
+}
+
+
+def _module_fault(module: NetworkModule, index: int) -> NetnsFault:
+    table = table_name(RUN_ID, index)
+    if isinstance(module, FilterModule):
+        return faults.filter_fault(module, table)
+    if isinstance(module, ChaosModule):
+        return faults.chaos_fault(module, table, DEVS)
+    assert isinstance(module, InterfaceDownModule)
+    return faults.interface_down_fault(module, table, DEVS)
+
+
 def _fault(fields: dict[str, Any]) -> NetnsFault:
     [module] = NetworkChaosNgSpec.model_validate([fields]).root
     table = table_name(RUN_ID, 0)
@@ -141,6 +178,25 @@ def render(fields: dict[str, Any]) -> str:
     return "".join(f"### {title}\n{body}" for title, body in sections.items())
 
 
+def render_legacy(name: str) -> str:
+    """Each module a Krkn file (placeholders filled) is read into, and what it runs."""
+    path, read = LEGACY_CASES[name]
+    parts = []
+    for index, module in enumerate(read(krkn_file(path))):
+        fault = _module_fault(module, index)
+        sections = {
+            "nft ruleset": fault.rules or "(none)\n",
+            "tc / ip command lines": "".join(f"{c}\n" for c in fault.commands) or "(none)\n",
+            "undo script": fault.undo + "\n",
+        }
+        parts.append(
+            f"## module {index}: {module.kind} "
+            f"(ingress {module.ingress}, egress {module.egress}, {module.test_duration}s)\n"
+        )
+        parts += [f"### {title}\n{body}" for title, body in sections.items()]
+    return "".join(parts)
+
+
 def _module(fields: dict[str, Any]) -> Any:
     return NetworkChaosNgSpec.model_validate([fields]).root[0]
 
@@ -154,8 +210,17 @@ def test_the_commands_are_the_golden_ones(name: str) -> None:
     assert text == path.read_text(), f"{path} differs; regenerate if intended"
 
 
+@pytest.mark.parametrize("name", sorted(LEGACY_CASES))
+def test_krkns_legacy_files_run_the_golden_commands(name: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    text = render_legacy(name)
+    if os.environ.get("UNDERTOW_REGEN_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"{path} differs; regenerate if intended"
+
+
 def test_every_golden_file_has_a_case() -> None:
-    assert {p.stem for p in GOLDEN.glob("*.txt")} == set(CASES)
+    assert {p.stem for p in GOLDEN.glob("*.txt")} == set(CASES) | set(LEGACY_CASES)
 
 
 def test_a_filter_table_is_the_runs_own_and_the_undo_deletes_only_it() -> None:

@@ -70,6 +70,8 @@ def test_every_type_section_has_a_field_table() -> None:
         "syn_flood_scenarios",
         "http_load_scenarios",
         "network_chaos_ng_scenarios",
+        "network_chaos_scenarios",
+        "pod_network_scenarios",
     }
 
 

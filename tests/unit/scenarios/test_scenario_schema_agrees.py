@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 from pydantic import ValidationError
+from test_network_legacy import krkn_file
 
 from undertow.commands.scenarios import scenario_schema
 from undertow.scenarios.registry import build_registry
@@ -63,6 +64,15 @@ VARIANTS: list[tuple[str, Any]] = [
         "application_outages_scenarios",
         {"application_outage": {"namespace": "a", "exclude_label": {"k": ["a", "b"]}}},
     ),
+    ("network_chaos_scenarios", krkn_file("network_chaos/network_chaos.yaml")),
+    ("network_chaos_scenarios", yaml.safe_load((EXAMPLES / "network_chaos.yaml").read_text())),
+    (
+        "network_chaos_scenarios",
+        {"network_chaos": {"interfaces": None, "egress": {"loss": "0.5%", "latency": 10}}},
+    ),
+    ("pod_network_scenarios", krkn_file("pod_network/pod_network_outage.yml")),
+    ("pod_network_scenarios", krkn_file("pod_network/pod_ingress_shaping.yml")),
+    ("pod_network_scenarios", yaml.safe_load((EXAMPLES / "pod_network.yaml").read_text())),
 ]
 
 

@@ -26,6 +26,7 @@ def filter_fault(module: FilterModule, table: str) -> NetnsFault:
         protocols=module.protocols,
         ports=module.ports,
         interfaces=module.interfaces,
+        egress_ports=module.egress_ports,
     )
     return NetnsFault(table, ruleset, state_commands=_state(module.node_module, []))
 

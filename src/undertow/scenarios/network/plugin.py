@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,7 @@ def _describe(module: NetworkModule) -> str:
             for name, value in (
                 ("latency", module.latency if module.latency_on else None),
                 ("jitter", module.jitter),
-                ("loss", f"{module.loss}%" if module.loss else None),
+                ("loss", f"{module.loss:g}%" if module.loss else None),
                 ("corruption", f"{module.corruption}%" if module.corruption else None),
                 ("bandwidth", module.bandwidth),
             )
@@ -109,10 +110,13 @@ class NetworkChaosNgPlugin:
         ]
 
     def plan(self, ctx: PlanContext, spec: NetworkChaosNgSpec) -> list[str]:
+        return self.plan_modules(ctx, [m for m in spec.root if not isinstance(m, VmiModule)])
+
+    def plan_modules(self, ctx: PlanContext, modules: Sequence[NetworkModule]) -> list[str]:
+        """The plan of `modules` (also used by the legacy network types, which are read into
+        these modules)."""
         lines = []
-        for i, module in enumerate(spec.root):
-            if isinstance(module, VmiModule):
-                continue
+        for i, module in enumerate(modules):
             try:
                 targets = choose(ctx.api, module, self._rng)
                 self._refuse_local_nodes(ctx.api, module, targets)
@@ -129,22 +133,36 @@ class NetworkChaosNgPlugin:
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:
+        modules = [m for m in spec.root if not isinstance(m, VmiModule)]
+        return self.run_modules(ctx, modules, [f"[{i}].interfaces" for i in range(len(modules))])
+
+    def run_modules(
+        self, ctx: RunContext, modules: Sequence[NetworkModule], fields: Sequence[str]
+    ) -> ScenarioResult:
+        """Run `modules` in order, `wait_duration` apart (also the legacy network types'
+        way in: one journaled path, one undo). A batch that fails ends the run of the file:
+        the targets and modules after it are left alone (a target refusing the fault, e.g.
+        an unknown interface or no netem, so leaves the file's targets as they were).
+        `fields[i]`: where module i's interfaces are in the file, for the message naming
+        an interface the target does not have."""
         api = ctx.kube.api
-        for module in spec.root:  # refused before any module runs: nothing is created
-            if not isinstance(module, VmiModule) and module.node_module:
+        for module in modules:  # refused before any module runs: nothing is created
+            if module.node_module:
                 self._refuse_local_nodes(api, module, choose(api, module, self._rng))
         failures: list[str] = []
         done: list[str] = []
-        for i, module in enumerate(spec.root):
-            if isinstance(module, VmiModule) or ctx.cancel.cancelled:
-                continue
+        for i, module in enumerate(modules):
+            if ctx.cancel.cancelled or failures:
+                break
             targets = choose(ctx.kube.api, module, self._rng)
             self._refuse_local_nodes(ctx.kube.api, module, targets)
             batches = [targets] if module.execution == "parallel" else [[t] for t in targets]
             for batch in batches:
-                failures += self._inject(ctx, module, i, batch)
+                failures += self._inject(ctx, module, i, batch, fields[i])
                 done += [t.shown for t in batch]
-            if i < len(spec.root) - 1 and module.wait_duration:
+                if failures:
+                    break
+            if i < len(modules) - 1 and module.wait_duration and not failures:
                 ctx.clock.sleep(module.wait_duration, ctx.cancel)
         if ctx.cancel.cancelled:
             return ScenarioResult(False, "cancelled", done)
@@ -168,16 +186,23 @@ class NetworkChaosNgPlugin:
             )
 
     def _inject(
-        self, ctx: RunContext, module: NetworkModule, index: int, targets: list[Target]
+        self,
+        ctx: RunContext,
+        module: NetworkModule,
+        index: int,
+        targets: list[Target],
+        interfaces_field: str,
     ) -> list[str]:
+        """Every target of the batch is looked at before any is changed: one that cannot
+        take the fault (an unknown interface, no netem) means none gets it."""
         injections = [Injection(t) for t in targets]
         try:
             for inj in injections:
                 inj.helper = ctx.kube.create(self._helper(ctx, module, inj.target))
             for inj in injections:
-                self._prepare(ctx, module, index, inj)
-            for inj in injections:
-                if not inj.problems:
+                self._prepare(ctx, module, index, inj, interfaces_field)
+            if not any(i.problems for i in injections):
+                for inj in injections:
                     self._apply(ctx, module, inj)
             if not any(i.problems for i in injections):
                 ctx.clock.sleep(module.test_duration, ctx.cancel)
@@ -231,7 +256,14 @@ class NetworkChaosNgPlugin:
         )
         return pod
 
-    def _prepare(self, ctx: RunContext, module: NetworkModule, index: int, inj: Injection) -> None:
+    def _prepare(
+        self,
+        ctx: RunContext,
+        module: NetworkModule,
+        index: int,
+        inj: Injection,
+        interfaces_field: str,
+    ) -> None:
         """Wait for the helper to find its target, look at the target, build the fault and
         read the state it touches (compared with the state after the undo)."""
         needs_netem = isinstance(module, ChaosModule) and module.needs_netem
@@ -243,6 +275,7 @@ class NetworkChaosNgPlugin:
         links = [line.strip() for line in sections.get("links", []) if line.strip()]
         devs = self._devices(module, links, sections, inj)
         if inj.problems:
+            inj.problems[-1] = f"{ctx.scenario_file}: {interfaces_field}: {inj.problems[-1]}"
             return
         if needs_netem and [x.strip() for x in sections.get("netem", [])] != ["yes"]:
             inj.problems.append(
@@ -307,8 +340,8 @@ class NetworkChaosNgPlugin:
         unknown = [i for i in module.interfaces if i not in links]
         if unknown:
             inj.problems.append(
-                f"{inj.target.shown}: interfaces: no such interface {', '.join(unknown)} "
-                f"(it has {', '.join(links)})"
+                f"no such interface {', '.join(unknown)} on {inj.target.shown} "
+                f"(it has {', '.join(links)}); nothing was changed"
             )
             return []
         if module.interfaces:

@@ -68,12 +68,27 @@ def filter_rules(
     protocols: Sequence[str],
     ports: Sequence[int],
     interfaces: Sequence[str],
+    egress_ports: Sequence[int] | None = None,
 ) -> str:
-    """Drop packets to `ports` of `protocols` coming in and/or going out."""
-    drop = [f"{port_match(protocols, ports)}drop"]
+    """Drop packets to `ports` of `protocols` coming in and/or going out (going out, to
+    `egress_ports` when given)."""
+    out = ports if egress_ports is None else egress_ports
     return ruleset(
-        table, {"ingress": drop if ingress else [], "egress": drop if egress else []}, interfaces
+        table,
+        {
+            "ingress": [f"{port_match(protocols, ports)}drop"] if ingress else [],
+            "egress": [f"{port_match(protocols, out)}drop"] if egress else [],
+        },
+        interfaces,
     )
+
+
+def random_drop(loss: float) -> str:
+    """`numgen random mod 100 < 10 drop`; a fraction of a percent (netem's `loss 0.02`)
+    draws from a million instead (resolution 0.0001%)."""
+    if float(loss).is_integer():
+        return f"numgen random mod 100 < {int(loss)} drop"
+    return f"numgen random mod 1000000 < {round(loss * 10_000)} drop"
 
 
 def chaos_rules(
@@ -81,7 +96,7 @@ def chaos_rules(
     *,
     ingress: bool,
     egress: bool,
-    loss: int | None,
+    loss: float | None,
     ingress_bandwidth: str | None,
     interfaces: Sequence[str],
 ) -> str:
@@ -90,7 +105,7 @@ def chaos_rules(
     chains: dict[str, list[str]] = {"ingress": [], "egress": []}
     for direction, on in (("ingress", ingress), ("egress", egress)):
         if on and loss:
-            chains[direction].append(f"numgen random mod 100 < {loss} drop")
+            chains[direction].append(random_drop(loss))
     if ingress and ingress_bandwidth:
         rate = bytes_per_second(ingress_bandwidth)
         chains["ingress"].append(f"limit rate over {rate} bytes/second drop")

@@ -83,6 +83,18 @@ def _percent(value: object) -> object:
     return value
 
 
+def _loss(value: object) -> object:
+    """Also netem's way, as Krkn's older files write it: `0.02`, `"0.02"`, `"0.02%"`."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().removesuffix("%"))
+        except ValueError:
+            return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _taint(value: str) -> str:
     key_value, sep, effect = value.partition(":")
     if not sep or not key_value or effect not in TAINT_EFFECTS:
@@ -94,9 +106,22 @@ Interface = Annotated[str, AfterValidator(_interface)]
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
 Duration = Annotated[int, Field(ge=1, strict=True, json_schema_extra={"x-unit": "seconds"})]
 Wait = Annotated[int, Field(ge=0, strict=True, json_schema_extra={"x-unit": "seconds"})]
-Time = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "ms")), AfterValidator(_time)]
-Rate = Annotated[str, BeforeValidator(lambda v: _number_unit(v, "mbit")), AfterValidator(_rate)]
+Time = Annotated[
+    str,
+    BeforeValidator(lambda v: _number_unit(v, "ms"), json_schema_input_type=str | int),
+    AfterValidator(_time),
+]
+Rate = Annotated[
+    str,
+    BeforeValidator(lambda v: _number_unit(v, "mbit"), json_schema_input_type=str | int),
+    AfterValidator(_rate),
+]
 Percent = Annotated[int, BeforeValidator(_percent), Field(ge=0, le=100, strict=True)]
+LossPercent = Annotated[
+    float,
+    BeforeValidator(_loss, json_schema_input_type=float | str),
+    Field(ge=0, le=100, strict=True, allow_inf_nan=False),
+]
 Taint = Annotated[str, AfterValidator(_taint)]
 
 
@@ -166,6 +191,12 @@ class FilterModule(_Directions):
     force: bool = False
     """Accepted for Krkn's files; unused by filters."""
 
+    @property
+    def egress_ports(self) -> list[int]:
+        """The ports dropped going out: the same `ports` (Krkn's older pod_network_outage
+        names them per direction)."""
+        return self.ports
+
 
 class ChaosModule(_Directions):
     """Degrade traffic: latency, jitter and corruption (tc netem), loss (nftables random
@@ -177,8 +208,8 @@ class ChaosModule(_Directions):
     """Delay added to each packet: <n>us, ms or s (a bare number is ms); needs netem."""
     jitter: Annotated[Time | None, undertow_only()] = None
     """Variation of the delay, with latency: <n>us, ms or s; needs netem."""
-    loss: Percent | None = None
-    """Percentage of packets dropped at random, 0-100."""
+    loss: LossPercent | None = None
+    """Percentage of packets dropped at random, 0-100 (fractions too: 0.02)."""
     corruption: Annotated[Percent | None, undertow_only()] = None
     """Percentage of packets corrupted, 0-100; needs netem."""
     bandwidth: Rate | None = None

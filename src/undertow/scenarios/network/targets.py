@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from undertow.errors import ScenarioError
 from undertow.kube import KubeApi
 from undertow.scenarios.common.status import Obj, is_terminating, name_of, uid_of
-from undertow.scenarios.common.targets import pick
+from undertow.scenarios.common.targets import pick, split_names
 from undertow.scenarios.network.spec import NetworkModule
 
 
@@ -41,12 +41,13 @@ def _pods(api: KubeApi, module: NetworkModule) -> list[Obj]:
 
 
 def choose(api: KubeApi, module: NetworkModule, rng: random.Random) -> list[Target]:
-    """Krkn's targeting: `target` by name, else `instance_count` of the label's matches
+    """Krkn's targeting: `target` by name (nodes: names separated by commas, as the legacy
+    `node_name` gives them), else `instance_count` of the label's matches
     picked at random (0: all of them)."""
     if module.node_module:
         if module.target:
-            nodes = api.list_nodes(None)
-            nodes = [n for n in nodes if name_of(n) == module.target]
+            names = set(split_names(module.target))
+            nodes = [n for n in api.list_nodes(None) if name_of(n) in names]
         else:
             nodes = api.list_nodes(module.label_selector)
         chosen = [Target(name_of(n), name_of(n), None) for n in nodes]

@@ -1,0 +1,181 @@
+"""Krkn's older network scenario files, read as they are (Krkn's field names and defaults).
+
+`network_chaos_scenarios` (Krkn's network_chaos plugin): tc on node interfaces, going out.
+
+    network_chaos:
+      duration: 300                 # seconds
+      node_name:                    # comma-separated; empty: label_selector
+      label_selector: node-role.kubernetes.io/master
+      instance_count: 1
+      interfaces: [eth0]            # empty: the default route's interface
+      execution: serial             # serial: one parameter after another; parallel: all
+      egress: {latency: 50ms, loss: 0.02, bandwidth: 100mbit}
+
+`pod_network_scenarios` (Krkn's native plugin steps): a list of `{id, config}`.
+
+    - id: pod_network_outage        # or pod_egress_shaping, pod_ingress_shaping
+      config:
+        namespace: shop
+        label_selector: app=web     # or pod_name
+        direction: [ingress]        # outage: default both
+        ingress_ports: [8080]       # outage: empty, every port
+        network_params: {latency: 50ms, loss: "0.02", bandwidth: 100mbit}   # shaping
+
+Both are run as `network_chaos_ng_scenarios` modules (`legacy.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, RootModel, model_validator
+
+from undertow.scenarios.common.fields import (
+    Count,
+    LabelSelector,
+    NamespaceName,
+    NodeNames,
+    OptionalText,
+    SpecModel,
+)
+from undertow.scenarios.network.spec import (
+    Duration,
+    Interface,
+    LossPercent,
+    Port,
+    Rate,
+    Time,
+    Wait,
+)
+
+LEGACY_IMAGE = "quay.io/krkn-chaos/krkn:tools"
+MASTER_LABEL = "node-role.kubernetes.io/master"
+
+
+def _none_to_empty_list(value: object) -> object:
+    """Krkn's files leave a list key empty (`interfaces:` → null)."""
+    return [] if value is None else value
+
+
+class NetworkParams(SpecModel):
+    """tc netem's parameters, as Krkn passes them (`delay`, `loss`, `rate`)."""
+
+    latency: Time | None = None
+    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
+    loss: LossPercent | None = None
+    """Percentage of packets dropped at random, 0-100; netem's way, so 0.02 is 0.02%."""
+    bandwidth: Rate | None = None
+    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
+
+    @model_validator(mode="after")
+    def _some_parameter(self) -> NetworkParams:
+        if not self.effective:
+            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
+        return self
+
+    @property
+    def effective(self) -> dict[str, str | float]:
+        """The parameters that change something (a zero latency or loss does not)."""
+        values: dict[str, str | float | None] = {
+            "latency": self.latency
+            if self.latency and re.match(r"0*[1-9]", self.latency)
+            else None,
+            "loss": self.loss or None,
+            "bandwidth": self.bandwidth,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class NetworkChaosConfig(SpecModel):
+    """Krkn's `network_chaos:` map."""
+
+    duration: Duration = 300
+    """Seconds each fault lasts."""
+    node_name: NodeNames = ""
+    """Nodes by name, separated by commas; empty: label_selector."""
+    label_selector: LabelSelector = MASTER_LABEL
+    """Nodes by label, when node_name is empty."""
+    instance_count: Count = 1
+    """How many of the label's nodes, picked at random; 0: all of them."""
+    interfaces: Annotated[
+        list[Interface],
+        BeforeValidator(_none_to_empty_list, json_schema_input_type=list[str] | None),
+    ] = []
+    """The nodes' interfaces; empty: the default route's. Each must exist on every node."""
+    execution: Literal["serial", "parallel"] = "serial"
+    """serial: latency, loss and bandwidth one after another (each for duration);
+    parallel: all of them at once."""
+    egress: NetworkParams = NetworkParams(bandwidth="100mbit")
+    """What is done to the traffic going out."""
+    image: str = LEGACY_IMAGE
+    """The helper pod's image (through the helper image map); it needs `tc`, `nft`, `ip`,
+    `nsenter`."""
+
+
+class NetworkChaosSpec(SpecModel):
+    """The whole `network_chaos_scenarios` file."""
+
+    network_chaos: NetworkChaosConfig
+    """The scenario."""
+
+
+class PodNetworkConfig(SpecModel):
+    """One step's settings (the outage's and the shaping's fields, each used by its own)."""
+
+    namespace: NamespaceName
+    """The target pods' namespace (the helper pods run there too)."""
+    label_selector: LabelSelector = ""
+    """Target pods by label, when pod_name is empty."""
+    pod_name: OptionalText = ""
+    """One target pod by name (it wins over label_selector, as in Krkn)."""
+    instance_count: Count = 1
+    """How many of the label's pods, picked at random; 0: all of them."""
+    wait_duration: Wait = 300
+    """Seconds to wait after this step before the next one."""
+    test_duration: Duration = 120
+    """Seconds the fault lasts."""
+    image: str = LEGACY_IMAGE
+    """The helper pod's image (through the helper image map)."""
+    direction: list[Literal["ingress", "egress"]] = Field(
+        default=["ingress", "egress"], min_length=1
+    )
+    """Outage: the directions blocked."""
+    ingress_ports: list[Port] = []
+    """Outage: ports of the pod whose incoming traffic is dropped; empty: every port."""
+    egress_ports: list[Port] = []
+    """Outage: destination ports whose outgoing traffic is dropped; empty: every port."""
+    network_params: NetworkParams | None = None
+    """Shaping (required there): what is done to the traffic."""
+    execution_type: Literal["serial", "parallel"] = "parallel"
+    """Shaping: serial, one pod after another; parallel, every pod at once."""
+    kubeconfig_path: OptionalText = ""
+    """Accepted for Krkn's files; undertow uses the run's own connection."""
+    kraken_config: OptionalText = ""
+    """Accepted for Krkn's files (Cerberus); undertow's health checks are the run's."""
+
+    @model_validator(mode="after")
+    def _some_target(self) -> PodNetworkConfig:
+        if not (self.label_selector or self.pod_name):
+            raise ValueError("set pod_name or label_selector")
+        return self
+
+
+class PodNetworkStep(SpecModel):
+    """A step of Krkn's native plugin."""
+
+    id: Literal["pod_network_outage", "pod_egress_shaping", "pod_ingress_shaping"]
+    """The step: block ports, or shape the traffic going out, or coming in."""
+    config: PodNetworkConfig
+    """Its settings."""
+
+    @model_validator(mode="after")
+    def _shaping_has_params(self) -> PodNetworkStep:
+        if self.id != "pod_network_outage" and self.config.network_params is None:
+            raise ValueError(f"{self.id} needs config.network_params")
+        return self
+
+
+class PodNetworkSpec(RootModel[list[PodNetworkStep]]):
+    """The whole `pod_network_scenarios` file: steps run in order, `wait_duration` after
+    each."""
