@@ -150,12 +150,20 @@ def render_faults(results: Results) -> str:
     return _table(header, rows)
 
 
+BAD_INPUT_KINDS = {
+    "bad_input": "the corpus and bad kubeconfigs",
+    "bad_input_fuzzed": "fuzzed scenario files",
+}
+"""The bad-input sections the audit test records, and what each one's inputs are."""
+
+
 def render_bad_input(results: Results) -> str:
     rows = [
-        [r["tried"], r["exit_2_naming_file_and_field"], r["mutations"]]
-        for r in _section(results, "bad_input")
+        [what, r["tried"], r["exit_2_naming_file_and_field"], r["mutations"]]
+        for section, what in BAD_INPUT_KINDS.items()
+        for r in _section(results, section)
     ]
-    header = ["bad inputs tried", "exit 2 naming file and field", "mutating requests seen"]
+    header = ["inputs", "tried", "exit 2 naming file and field", "mutating requests seen"]
     return _table(header, rows)
 
 
@@ -292,10 +300,15 @@ objects, the Deployment and its ready pods) equals its snapshot from before the 
 (`tests/unit/cli/test_bad_input.py`: every scenario type; wrong types, out-of-range values,
 unknown fields, names Kubernetes would reject, missing files) and bad kubeconfigs through
 `undertow run` against a live cluster whose API server writes an audit log
-([local-cluster.md](local-cluster.md#audit-log)). Each must exit 2 naming its file and field;
-then the audit log must show no `create`, `update`, `patch`, `delete` or `deletecollection`
-from undertow's user agent (`undertow/<version>`). A valid run afterwards proves the log does
-record undertow's changes.
+([local-cluster.md](local-cluster.md#audit-log)), and so do 20 scenario files (every builtin
+type at least once) that the fuzzer of `tests/unit/cli/test_input_fuzz.py` mutated into bad input:
+wrong types, out-of-range numbers, unknown or missing keys, odd strings. Each must exit 2
+naming its file and field; then the audit log must show no `create`, `update`, `patch`,
+`delete` or `deletecollection` from undertow's user agent (`undertow/<version>`) as the
+test's own ServiceAccount (so other runs on a shared cluster are not counted). A valid run
+afterwards proves the log does record undertow's changes. The fuzzer itself, in the unit
+tests, checks that every mutated config and scenario file either loads or is bad input,
+never another exception.
 
 {render_bad_input(results)}
 
