@@ -31,6 +31,7 @@ TESTS = (
     MATRIX,
     "tests/integration/faults",
     "tests/integration/audit/test_bad_input_audit.py",
+    "tests/integration/runner/test_planted_secrets.py",
     "tests/integration/deploy/test_rbac_families.py",
 )
 TEST = "test_sigkill_at_failpoint_then_rollback_execute_restores"
@@ -167,6 +168,15 @@ def render_bad_input(results: Results) -> str:
     return _table(header, rows)
 
 
+def render_secrets(results: Results) -> str:
+    rows = [
+        [r["planted"], r["commands"], r["outputs_searched"], r["hits"]]
+        for r in _section(results, "secrets")
+    ]
+    header = ["planted values", "commands run", "outputs searched", "planted values found"]
+    return _table(header, rows)
+
+
 def render_concurrency(results: Results) -> str:
     rows = [[r["check"], r["outcome"]] for r in _section(results, "concurrency")]
     return _table(["check", "what happened"], rows)
@@ -207,6 +217,7 @@ scenarios use. Each section below is a test's result:
 - [API faults](#api-faults): real scenarios through an API server answering 5xx, 429,
   resets, lost answers and slow responses;
 - [bad input](#bad-input): the bad-input corpus against a live cluster, as its audit log saw it;
+- [secrets](#secrets): credentials planted in every input, searched for in every output;
 - [concurrency](#concurrency): runs and rollbacks at the same time, as real processes;
 - [RBAC per family](#rbac-per-family): one ServiceAccount per family's ClusterRole.
 
@@ -311,6 +322,23 @@ tests, checks that every mutated config and scenario file either loads or is bad
 never another exception.
 
 {render_bad_input(results)}
+
+## Secrets
+
+`tests/integration/runner/test_planted_secrets.py` plants recognisable values where
+credentials live: a bound ServiceAccount token in one kubeconfig and an inlined client key in
+another, cloud and BMC credentials in the environment (`AWS_SECRET_ACCESS_KEY`,
+`AWS_SESSION_TOKEN`, `AZURE_CLIENT_SECRET`, `IBMC_APIKEY`, `OS_PASSWORD`, `VSPHERE_PASSWORD`,
+`IPMI_PASSWORD`), a `bmc_password` in a node scenario, and a Prometheus bearer token and the
+run-control token in the config. Then it runs, on the cluster, `undertow run` passing and
+failing (the failed run's entry left pending, so its cluster copy is there), `--dry-run`,
+`validate`, `rollback list`, `report show` of both runs and `rollback execute`, and searches
+every output for every planted value: each command's stdout and stderr, every file under the
+state, config, temp and report dirs (run logs, version files, `report.json`, `report.html`,
+`junit.xml`), and the ConfigMaps, Secrets (decoded) and Leases of the journal's cluster copy
+namespace. A value found anywhere fails the test.
+
+{render_secrets(results)}
 
 ## Concurrency
 
