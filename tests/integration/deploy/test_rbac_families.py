@@ -245,6 +245,7 @@ def _run(
     (work / "s.yaml").write_text(content)
     (work / "config.yaml").write_text(
         f"scenarios:\n  - {scenario_type}: [s.yaml]\nheartbeat: {{namespace: {place.namespace}}}\n"
+        f"allow_protected_namespaces: [{place.namespace}]\n"  # undertow's, and the target's
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERTOW_")}
     return subprocess.run(

@@ -110,6 +110,7 @@ def _inputs(root: Path, namespace: str, *, outcome: str) -> Path:
         f"scenarios:\n  - sleep_scenarios: [s-{outcome}.yaml]\n{nodes}"
         "tunings: {wait_duration: 0}\n"
         f"heartbeat: {{namespace: {namespace}, journal_copy: auto}}\n"
+        f"allow_protected_namespaces: [{namespace}]\n"  # undertow's, and the target's
         "performance_monitoring:\n"
         "  prometheus_url: http://127.0.0.1:9\n"
         f"  prometheus_bearer_token: {PROMETHEUS_TOKEN}\n"

@@ -422,6 +422,7 @@ CASES = [
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
+        "allow_protected_namespaces, "
         "cerberus, context, control, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
         "performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
     ),
@@ -681,6 +682,14 @@ CASES = [
         "krkn-signal-state-unknown",
         {"config.yaml": krkn("    signal_state: WAIT\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at kraken.signal_state: expected one of 'RUN' or 'PAUSE', got 'WAIT'",
+    ),
+    Case(
+        "allow-protected-namespace-invalid",
+        {
+            "config.yaml": native(extra="allow_protected_namespaces: [Kube_System]\n"),
+            "s.yaml": GOOD_SLEEP,
+        },
+        "config.yaml:3 at allow_protected_namespaces[0]: invalid namespace 'Kube_System': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
     ),
     Case(
         "krkn-port-not-integer",
