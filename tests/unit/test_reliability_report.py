@@ -91,5 +91,5 @@ def test_the_recorded_sections_become_tables_and_missing_ones_say_so(tmp_path: P
     assert "| `pod_kill` | 20% of all requests | all kinds | 17 of 90 | 0 | 0 | 0 | yes |" in page
     assert "| the corpus and bad kubeconfigs | 75 | 75 | 0 |" in page
     not_run = "Not run in the runs this page was made from."
-    assert page.count(not_run) == 3  # secrets, concurrency, RBAC
+    assert page.count(not_run) == 4  # secrets, concurrency, both RBAC tables
     assert "**1 of 3 cases restored**" in page
