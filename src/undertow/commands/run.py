@@ -149,6 +149,7 @@ def run(
                     daemon_mode=settings.tunings.daemon_mode,
                     exit_on_failure=settings.exit_on_failure,
                     strict=settings.strict,
+                    max_targets=settings.max_targets,
                     judging=Judging(
                         settings.health_checks,
                         settings.cerberus,

@@ -96,6 +96,7 @@ class _FileValues:
     control: RunControlSection = field(default_factory=RunControlSection)
     pdf_report: bool = False
     allow_protected_namespaces: tuple[str, ...] = ()
+    max_targets: int | None = None
 
 
 def load_connection(
@@ -237,6 +238,7 @@ def _read_krkn(
         control=kraken.control(own.control_token if own is not None else None),
         pdf_report=kraken.generate_pdf_report,
         allow_protected_namespaces=tuple(own.allow_protected_namespaces if own else ()),
+        max_targets=own.max_targets if own else None,
     ), []
 
 
@@ -298,6 +300,7 @@ def _read_native(
         control=config.control,
         pdf_report=config.report.pdf,
         allow_protected_namespaces=tuple(config.allow_protected_namespaces),
+        max_targets=config.max_targets,
     ), []
 
 
@@ -374,6 +377,7 @@ def _merge(
         pdf_report=values.pdf_report,
         runs_directory=default_runs_directory(env),
         allow_protected_namespaces=values.allow_protected_namespaces,
+        max_targets=values.max_targets,
     )
 
 

@@ -157,6 +157,8 @@ ALLOW_PROTECTED_HELP = (
     "heartbeat.namespace) scenarios may change; by default none."
 )
 
+MAX_TARGETS_HELP = "The most targets (pods, nodes, namespaces) one scenario selection may hold."
+
 
 class KrknUndertowSection(BaseModel):
     """The `undertow` section of a Krkn config: undertow's own settings Krkn has no key for."""
@@ -170,6 +172,7 @@ class KrknUndertowSection(BaseModel):
     allow_protected_namespaces: ProtectedNamespaces = Field(
         default_factory=list, description=ALLOW_PROTECTED_HELP
     )
+    max_targets: int | None = Field(None, ge=1, description=MAX_TARGETS_HELP)
 
 
 class ReportSection(BaseModel):
@@ -212,6 +215,7 @@ class NativeConfig(BaseModel):
     allow_protected_namespaces: ProtectedNamespaces = Field(
         default_factory=list, description=ALLOW_PROTECTED_HELP
     )
+    max_targets: int | None = Field(None, ge=1, description=MAX_TARGETS_HELP)
 
 
 KRKN_IGNORED_SECTIONS = frozenset(

@@ -98,6 +98,8 @@ class Settings:
     """Where a running run keeps its state (its control endpoint's address and token)."""
     allow_protected_namespaces: tuple[str, ...] = ()
     """Protected namespaces scenarios may change (`undertow.rollback.protected`)."""
+    max_targets: int | None = None
+    """The most targets one scenario selection may hold; None: no cap."""
 
     @property
     def connection(self) -> Connection:

@@ -424,7 +424,7 @@ CASES = [
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
         "allow_protected_namespaces, "
         "cerberus, context, control, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
-        "performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
+        "max_targets, performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(
         "native-rollback-auto-not-bool",
@@ -690,6 +690,11 @@ CASES = [
             "s.yaml": GOOD_SLEEP,
         },
         "config.yaml:3 at allow_protected_namespaces[0]: invalid namespace 'Kube_System': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    Case(
+        "max-targets-zero",
+        {"config.yaml": native(extra="max_targets: 0\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at max_targets: must be >= 1, got 0",
     ),
     Case(
         "krkn-port-not-integer",
