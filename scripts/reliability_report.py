@@ -31,6 +31,7 @@ TESTS = (
     MATRIX,
     "tests/integration/faults",
     "tests/integration/audit/test_bad_input_audit.py",
+    "tests/integration/runner/test_planted_secrets.py",
     "tests/integration/deploy/test_rbac_families.py",
 )
 TEST = "test_sigkill_at_failpoint_then_rollback_execute_restores"
@@ -150,12 +151,29 @@ def render_faults(results: Results) -> str:
     return _table(header, rows)
 
 
+BAD_INPUT_KINDS = {
+    "bad_input": "the corpus and bad kubeconfigs",
+    "bad_input_fuzzed": "fuzzed scenario files",
+}
+"""The bad-input sections the audit test records, and what each one's inputs are."""
+
+
 def render_bad_input(results: Results) -> str:
     rows = [
-        [r["tried"], r["exit_2_naming_file_and_field"], r["mutations"]]
-        for r in _section(results, "bad_input")
+        [what, r["tried"], r["exit_2_naming_file_and_field"], r["mutations"]]
+        for section, what in BAD_INPUT_KINDS.items()
+        for r in _section(results, section)
     ]
-    header = ["bad inputs tried", "exit 2 naming file and field", "mutating requests seen"]
+    header = ["inputs", "tried", "exit 2 naming file and field", "mutating requests seen"]
+    return _table(header, rows)
+
+
+def render_secrets(results: Results) -> str:
+    rows = [
+        [r["planted"], r["commands"], r["outputs_searched"], r["hits"]]
+        for r in _section(results, "secrets")
+    ]
+    header = ["planted values", "commands run", "outputs searched", "planted values found"]
     return _table(header, rows)
 
 
@@ -174,6 +192,19 @@ def render_rbac(results: Results) -> str:
         for r in sorted(_section(results, "rbac"), key=lambda r: str(r["family"]))
     ]
     return _table(["ClusterRole", "its family's run passes", "refused (403)"], rows)
+
+
+def render_rbac_reviewed(results: Results) -> str:
+    rows = [
+        [
+            f"`undertow-family-{r['family']}`",
+            f"{r['allowed']} of {r['calls']}",
+            f"{r['outside_refused']} of {r['outside']}",
+        ]
+        for r in sorted(_section(results, "rbac_reviewed"), key=lambda r: str(r["family"]))
+    ]
+    header = ["ClusterRole", "its code's calls allowed", "other calls refused"]
+    return _table(header, rows)
 
 
 def render(results: Results) -> str:
@@ -199,6 +230,7 @@ scenarios use. Each section below is a test's result:
 - [API faults](#api-faults): real scenarios through an API server answering 5xx, 429,
   resets, lost answers and slow responses;
 - [bad input](#bad-input): the bad-input corpus against a live cluster, as its audit log saw it;
+- [secrets](#secrets): credentials planted in every input, searched for in every output;
 - [concurrency](#concurrency): runs and rollbacks at the same time, as real processes;
 - [RBAC per family](#rbac-per-family): one ServiceAccount per family's ClusterRole.
 
@@ -292,12 +324,34 @@ objects, the Deployment and its ready pods) equals its snapshot from before the 
 (`tests/unit/cli/test_bad_input.py`: every scenario type; wrong types, out-of-range values,
 unknown fields, names Kubernetes would reject, missing files) and bad kubeconfigs through
 `undertow run` against a live cluster whose API server writes an audit log
-([local-cluster.md](local-cluster.md#audit-log)). Each must exit 2 naming its file and field;
-then the audit log must show no `create`, `update`, `patch`, `delete` or `deletecollection`
-from undertow's user agent (`undertow/<version>`). A valid run afterwards proves the log does
-record undertow's changes.
+([local-cluster.md](local-cluster.md#audit-log)), and so do 20 scenario files (every builtin
+type at least once) that the fuzzer of `tests/unit/cli/test_input_fuzz.py` mutated into bad input:
+wrong types, out-of-range numbers, unknown or missing keys, odd strings. Each must exit 2
+naming its file and field; then the audit log must show no `create`, `update`, `patch`,
+`delete` or `deletecollection` from undertow's user agent (`undertow/<version>`) as the
+test's own ServiceAccount (so other runs on a shared cluster are not counted). A valid run
+afterwards proves the log does record undertow's changes. The fuzzer itself, in the unit
+tests, checks that every mutated config and scenario file either loads or is bad input,
+never another exception.
 
 {render_bad_input(results)}
+
+## Secrets
+
+`tests/integration/runner/test_planted_secrets.py` plants recognisable values where
+credentials live: a bound ServiceAccount token in one kubeconfig and an inlined client key in
+another, cloud and BMC credentials in the environment (`AWS_SECRET_ACCESS_KEY`,
+`AWS_SESSION_TOKEN`, `AZURE_CLIENT_SECRET`, `IBMC_APIKEY`, `OS_PASSWORD`, `VSPHERE_PASSWORD`,
+`IPMI_PASSWORD`), a `bmc_password` in a node scenario, and a Prometheus bearer token and the
+run-control token in the config. Then it runs, on the cluster, `undertow run` passing and
+failing (the failed run's entry left pending, so its cluster copy is there), `--dry-run`,
+`validate`, `rollback list`, `report show` of both runs and `rollback execute`, and searches
+every output for every planted value: each command's stdout and stderr, every file under the
+state, config, temp and report dirs (run logs, version files, `report.json`, `report.html`,
+`junit.xml`), and the ConfigMaps, Secrets (decoded) and Leases of the journal's cluster copy
+namespace. A value found anywhere fails the test.
+
+{render_secrets(results)}
 
 ## Concurrency
 
@@ -310,13 +364,22 @@ same locks in memory.
 
 ## RBAC per family
 
-`tests/integration/deploy/test_rbac_families.py`: for each ClusterRole of
-`deploy/rbac-families.yaml`, a ServiceAccount bound to it alone (and to a Role for its
-heartbeat Lease) runs its family's scenario with a bound token (exit 0, restored, no warning),
-and is refused by the API server every other family's scenario (the run fails, nothing
-pending, nothing changed) and key call ([deploy/README.md](../deploy/README.md#one-family-only)).
+`tests/integration/deploy/test_rbac_families.py`: for the pods, network and nodes
+ClusterRoles of `deploy/rbac-families.yaml`, a ServiceAccount bound to it alone (and to a
+Role for its heartbeat Lease) runs its family's scenario with a bound token (exit 0,
+restored, no warning), and is refused by the API server every other family's scenario (the
+run fails, nothing pending, nothing changed) and key call
+([deploy/README.md](../deploy/README.md#one-family-only)).
 
 {render_rbac(results)}
+
+The other four families (containers, services, hijacking, helpers) are proven by asking the
+API server (SelfSubjectAccessReview) as a ServiceAccount bound to the family's ClusterRole
+alone: every call the family's code makes (the test lists them) is allowed, the role grants
+exactly those, and calls none of these families needs (patch a Node, read a Secret, create
+a NetworkPolicy, evict a pod) are refused.
+
+{render_rbac_reviewed(results)}
 
 ## Regenerating this page
 

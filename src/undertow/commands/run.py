@@ -29,6 +29,7 @@ from undertow.events import EventLog
 from undertow.health import Judging
 from undertow.report import render_json, write_reports
 from undertow.report.pdf import PdfUnavailable, print_pdf
+from undertow.rollback.protected import protected_namespaces
 from undertow.rollback.retention import prune_executed
 from undertow.runner import LoopOptions, RunOutcome, ScenarioJob, SignalWatch, execute
 from undertow.runner.control import (
@@ -132,6 +133,9 @@ def run(
                 heartbeat=settings.heartbeat,
                 guardian=guardian,
                 preflight=lambda api: check_node_names(validated.plan.jobs, api),
+                protected=protected_namespaces(
+                    settings.heartbeat.namespace, settings.allow_protected_namespaces
+                ),
             )
             _prune_history(settings.rollback, log)
             if server is not None:
@@ -145,6 +149,7 @@ def run(
                     daemon_mode=settings.tunings.daemon_mode,
                     exit_on_failure=settings.exit_on_failure,
                     strict=settings.strict,
+                    max_targets=settings.max_targets,
                     judging=Judging(
                         settings.health_checks,
                         settings.cerberus,

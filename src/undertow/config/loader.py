@@ -95,6 +95,8 @@ class _FileValues:
     prometheus: PrometheusSettings | None = None
     control: RunControlSection = field(default_factory=RunControlSection)
     pdf_report: bool = False
+    allow_protected_namespaces: tuple[str, ...] = ()
+    max_targets: int | None = None
 
 
 def load_connection(
@@ -235,6 +237,8 @@ def _read_krkn(
         prometheus=prometheus,
         control=kraken.control(own.control_token if own is not None else None),
         pdf_report=kraken.generate_pdf_report,
+        allow_protected_namespaces=tuple(own.allow_protected_namespaces if own else ()),
+        max_targets=own.max_targets if own else None,
     ), []
 
 
@@ -295,6 +299,8 @@ def _read_native(
         prometheus=prometheus,
         control=config.control,
         pdf_report=config.report.pdf,
+        allow_protected_namespaces=tuple(config.allow_protected_namespaces),
+        max_targets=config.max_targets,
     ), []
 
 
@@ -370,6 +376,8 @@ def _merge(
         control=values.control,
         pdf_report=values.pdf_report,
         runs_directory=default_runs_directory(env),
+        allow_protected_namespaces=values.allow_protected_namespaces,
+        max_targets=values.max_targets,
     )
 
 

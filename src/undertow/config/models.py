@@ -14,9 +14,10 @@ Defaults live here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from undertow.config.control import DEFAULT_CONTROL_ADDRESS, DEFAULT_CONTROL_PORT, RunControlSection
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
@@ -138,6 +139,27 @@ class HeartbeatSection(BaseModel):
         return self
 
 
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def _namespace_name(value: str) -> str:
+    if not _NAMESPACE.fullmatch(value):
+        raise ValueError(
+            f"invalid namespace {value!r}: at most 63 characters of lower-case letters, "
+            "digits and '-', starting and ending with a letter or digit"
+        )
+    return value
+
+
+ProtectedNamespaces = list[Annotated[str, AfterValidator(_namespace_name)]]
+ALLOW_PROTECTED_HELP = (
+    "Protected namespaces (kube-system, kube-public, kube-node-lease and undertow's own, "
+    "heartbeat.namespace) scenarios may change; by default none."
+)
+
+MAX_TARGETS_HELP = "The most targets (pods, nodes, namespaces) one scenario selection may hold."
+
+
 class KrknUndertowSection(BaseModel):
     """The `undertow` section of a Krkn config: undertow's own settings Krkn has no key for."""
 
@@ -147,6 +169,10 @@ class KrknUndertowSection(BaseModel):
     control_token: str | None = Field(
         None, min_length=16, description="The run control endpoint's bearer token."
     )
+    allow_protected_namespaces: ProtectedNamespaces = Field(
+        default_factory=list, description=ALLOW_PROTECTED_HELP
+    )
+    max_targets: int | None = Field(None, ge=1, description=MAX_TARGETS_HELP)
 
 
 class ReportSection(BaseModel):
@@ -186,6 +212,10 @@ class NativeConfig(BaseModel):
     cerberus: CerberusSection | None = None
     resiliency: ResiliencySection = Field(default_factory=ResiliencySection)
     performance_monitoring: PerformanceMonitoringSection | None = None
+    allow_protected_namespaces: ProtectedNamespaces = Field(
+        default_factory=list, description=ALLOW_PROTECTED_HELP
+    )
+    max_targets: int | None = Field(None, ge=1, description=MAX_TARGETS_HELP)
 
 
 KRKN_IGNORED_SECTIONS = frozenset(

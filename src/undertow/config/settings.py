@@ -96,6 +96,10 @@ class Settings:
     """Also print report.html to report.pdf (Krkn's generate_pdf_report)."""
     runs_directory: Path | None = None
     """Where a running run keeps its state (its control endpoint's address and token)."""
+    allow_protected_namespaces: tuple[str, ...] = ()
+    """Protected namespaces scenarios may change (`undertow.rollback.protected`)."""
+    max_targets: int | None = None
+    """The most targets one scenario selection may hold; None: no cap."""
 
     @property
     def connection(self) -> Connection:

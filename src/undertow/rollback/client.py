@@ -43,6 +43,7 @@ from undertow.rollback.entry import JournalEntry, RollbackReport
 from undertow.rollback.journal import Journal
 from undertow.rollback.naming import VersionName
 from undertow.rollback.patches import REMOVE, plan_fields, pointer, snapshot
+from undertow.rollback.protected import refuse_protected
 from undertow.undo.labels import ENTRY_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
 from undertow.undo.records import (
     CloudRecord,
@@ -98,8 +99,15 @@ class JournaledClient:
     """Mutations for one scenario of one run, each journaled before it is made."""
 
     def __init__(
-        self, api: KubeApi, journal: Journal, scenario_type: str, run_id: str | None = None
+        self,
+        api: KubeApi,
+        journal: Journal,
+        scenario_type: str,
+        run_id: str | None = None,
+        *,
+        protected: frozenset[str] = frozenset(),
     ) -> None:
+        """`protected`: namespaces no change may touch (`undertow.rollback.protected`)."""
         if run_id is not None and run_id != journal.run_id:
             raise errors.JournalError(f"run id {run_id} does not match the journal's")
         if len(journal.run_id) > 63:
@@ -108,6 +116,7 @@ class JournaledClient:
         self.journal = journal
         self.scenario_type = scenario_type
         self.run_id = journal.run_id
+        self.protected = protected
         self._guard = threading.Lock()
         self._pending: list[Change] = []
         self.cleaned_up = 0
@@ -202,6 +211,7 @@ class JournaledClient:
             meta.pop("namespace", None)
         ref = ObjectRef(api_version, kind, str(meta.get("name") or ""), meta.get("namespace"))
         shown = ref.name or f"{meta.get('generateName', '')}*"
+        refuse_protected(ObjectRef(api_version, kind, shown, ref.namespace), self.protected)
         record: DeleteCreated = {
             "action": "delete_created",
             "description": f"delete {kind} {ref.namespace or ''}/{shown} created by undertow",
@@ -271,6 +281,7 @@ class JournaledClient:
     ) -> Change:
         """Journal the snapshot of exactly `ref` (as `known`, else read now), then `remove`
         it (delete or evict)."""
+        refuse_protected(ref, self.protected)
         current, exact = self._read_exact(ref, known)
         record: RecreateDeleted = {
             "action": "recreate_deleted",
@@ -296,6 +307,7 @@ class JournaledClient:
     def _patch_until_settled(self, ref: ObjectRef, plan: _Plan, what: str) -> Change:
         """Read the object, `plan` the change (None: nothing to do), journal it and apply its
         `test`-guarded patch; while the object changes under it (409/422), read and plan again."""
+        refuse_protected(ref, self.protected)
         for attempt in range(_ATTEMPTS):
             current, exact = self._read_exact(ref)
             planned = plan(current, exact)
@@ -386,6 +398,7 @@ class JournaledClient:
         `kill`, or `kill` fails, nothing was signalled and the entry is dropped (the returned
         Change has no entry). A `kill` cut short (no exit status, or killed itself) means
         the container stopped meanwhile: the signal took effect."""
+        refuse_protected(ObjectRef.of(pod), self.protected)
         _, exact = self._read_exact(ObjectRef.of(pod), pod)
         record: SignalledContainer = {
             "action": "signalled_container",
@@ -422,6 +435,8 @@ class JournaledClient:
         then run `command` in `container` of `pod`. The entry stays pending whatever the
         command's outcome: a command cut short may have changed part of what it was meant
         to, and these undos are idempotent; the scenario reverts it."""
+        refuse_protected(ref, self.protected)
+        refuse_protected(ObjectRef.of(pod), self.protected)
         record = copy.copy(data)
         record["target"] = _target(ref)
         entry = self._record(record)

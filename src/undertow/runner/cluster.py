@@ -152,8 +152,10 @@ class ClusterBackend:
         helper_pods: HelperPods | None = None,
         stale_rollback: bool | None = None,
         heartbeat: HeartbeatThread | None = None,
+        protected: frozenset[str] = frozenset(),
     ) -> None:
         self._api = api
+        self._protected = protected
         self._heartbeat = heartbeat
         self._helper_pods = helper_pods or HelperPods()
         self._journal = journal
@@ -180,6 +182,7 @@ class ClusterBackend:
         heartbeat: HeartbeatSection | None = None,
         guardian: GuardianMode = "off",
         preflight: Callable[[KubeApi], None] | None = None,
+        protected: frozenset[str] = frozenset(),
     ) -> ClusterBackend:
         """Open the journal (fail closed), then connect; close the journal if that fails.
 
@@ -189,7 +192,7 @@ class ClusterBackend:
         the input against the cluster before anything is created (it raises ConfigError).
         `guardian`: whether a guardian must watch the heartbeat's namespace (required: else
         bad environment, exit 2, before any change), should (optional: else a warning), or is
-        not looked for."""
+        not looked for. `protected`: namespaces no scenario may change."""
         try:
             key = load_key(journal_key)  # an unsafe or unwritable key: the environment too
             journal = Journal.open(versions_directory, run_id or str(uuid.uuid4()), key=key)
@@ -224,6 +227,7 @@ class ClusterBackend:
             helper_pods=helper_pods,
             stale_rollback=stale_rollback,
             heartbeat=beat,
+            protected=protected,
         )
 
     @property
@@ -287,7 +291,9 @@ class ClusterBackend:
         return StaleReport(runs=runs, entries=entries, rolled_back=True, tally=result)
 
     def begin(self, scenario_type: str, scenario_file: str) -> ScenarioJournal:
-        client = JournaledClient(self._api, self._journal, scenario_type, self.run_id)
+        client = JournaledClient(
+            self._api, self._journal, scenario_type, self.run_id, protected=self._protected
+        )
         return ScenarioJournal(client, auto_rollback=self._auto, gate=self._gate)
 
     def close(self) -> None:

@@ -33,6 +33,8 @@ class LoopOptions:
     strict: bool = False
     """A scenario with findings fails (else the findings are reported and it passes)."""
     judging: Judging = field(default_factory=Judging)
+    max_targets: int | None = None
+    """The most targets one scenario selection may hold (RunContext.max_targets)."""
 
 
 @dataclass
@@ -73,6 +75,7 @@ def run_loop(
                 iteration,
                 strict=options.strict,
                 judging=options.judging,
+                max_targets=options.max_targets,
                 backend=backend,
                 clock=clock,
                 cancel=cancel,
@@ -104,6 +107,7 @@ def _run_one(
     *,
     strict: bool,
     judging: Judging,
+    max_targets: int | None,
     backend: RunBackend,
     clock: Clock,
     cancel: CancelToken,
@@ -147,6 +151,7 @@ def _run_one(
             events=events,
             log=log.getChild(scenario_type),
             helpers=backend.helper_pods,
+            max_targets=max_targets,
         )
         result = job.plugin.run(ctx, job.spec)
         for finding in result.findings:

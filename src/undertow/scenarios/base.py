@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from undertow.clock import CancelToken, Clock
 from undertow.config.helper_pods import HelperPods
+from undertow.errors import ScenarioError
 from undertow.events import Event, EventSink
 
 if TYPE_CHECKING:
@@ -72,14 +73,39 @@ class RunContext:
     events: EventSink
     log: logging.Logger
     helpers: HelperPods = field(default_factory=HelperPods)  # images + placement of own pods
+    max_targets: int | None = None
+    """The most targets one selection may hold (config `max_targets`); None: no cap."""
 
     def emit(self, kind: str, message: str, *, level: int | None = None, **data: Any) -> None:
         """Tell the reports, and the log: the message is the scenario's log line (targets,
         deletions, recovery), so log-based checks written for Krkn find the same facts.
         The log level follows the kind (`…failed`/`…error`: ERROR) unless `level` says
-        otherwise (a finding Krkn never checks is a WARNING, not an ERROR)."""
+        otherwise (a finding Krkn never checks is a WARNING, not an ERROR).
+
+        A `targets.selected` event (emitted once a selection is made, before it is changed)
+        is refused with ScenarioError when it holds more than `max_targets` targets or a
+        target in a protected namespace."""
+        if kind == "targets.selected":
+            self._check_selection(message, data)
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
         self.log.log(_level(kind) if level is None else level, "%s", message)
+
+    def _check_selection(self, message: str, data: Mapping[str, Any]) -> None:
+        chosen = [str(t) for value in data.values() if isinstance(value, list) for t in value]
+        if self.max_targets is not None and len(chosen) > self.max_targets:
+            raise ScenarioError(
+                f"refused: {len(chosen)} targets selected, more than max_targets "
+                f"{self.max_targets} ({message}); none of them was changed"
+            )
+        namespaces = {t.partition("/")[0] for t in data.get("pods") or []}
+        namespaces |= {str(t) for t in data.get("namespaces") or []}
+        protected = sorted(namespaces & self.kube.protected)
+        if protected:
+            raise ScenarioError(
+                f"refused: the selection ({message}) reaches the protected namespace "
+                f"{protected[0]} (the cluster's own and undertow's are never targets unless "
+                "the config lists them in allow_protected_namespaces); none of it was changed"
+            )
 
 
 def _level(kind: str) -> int:

@@ -50,7 +50,65 @@ def _documents() -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(FAMILIES_FILE.read_text("utf-8")) if d]
 
 
-FAMILIES = [d["metadata"]["name"].removeprefix("undertow-family-") for d in _documents()]
+ALL_FAMILIES = [d["metadata"]["name"].removeprefix("undertow-family-") for d in _documents()]
+FAMILIES = ["pods", "network", "nodes"]
+"""The families whose scenario runs for real on kwok nodes."""
+CALLS: dict[str, set[tuple[str, str, str]]] = {
+    "containers": {
+        ("", "pods", "get"),  # re-read before the signal, and while containers restart
+        ("", "pods", "list"),  # the pods chosen by namespace and label
+        ("", "pods/exec", "get"),  # `kill` inside the container (websocket exec, older)
+        ("", "pods/exec", "create"),  # the same, on newer API servers
+    },
+    "services": {
+        ("", "namespaces", "get"),
+        ("", "namespaces", "list"),  # by name or label
+        ("", "namespaces", "delete"),  # delete: namespace
+        *(("", "services", v) for v in ("get", "list", "create", "delete")),
+        *(
+            ("apps", kind, v)
+            for kind in ("deployments", "replicasets", "statefulsets", "daemonsets")
+            for v in ("get", "list", "create", "delete")  # deleted; restore recreates
+        ),
+        ("", "pods", "get"),
+        ("", "pods", "list"),  # the recovery check
+        ("", "persistentvolumeclaims", "get"),
+        ("", "persistentvolumeclaims", "list"),  # the plan's warning about lost claims
+    },
+    "hijacking": {
+        ("", "services", "get"),
+        ("", "services", "list"),
+        ("", "services", "patch"),  # the selector, repointed and put back
+        *(
+            ("", kind, v)
+            for kind in ("pods", "configmaps")
+            for v in ("get", "list", "create", "delete")
+        ),
+        ("discovery.k8s.io", "endpointslices", "list"),  # the recovery check
+    },
+    "helpers": {
+        *(("", "pods", v) for v in ("get", "list", "create", "delete")),  # helper pods
+        ("", "pods/exec", "get"),
+        ("", "pods/exec", "create"),  # scripts in helper or target pods
+        ("", "pods/log", "get"),  # generators' reports
+        ("", "nodes", "get"),
+        ("", "nodes", "list"),
+        *(
+            ("", kind, v)
+            for kind in ("persistentvolumeclaims", "services")
+            for v in ("get", "list")
+        ),
+    },
+}
+"""The calls each family's code makes, which its ClusterRole must grant, and no more;
+reviewed by the API server (SelfSubjectAccessReview) where kwok cannot run the family."""
+OUTSIDE = [
+    ("", "nodes", "patch"),
+    ("", "secrets", "get"),
+    ("networking.k8s.io", "networkpolicies", "create"),
+    ("", "pods/eviction", "create"),
+]
+"""Calls no reviewed family needs: each must be refused to all of them."""
 
 
 class Place:
@@ -245,6 +303,7 @@ def _run(
     (work / "s.yaml").write_text(content)
     (work / "config.yaml").write_text(
         f"scenarios:\n  - {scenario_type}: [s.yaml]\nheartbeat: {{namespace: {place.namespace}}}\n"
+        f"allow_protected_namespaces: [{place.namespace}]\n"  # undertow's, and the target's
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERTOW_")}
     return subprocess.run(
@@ -329,3 +388,66 @@ def test_each_family_runs_with_its_role_and_is_refused_the_others(
         "reliability",
         json.dumps({"section": "rbac", "family": family, "runs": True, "refused": refused}),
     )
+
+
+def _granted(family: str) -> set[tuple[str, str, str]]:
+    """(group, resource, verb) of every rule of the family's ClusterRole."""
+    [role] = [d for d in _documents() if d["metadata"]["name"] == f"undertow-family-{family}"]
+    return {
+        (group, resource, verb)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+
+
+def _allowed(as_identity: Any, namespace: str, call: tuple[str, str, str]) -> bool:
+    from kubernetes import client
+
+    group, resource, verb = call
+    name, _, sub = resource.partition("/")
+    attributes = {"group": group, "resource": name, "verb": verb, "namespace": namespace}
+    if sub:
+        attributes["subresource"] = sub
+    review = client.AuthorizationV1Api(as_identity).create_self_subject_access_review(
+        {"spec": {"resourceAttributes": attributes}}
+    )
+    return bool(review.status.allowed)
+
+
+def test_every_family_is_run_or_reviewed() -> None:
+    assert sorted(ALL_FAMILIES) == sorted([*FAMILIES, *CALLS])
+
+
+@pytest.mark.parametrize("family", sorted(CALLS))
+def test_each_reviewed_family_is_granted_exactly_its_calls(
+    family: str,
+    namespace: str,
+    token_for: Callable[[str], Path],
+    record_testsuite_property: Callable[[str, object], None],
+) -> None:
+    from kubernetes import config
+
+    assert _granted(family) == CALLS[family]
+    as_identity = config.new_client_from_config(config_file=str(token_for(family)))
+    try:
+        refused_own = [c for c in sorted(CALLS[family]) if not _allowed(as_identity, namespace, c)]
+        allowed_outside = [c for c in OUTSIDE if _allowed(as_identity, namespace, c)]
+    finally:
+        as_identity.close()
+    record_testsuite_property(
+        "reliability",
+        json.dumps(
+            {
+                "section": "rbac_reviewed",
+                "family": family,
+                "calls": len(CALLS[family]),
+                "allowed": len(CALLS[family]) - len(refused_own),
+                "outside_refused": len(OUTSIDE) - len(allowed_outside),
+                "outside": len(OUTSIDE),
+            }
+        ),
+    )
+    assert refused_own == []
+    assert allowed_outside == []

@@ -59,6 +59,7 @@ def _config(tmp: Path, namespace: str) -> Path:
         "kraken:\n  chaos_scenarios:\n    - sleep_scenarios: [s.yaml]\n"
         "tunings: {wait_duration: 0}\n"
         f"undertow:\n  heartbeat: {{interval: 1, grace: 3, namespace: {namespace}}}\n"
+        f"  allow_protected_namespaces: [{namespace}]\n"  # undertow's, and the target's
     )
     return config
 

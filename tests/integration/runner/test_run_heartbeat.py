@@ -29,6 +29,7 @@ def _config(tmp_path: Path, namespace: str, *, duration: float, grace: float = G
         "tunings: {wait_duration: 0}\n"
         "undertow:\n"
         f"  heartbeat: {{interval: {INTERVAL}, grace: {grace}, namespace: {namespace}}}\n"
+        f"  allow_protected_namespaces: [{namespace}]\n"  # undertow's, and the target's
     )
     return config
 

@@ -48,6 +48,11 @@ def typed(scenario_type: str) -> str:
     return native(f"  - {scenario_type}: [s.yaml]\n")
 
 
+HTTP_LOAD = (
+    "- http_load_scenario:\n    namespace: shop\n    targets:\n      endpoints:\n"
+    "        - url: {url}\n          method: {method}\n    rate: {rate}\n    duration: {duration}\n"
+)
+
 HIJACK = (
     "service_name: {name}\nservice_namespace: {namespace}\nservice_target_port: 80\n"
     "plan:\n  - resource: /\n    steps:\n      GET: [{{status: 503}}]\n"
@@ -417,8 +422,9 @@ CASES = [
         "native-unknown-key",
         {"config.yaml": native(extra="rollbak:\n  auto: false\n"), "s.yaml": GOOD_SLEEP},
         "config.yaml:3 at rollbak: unknown field 'rollbak' (did you mean 'rollback'? allowed: "
+        "allow_protected_namespaces, "
         "cerberus, context, control, exit_on_failure, health_checks, heartbeat, images, kubeconfig, "
-        "performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
+        "max_targets, performance_monitoring, report, resiliency, rollback, scenarios, strict, tunings)",
     ),
     Case(
         "native-rollback-auto-not-bool",
@@ -548,6 +554,153 @@ CASES = [
         },
         "{tmp}/alerts.yaml:4 at [0].weight: expected a number, got '2'",
     ),
+    # The newer scenario types: network_chaos_ng, syn_flood, http_load, time, hogs.
+    Case(
+        "network-ng-port-out-of-range",
+        {
+            "config.yaml": typed("network_chaos_ng_scenarios"),
+            "s.yaml": "- id: pod_network_filter\n  test_duration: 20\n  label_selector: app=web\n  namespace: shop\n  ports: [70000]\n",
+        },
+        "{tmp}/s.yaml:5 at [0].ports[0]: must be <= 65535, got 70000",
+    ),
+    Case(
+        "network-ng-loss-over-100",
+        {
+            "config.yaml": typed("network_chaos_ng_scenarios"),
+            "s.yaml": "- id: pod_network_chaos\n  test_duration: 20\n  label_selector: app=web\n  namespace: shop\n  loss: 150\n",
+        },
+        "{tmp}/s.yaml:5 at [0].loss: must be <= 100, got 150",
+    ),
+    Case(
+        "network-ng-bad-bandwidth",
+        {
+            "config.yaml": typed("network_chaos_ng_scenarios"),
+            "s.yaml": "- id: pod_network_chaos\n  test_duration: 20\n  label_selector: app=web\n  namespace: shop\n  bandwidth: fast\n",
+        },
+        "{tmp}/s.yaml:5 at [0].bandwidth: expected a rate such as 512kbit, 10mbit or 1gbit, got 'fast'",
+    ),
+    Case(
+        "syn-flood-port-zero",
+        {
+            "config.yaml": typed("syn_flood_scenarios"),
+            "s.yaml": "duration: 5\nnamespace: shop\ntarget-service: web\ntarget-port: 0\n",
+        },
+        "{tmp}/s.yaml:4 at target-port: must be >= 1, got 0",
+    ),
+    Case(
+        "syn-flood-no-attackers",
+        {
+            "config.yaml": typed("syn_flood_scenarios"),
+            "s.yaml": "duration: 5\nnamespace: shop\ntarget-service: web\ntarget-port: 80\nnumber-of-pods: 0\n",
+        },
+        "{tmp}/s.yaml:5 at number-of-pods: must be >= 1, got 0",
+    ),
+    Case(
+        "syn-flood-bad-namespace",
+        {
+            "config.yaml": typed("syn_flood_scenarios"),
+            "s.yaml": "duration: 5\nnamespace: Shop\ntarget-service: web\ntarget-port: 80\n",
+        },
+        "{tmp}/s.yaml:2 at namespace: invalid namespace 'Shop': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    Case(
+        "http-load-bad-url",
+        {
+            "config.yaml": typed("http_load_scenarios"),
+            "s.yaml": HTTP_LOAD.format(url="ftp://web/", method="GET", rate="20/1s", duration="5s"),
+        },
+        "{tmp}/s.yaml:5 at [0].http_load_scenario.targets.endpoints[0].url: expected an http:// or https:// URL with a host, got 'ftp://web/'",
+    ),
+    Case(
+        "http-load-bad-method",
+        {
+            "config.yaml": typed("http_load_scenarios"),
+            "s.yaml": HTTP_LOAD.format(
+                url="http://web/", method="FETCH", rate="20/1s", duration="5s"
+            ),
+        },
+        "{tmp}/s.yaml:6 at [0].http_load_scenario.targets.endpoints[0].method: expected one of 'GET', 'POST', 'PUT', 'DELETE', 'PATCH' or 'HEAD', got 'FETCH'",
+    ),
+    Case(
+        "http-load-bad-rate",
+        {
+            "config.yaml": typed("http_load_scenarios"),
+            "s.yaml": HTTP_LOAD.format(url="http://web/", method="GET", rate="fast", duration="5s"),
+        },
+        "{tmp}/s.yaml:7 at [0].http_load_scenario.rate: expected requests per period such as 50/1s or 1000/1m, or 0 (as fast as possible), got 'fast'",
+    ),
+    Case(
+        "http-load-bad-duration",
+        {
+            "config.yaml": typed("http_load_scenarios"),
+            "s.yaml": HTTP_LOAD.format(
+                url="http://web/", method="GET", rate="20/1s", duration="forever"
+            ),
+        },
+        "{tmp}/s.yaml:8 at [0].http_load_scenario.duration: expected a positive duration such as 30s, 5m or 1m30s, got 'forever'",
+    ),
+    Case(
+        "time-unknown-action",
+        {
+            "config.yaml": typed("time_scenarios"),
+            "s.yaml": "time_scenarios:\n  - action: skew_clock\n    object_type: node\n    label_selector: node-role.kubernetes.io/worker\n",
+        },
+        "{tmp}/s.yaml:2 at time_scenarios[0].action: expected one of 'skew_time' or 'skew_date', got 'skew_clock'",
+    ),
+    Case(
+        "hog-unknown-type",
+        {"config.yaml": typed("hog_scenarios"), "s.yaml": "hog-type: gpu\nduration: 5\n"},
+        "{tmp}/s.yaml:1 at hog-type: expected one of 'cpu', 'memory' or 'io', got 'gpu'",
+    ),
+    # Config-level: undertow's own sections and Krkn's run control keys.
+    Case(
+        "heartbeat-interval-negative",
+        {"config.yaml": native(extra="heartbeat:\n  interval: -3\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:4 at heartbeat.interval: must be > 0, got -3",
+    ),
+    Case(
+        "report-unknown-key",
+        {"config.yaml": native(extra="report:\n  formats: [pdf]\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:4 at report.formats: unknown field 'formats' (allowed: directory, pdf)",
+    ),
+    Case(
+        "control-port-out-of-range",
+        {"config.yaml": native(extra="control:\n  port: 99999\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:4 at control.port: must be <= 65535, got 99999",
+    ),
+    Case(
+        "image-not-string",
+        {"config.yaml": native(extra="images:\n  stress: 5\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:4 at images.stress: expected a string, got 5",
+    ),
+    Case(
+        "strict-not-bool",
+        {"config.yaml": native(extra="strict: perhaps\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at strict: expected true or false, got 'perhaps'",
+    ),
+    Case(
+        "krkn-signal-state-unknown",
+        {"config.yaml": krkn("    signal_state: WAIT\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at kraken.signal_state: expected one of 'RUN' or 'PAUSE', got 'WAIT'",
+    ),
+    Case(
+        "allow-protected-namespace-invalid",
+        {
+            "config.yaml": native(extra="allow_protected_namespaces: [Kube_System]\n"),
+            "s.yaml": GOOD_SLEEP,
+        },
+        "config.yaml:3 at allow_protected_namespaces[0]: invalid namespace 'Kube_System': at most 63 characters of lower-case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    Case(
+        "max-targets-zero",
+        {"config.yaml": native(extra="max_targets: 0\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at max_targets: must be >= 1, got 0",
+    ),
+    Case(
+        "krkn-port-not-integer",
+        {"config.yaml": krkn("    port: http\n"), "s.yaml": GOOD_SLEEP},
+        "config.yaml:3 at kraken.port: expected an integer, got 'http'",
+    ),
 ]
 
 
@@ -612,6 +765,11 @@ RUN_CASES = [
         "node-stop-kubelet-krkn-format",
         "node-termination-bare-metal",
         "alert-profile-bad-severity",
+        "network-ng-port-out-of-range",
+        "syn-flood-port-zero",
+        "http-load-bad-url",
+        "time-unknown-action",
+        "heartbeat-interval-negative",
     }
 ]
 
@@ -690,3 +848,17 @@ def test_a_cloud_provider_without_its_sdk_names_the_extra_to_install(
         f"  {workdir}/n.yaml:3 at node_scenarios[0].cloud_type: cloud_type aws needs "
         "no_such_sdk (pip install 'undertow[aws]')"
     )
+
+
+def test_the_corpus_covers_every_registered_scenario_type() -> None:
+    from undertow.scenarios.registry import build_registry
+
+    named = " ".join(
+        content
+        for case in CASES
+        for name, content in case.files.items()
+        if name == case.config and isinstance(content, str)
+    )
+    missing = [t for t in build_registry().types() if f"{t}:" not in named]
+    assert missing == []
+    assert len(CASES) >= 80
