@@ -187,6 +187,15 @@ def dynamic_client(api: Any) -> Any:
         shutil.rmtree(private, ignore_errors=True)
 
 
+def find_resource(dyn: Any, api_version: str, kind: str) -> Any:
+    """The DynamicClient's resource for a kind, looked up where its group lives: the core
+    group (`v1`) under /api, the others under /apis. Without the prefix the client searches
+    both, and reads the resource list of every group that serves the same version (a
+    request each, some twenty on a bare cluster) to find a core kind."""
+    prefix = "apis" if "/" in api_version else "api"
+    return dyn.resources.get(prefix=prefix, api_version=api_version, kind=kind)
+
+
 def exec_in_pod(
     api: Any, namespace: str, pod: str, container: str, command: list[str], *, timeout: float
 ) -> tuple[int | None, str, str]:
