@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from undertow import __version__, exit_codes
 from undertow.cli.exit_codes import ExitCodes
+from undertow.cli.process_end import end_process
 from undertow.errors import ClusterUnreachable, ConfigError, UndertowError
 
 ROOT_HELP = """Chaos and resiliency testing for Kubernetes that always puts the cluster back.
@@ -159,7 +160,21 @@ def render_error(exc: UndertowError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console script entry point: parse, run, map errors to exit codes, exit."""
+    """Console script entry point: parse, run, map errors to exit codes, exit.
+
+    Called with `argv` (in-process, as tests do) it raises SystemExit; as the process's
+    entry point (no `argv`) it ends the process without tearing the interpreter down
+    (`undertow.cli.process_end`)."""
+    if argv is not None:
+        _main(argv)
+        return
+    try:
+        _main(None)
+    except SystemExit as done:
+        end_process(done.code)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     codes = ExitCodes()  # `run --exit-codes krkn` switches it to Krkn's scheme

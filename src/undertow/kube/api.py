@@ -15,6 +15,7 @@ from typing import Any
 from undertow import errors
 from undertow.kube.refs import ObjectRef
 from undertow.kube.retry import RetryPolicy, call
+from undertow.undo.k8s_api import find_resource
 
 PAGE_SIZE = 500
 
@@ -28,6 +29,7 @@ class KubeApi:
         self._dynamic = dynamic
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
+        self._resources: dict[tuple[str, str], Any] = {}
 
     @property
     def dynamic(self) -> Any:
@@ -35,17 +37,23 @@ class KubeApi:
         return self._dynamic
 
     def resource(self, api_version: str, kind: str) -> Any:
-        """The discovered API resource for a kind (raises NotFound for unknown kinds)."""
+        """The discovered API resource for a kind (raises NotFound for unknown kinds); found
+        once per client (the client's lookup scans every resource the server serves)."""
         from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
         def discover() -> Any:
             try:
-                return self._dynamic.resources.get(api_version=api_version, kind=kind)
+                return find_resource(self._dynamic, api_version, kind)
             except ResourceNotFoundError as exc:
                 message = f"the cluster does not serve {kind} in {api_version}"
                 raise errors.NotFound(message) from exc
 
-        return call(discover, f"discover {kind} in {api_version}", policy=self.retry)
+        key = (api_version, kind)
+        if key not in self._resources:
+            self._resources[key] = call(
+                discover, f"discover {kind} in {api_version}", policy=self.retry
+            )
+        return self._resources[key]
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         return bool(self.resource(api_version, kind).namespaced)

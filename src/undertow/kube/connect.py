@@ -2,8 +2,10 @@
 
 Which kubeconfig (flag, config file, KUBECONFIG, ~/.kube/config, in-cluster) is decided in
 one place, `choose_kubeconfig`; every error here names that choice and how to override it.
-The client itself is built by `undertow.undo.k8s_api` (the same code a version file
-runs); `kubernetes` is imported lazily, so that commands that never touch a cluster stay fast.
+A plain kubeconfig (a CA, a client certificate and key or a token) is read by
+`undertow.kube.plain_kubeconfig`; any other, and the in-cluster account, by the client's
+loader in `undertow.undo.k8s_api` (the same code a version file runs). `kubernetes` is
+imported lazily, so that commands that never touch a cluster stay fast.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from undertow import __version__, errors
 from undertow.config.kubeconfig import KubeconfigChoice, choose_kubeconfig, explicit
 from undertow.kube.api import KubeApi
 from undertow.kube.errors import wrap
+from undertow.kube.plain_kubeconfig import plain_configuration
 from undertow.kube.retry import RetryPolicy, call
 from undertow.kube.scratch import remove_dead_credentials
 from undertow.undo.k8s_api import api_client, dynamic_client
@@ -70,23 +73,36 @@ def _not_a_kubeconfig(exc: Exception) -> str:
 
 
 def _api_client(choice: KubeconfigChoice, context: str | None) -> Any:
+    with contextlib.suppress(OSError):  # an unreadable temp dir: nothing of ours to remove
+        remove_dead_credentials()
+    plain = plain_configuration(choice.path, context) if choice.path and not choice.merged else None
+    client = _loaded_client(choice, context) if plain is None else _plain_client(plain)
+    client.user_agent = USER_AGENT
+    return client
+
+
+def _plain_client(configuration: Any) -> Any:
+    from kubernetes import client
+
+    configuration.connection_pool_maxsize = POOL_SIZE
+    return client.ApiClient(configuration)
+
+
+def _loaded_client(choice: KubeconfigChoice, context: str | None) -> Any:
+    """The client's own kubeconfig loader (or the in-cluster account), and its errors."""
     from kubernetes import config
 
     unloadable = _unloadable()
 
     _check_context(choice, context)
-    with contextlib.suppress(OSError):  # an unreadable temp dir: nothing of ours to remove
-        remove_dead_credentials()
     try:
-        client = api_client(choice.described or None, context, pool_size=POOL_SIZE)
+        return api_client(choice.described or None, context, pool_size=POOL_SIZE)
     except unloadable as exc:
         where = choice.described or "the in-cluster service account"
         reason = f"{exc}" if isinstance(exc, config.ConfigException) else _not_a_kubeconfig(exc)
         raise errors.ClusterUnreachable(
             f"cannot load cluster credentials from {where}: {reason}", hint=choice.hint
         ) from exc
-    client.user_agent = USER_AGENT
-    return client
 
 
 def connect(

@@ -2,7 +2,8 @@
 (`--skip-unsupported`), the scenarios on one overview, a timeline per scenario with its
 availability and metrics charts (inline SVG, `undertow.report.charts`), all events.
 
-Everything is rendered by Jinja2 with autoescaping on (resource names can hold any text).
+Everything is rendered by Jinja2 with autoescaping on (resource names can hold any text);
+the compiled templates are kept between runs (`undertow.report.template_cache`).
 The page loads nothing: CSS and the small filter script are inline, and its
 Content-Security-Policy allows only that script (by hash) and inline styles.
 """
@@ -21,6 +22,7 @@ from typing import Any
 from undertow.events import Event
 from undertow.report.availability import availability_strips
 from undertow.report.charts import scenario_charts
+from undertow.report.template_cache import bytecode_cache
 from undertow.report.timeline import RunView, Step, build_view
 
 # A scenario timeline shows at most this many events of one kind in a row before folding the
@@ -38,6 +40,7 @@ def render_html(events: Sequence[Event]) -> str:
 
     env = Environment(
         loader=PackageLoader("undertow.report", "templates"),
+        bytecode_cache=bytecode_cache(),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from undertow.undo.guards import Refused
-from undertow.undo.k8s_api import exec_argv
+from undertow.undo.k8s_api import exec_argv, find_resource
 from undertow.undo.outcome import ALREADY_RESTORED, RESTORED, WOULD_RESTORE, Result, UndoError
 from undertow.undo.records import RemoveFile, RestoreClock, RestoreNodeFiles
 
@@ -45,7 +45,7 @@ only move it back, if the marker says it is still moved."""
 
 
 def _read_pod(dyn: Any, namespace: str, pod: str) -> dict[str, Any] | None:
-    pods = dyn.resources.get(api_version="v1", kind="Pod")
+    pods = find_resource(dyn, "v1", "Pod")
     try:
         live: dict[str, Any] = pods.get(name=pod, namespace=namespace).to_dict()
     except Exception as exc:
@@ -103,7 +103,7 @@ def _in_helper(
 
 
 def _pods_mounting(dyn: Any, namespace: str, claim: str) -> list[dict[str, Any]]:
-    pods = dyn.resources.get(api_version="v1", kind="Pod")
+    pods = find_resource(dyn, "v1", "Pod")
     listed = pods.get(namespace=namespace).to_dict()
     found = []
     for pod in listed.get("items") or []:

@@ -27,6 +27,7 @@ from undertow.undo.k8s_api import (
     RETRYABLE_STATUSES,
     RetryPolicy,
     exec_in_pod,
+    find_resource,
     is_connection_error,
     retrying,
     status_of,
@@ -83,9 +84,7 @@ def _resource(dyn: Any, target: Target) -> Any:
     key = (target["api_version"], target["kind"])
     known = _RESOURCES.setdefault(dyn, {})
     if key not in known:
-        known[key] = retrying(
-            lambda: dyn.resources.get(api_version=key[0], kind=key[1]), policy=_RETRY
-        )
+        known[key] = retrying(lambda: find_resource(dyn, key[0], key[1]), policy=_RETRY)
     return known[key]
 
 
