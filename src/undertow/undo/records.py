@@ -5,7 +5,7 @@ what the change's author records. Only plain literals (str, int, float, bool, No
 dict) appear, so a record reads back identically with `ast.literal_eval`.
 """
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class Target(TypedDict):
@@ -65,6 +65,8 @@ class _Recorded(TypedDict, total=False):
     run_id: str
     scenario_type: str
     recorded_at: str
+    cluster_copy: str
+    """`<namespace>/<copy name>`: the run's cluster copy holds this entry too."""
 
 
 class DeleteCreated(_Recorded):
@@ -87,6 +89,8 @@ class RemoveTaint(_Recorded):
     description: str
     target: Target
     taint: Taint
+    fields: NotRequired[list[FieldChange]]
+    """Set with the taint (the `undertow.io/journal-entry` annotation): put back with it."""
 
 
 class RecreateDeleted(_Recorded):
