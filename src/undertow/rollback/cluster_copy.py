@@ -220,13 +220,20 @@ class ClusterCopy:
             # The object was there already (a run id used again): count what it holds.
             with self._guard:
                 self._exists.add(shard)
-            held = _data_size(shard[0], self._api.get(self._ref(shard)))
+            held = sum(_data_size(shard[0], obj) for obj in self._same_name(shard))
             with self._guard:
                 self._filled[shard] += held
                 full = self._filled[shard] > MAX_DATA_BYTES
             if full:
                 self._release(shard, size)
                 shard = self._place(shard[0], size)
+
+    def _same_name(self, shard: _Shard) -> list[dict[str, Any]]:
+        """The object `shard` names, read by listing (the runner's Role may list, not get)."""
+        name = self._ref(shard).name
+        return self._api.list(
+            "v1", shard[0], namespace=self.namespace, field_selector=f"metadata.name={name}"
+        )
 
     def _create(self, shard: _Shard, key: str, value: str) -> bool:
         """Create the shard holding `key`; False if it exists already."""

@@ -202,3 +202,21 @@ def test_rollback_list_from_cluster_shows_the_runs_a_copy_can_restore(
     unknown = undertow("rollback", "list", "--from-cluster", *where, "--run", "nomatch")
     assert unknown.returncode == 2, unknown.stdout + unknown.stderr
     assert "--run" in unknown.stderr
+
+
+def test_a_copy_left_by_a_run_id_used_before_counts_what_it_holds(
+    api: KubeApi, namespace: str
+) -> None:
+    run_id = str(uuid.uuid4())
+    left = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"old": "o" * 900_000}}
+    left["metadata"] = {
+        "name": shard_name(run_id, 0),
+        "namespace": namespace,
+        "labels": {"undertow.io/run-id": run_id, "undertow.io/journal-copy": "true"},
+    }
+    mutate.create(api, left)
+    copy = ClusterCopy(api, namespace=namespace, run_id=run_id)
+    name = VersionName("test_scenarios", 1_000, "abcdefgh", executed=False)
+    copy.store(name, _big_record(run_id, 300_000))
+    (run,) = read_copies(api, namespace, run_id=run_id)
+    assert [e.path.parts[-2] for e in run.pending] == [shard_name(run_id, 1)]
