@@ -176,7 +176,7 @@ def rollback_execute(
             )
             result.conflicts = explain_conflicts(result.report.outcomes, cluster)
             if not dry_run:
-                result.copy_unmarked = _mark_in_cluster_copies(result.report, cluster)
+                result.copy_unmarked = mark_in_cluster_copies(result.report, cluster)
         finally:
             cluster.close()
     unusable = cluster.error
@@ -186,7 +186,7 @@ def rollback_execute(
     return result
 
 
-def _mark_in_cluster_copies(report: RollbackReport, cluster: Callable[[], KubeApi]) -> list[str]:
+def mark_in_cluster_copies(report: RollbackReport, cluster: Callable[[], KubeApi]) -> list[str]:
     """Mark the entries undone here executed in their runs' cluster copies; what could not be."""
     undone = [o.entry for o in report.outcomes if o.resolved and o.entry.data.get("cluster_copy")]
     if not undone:
