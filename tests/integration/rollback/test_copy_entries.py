@@ -20,6 +20,7 @@ from undertow.kube import KubeApi, ObjectRef, connect, mutate
 from undertow.rollback import JournaledClient
 from undertow.rollback.cluster_copy import (
     ENTRY_ANNOTATION,
+    SHARD_BYTES,
     ClusterCopy,
     mark_undone_here,
     read_copies,
@@ -132,7 +133,7 @@ def _big_record(run_id: str, size: int) -> dict[str, Any]:
     }
 
 
-def test_a_run_past_one_mib_spreads_its_entries_over_numbered_objects(
+def test_a_run_spreads_its_entries_over_numbered_objects_and_refuses_one_past_1_mib(
     api: KubeApi, namespace: str
 ) -> None:
     run_id = str(uuid.uuid4())
@@ -145,14 +146,25 @@ def test_a_run_past_one_mib_spreads_its_entries_over_numbered_objects(
 
     (run,) = read_copies(api, namespace, run_id=run_id)
     assert sorted(e.name.filename for e in run.pending) == sorted(n.filename for n in names)
-    assert run.objects == [
-        ("ConfigMap", shard_name(run_id, 0)),
-        ("ConfigMap", shard_name(run_id, 1)),
-    ]
+    assert run.objects == [("ConfigMap", shard_name(run_id, i)) for i in range(5)]
     for name in names:
         copy.resolve(name, executed=False)
     copy.close()
     assert read_copies(api, namespace, run_id=run_id) == []
+
+
+def test_many_small_entries_fill_one_object_after_another(api: KubeApi, namespace: str) -> None:
+    run_id = str(uuid.uuid4())
+    copy = ClusterCopy(api, namespace=namespace, run_id=run_id)
+    names = [VersionName("test_scenarios", 1_000 + i, "abcdefgh", False) for i in range(200)]
+    for name in names:
+        copy.store(name, _big_record(run_id, 1_000))  # 200 KB in all
+    (run,) = read_copies(api, namespace, run_id=run_id)
+    assert len(run.pending) == 200
+    assert len(run.objects) > 2
+    for _kind, name in run.objects:
+        data = api.get(ObjectRef("v1", "ConfigMap", name, namespace))["data"]
+        assert sum(len(k) + len(v) for k, v in data.items()) <= SHARD_BYTES
 
 
 def test_a_local_rollback_execute_marks_what_it_undid_in_the_cluster_copy(
