@@ -5,7 +5,7 @@ what the change's author records. Only plain literals (str, int, float, bool, No
 dict) appear, so a record reads back identically with `ast.literal_eval`.
 """
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 
 class Target(TypedDict):
@@ -84,13 +84,16 @@ class RestoreFields(_Recorded):
     fields: list[FieldChange]
 
 
-class RemoveTaint(_Recorded):
+class _TaintMarks(TypedDict, total=False):
+    fields: list[FieldChange]
+    """Set with the taint (the `undertow.io/journal-entry` annotation): put back with it."""
+
+
+class RemoveTaint(_Recorded, _TaintMarks):
     action: Literal["remove_taint"]
     description: str
     target: Target
     taint: Taint
-    fields: NotRequired[list[FieldChange]]
-    """Set with the taint (the `undertow.io/journal-entry` annotation): put back with it."""
 
 
 class RecreateDeleted(_Recorded):
