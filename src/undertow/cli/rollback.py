@@ -148,16 +148,44 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     versions_dir: VersionsDir = None,
     config: ConfigFile = None,
+    from_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--from-cluster",
+            help="List the runs whose journal has a cluster copy (what `execute "
+            "--from-cluster` restores from any machine) instead of the versions dir.",
+        ),
+    ] = False,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="With --from-cluster: where the copies are [default: the config's "
+            "heartbeat.namespace, else undertow].",
+        ),
+    ] = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
 ) -> None:
     """List pending rollbacks per run: live or dead, age, what each undo does (no cluster).
+
+    With --from-cluster: the runs whose journal has a cluster copy, live, dead or ended.
 
     \b
     Examples:
       undertow rollback list
       undertow rollback list --run 3f2a... --all --json
+      undertow rollback list --from-cluster
     """
     from undertow.commands.rollback import rollback_list, runs_as_json
 
+    if from_cluster:
+        if scenario is not None or all_:
+            typer.echo("--from-cluster takes --run and --json only", err=True)
+            raise typer.Exit(exit_codes.BAD_INPUT)
+        cluster_settings = _settings(config, versions_dir, kubeconfig, context)
+        _list_from_cluster(cluster_settings, namespace, run=run, as_json=as_json)
+        return
     settings = _settings(config, versions_dir)
     where = settings.versions_directory
     runs = rollback_list(
@@ -171,6 +199,39 @@ def list_command(
         typer.echo(json.dumps(runs_as_json(runs), indent=2))
     else:
         print_runs(runs, where)
+
+
+def _list_from_cluster(
+    settings: Connection, namespace: str | None, *, run: str | None, as_json: bool
+) -> None:
+    from rich.markup import escape
+    from rich.text import Text
+
+    from undertow.cli.output import console
+    from undertow.commands.rollback import copies_as_json, rollback_list_from_cluster
+
+    where = namespace or settings.heartbeat_namespace
+    listed = rollback_list_from_cluster(_connector(settings), where, run_id=run)
+    if as_json:
+        typer.echo(json.dumps(copies_as_json(listed), indent=2))
+        return
+    out = console()
+    if not listed:
+        out.print(f"No cluster copies of a run's journal in namespace {escape(where)}.")
+        return
+    now = time.time()
+    for item in listed:
+        copied = item.copied
+        held = f", held by {escape(item.lease.holder)}" if item.lease else ""
+        out.print(
+            f"[bold]run {escape(copied.run_id)}[/] ({item.state(now)}{held}): "
+            f"{len(copied.pending)} pending, {copied.executed} executed in the cluster copy "
+            f"{escape(where)}/{escape(copied.name)}"
+        )
+        for entry in copied.pending:
+            out.print(Text(f"  pending  {entry.path.name}  {entry.data.get('description', '')}"))
+        for reason in copied.refused:
+            out.print(Text(f"  refused: {reason}"))
 
 
 class _Bar:
@@ -338,6 +399,12 @@ def print_execution(result: ExecuteResult, label: str) -> None:
     for temp in result.temps_removed:
         typer.echo(f"removed the unpublished temp file {temp} (its change was never made)")
     typer.echo(f"{label}: {_summary(result)}")
+    for problem in result.copy_unmarked:
+        typer.echo(
+            f"warning: {problem}; the guardian or `rollback execute --from-cluster` may undo "
+            "those entries again (harmlessly: they find them already restored)",
+            err=True,
+        )
     for outcome in result.report.not_restored:
         typer.echo(f"still pending: {outcome.entry.path}", err=True)
         for line in result.conflicts.get(str(outcome.entry.path), []):

@@ -19,6 +19,7 @@ from undertow import errors, exit_codes
 from undertow.commands.rollback_filters import Filters, find_version_file
 from undertow.kube import KubeApi
 from undertow.rollback import directory, executor, signing
+from undertow.rollback.cluster_copy import mark_undone_here
 from undertow.rollback.conflict import explain_conflicts
 from undertow.rollback.directory import RunInfo
 from undertow.rollback.entry import RollbackReport
@@ -27,7 +28,13 @@ from undertow.rollback.retention import prune_executed
 from undertow.rollback.signing import JournalKey
 from undertow.rollback.sweep import LeftoverOutcome, find_leftovers, remove_leftovers
 from undertow.rollback.temps import remove_dead_temps
-from undertow.runner.cluster_restore import ClusterRestore, restore_from_cluster
+from undertow.runner.cluster_restore import (
+    ClusterRestore,
+    ListedCopy,
+    list_copies,
+    restore_from_cluster,
+)
+from undertow.undo.verbs import describe
 
 
 def rollback_list(
@@ -102,6 +109,8 @@ class ExecuteResult:
     """Executed version files deleted for being older than the retention period."""
     temps_removed: list[Path] = field(default_factory=list)
     """Temp copies of version files that dead runs never published (nothing was changed)."""
+    copy_unmarked: list[str] = field(default_factory=list)
+    """Entries undone here that could not be marked executed in their run's cluster copy."""
 
     @property
     def complete(self) -> bool:
@@ -166,6 +175,8 @@ def rollback_execute(
                 should_abort=should_abort,
             )
             result.conflicts = explain_conflicts(result.report.outcomes, cluster)
+            if not dry_run:
+                result.copy_unmarked = mark_in_cluster_copies(result.report, cluster)
         finally:
             cluster.close()
     unusable = cluster.error
@@ -173,6 +184,18 @@ def rollback_execute(
     if unusable and nothing_changed and exit_codes.for_error(unusable) == exit_codes.BAD_INPUT:
         raise unusable  # a kubeconfig, context or API server problem (exit 2); files kept
     return result
+
+
+def mark_in_cluster_copies(report: RollbackReport, cluster: Callable[[], KubeApi]) -> list[str]:
+    """Mark the entries undone here executed in their runs' cluster copies; what could not be."""
+    undone = [o.entry for o in report.outcomes if o.resolved and o.entry.data.get("cluster_copy")]
+    if not undone:
+        return []
+    try:
+        api = cluster()
+    except Exception as exc:  # the API server cannot be reached: say so, leave the copy
+        return [f"the cluster copy of {len(undone)} entry(ies) was not reached: {exc}"]
+    return mark_undone_here(api, undone)
 
 
 def rollback_execute_from_cluster(
@@ -192,6 +215,53 @@ def rollback_execute_from_cluster(
         )
     finally:
         api.close()
+
+
+def rollback_list_from_cluster(
+    connect: Callable[[], KubeApi], namespace: str, *, run_id: str | None = None
+) -> list[ListedCopy]:
+    """The runs whose journal has a cluster copy in `namespace` (what `--from-cluster` can
+    restore from any machine); a `run_id` that selects none is bad input."""
+    api = connect()
+    try:
+        listed = list_copies(api, namespace, run_id=run_id)
+    finally:
+        api.close()
+    if run_id and not listed:
+        raise errors.ConfigError(
+            [
+                errors.ConfigIssue(
+                    "command line", "--run", f"no run's cluster copy in {namespace} matches it"
+                )
+            ]
+        )
+    return listed
+
+
+def copies_as_json(listed: list[ListedCopy], *, now: float | None = None) -> list[dict[str, Any]]:
+    """The `rollback list --from-cluster --json` document."""
+    now = time.time() if now is None else now
+    return [
+        {
+            "run_id": item.copied.run_id,
+            "namespace": item.copied.namespace,
+            "objects": [f"{kind}/{name}" for kind, name in item.copied.objects],
+            "state": item.state(now),
+            "holder": item.lease.holder if item.lease else None,
+            "pending": [
+                {
+                    "entry": str(e.path),
+                    "scenario_type": e.name.scenario_type,
+                    "timestamp_ns": e.name.timestamp_ns,
+                    "undo": describe(e.data),
+                }
+                for e in item.copied.pending
+            ],
+            "executed": item.copied.executed,
+            "refused": item.copied.refused,
+        }
+        for item in listed
+    ]
 
 
 def _select_file(file: Path, key: JournalKey) -> directory.Selection:

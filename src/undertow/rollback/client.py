@@ -7,7 +7,7 @@ Every mutating call first writes its version file (durably), then makes the chan
     evict(pod)                  the same record, through the Eviction API (PDBs honoured)
     patch_fields(ref, {...})    undo: put back exactly those fields, if they still hold our value
     set_label / cordon / scale  patch_fields underneath
-    add_taint(node, ...)        undo: remove exactly that taint
+    add_taint(node, ...)        undo: remove exactly that taint (and its entry annotation)
     signal_container(pod, ...)  `kill -SIG 1` in a container; a record only (the kubelet
                                 restarts it: nothing to put back)
     exec_change(ref, undo, ...) a command run in a container that changes something there
@@ -325,16 +325,7 @@ class JournaledClient:
             if not plan_fields(current, changes)[0]:
                 return None
             name = self.journal.reserve(self.scenario_type)
-            # An object already annotated keeps its first entry's name: overwriting it would
-            # make that entry's undo find its field changed by someone else (a conflict).
-            annotated = ENTRY_ANNOTATION in (
-                (current.get("metadata") or {}).get("annotations") or {}
-            )
-            marks = {} if annotated else self.journal.entry_annotation(name)
-            fields, ops = plan_fields(
-                current,
-                {**changes, **{pointer("metadata", "annotations", k): v for k, v in marks.items()}},
-            )
+            fields, ops = plan_fields(current, {**changes, **self._entry_mark(current, name)})
             paths = ", ".join(f["path"] for f in fields)
             data: RestoreFields = {
                 "action": "restore_fields",
@@ -345,6 +336,15 @@ class JournaledClient:
             return data, ops, name
 
         return self._patch_until_settled(ref, plan, "patch it")
+
+    def _entry_mark(self, current: Mapping[str, Any], name: VersionName) -> dict[str, str]:
+        """The field change that annotates a patched object with its entry `name`.
+        An object already annotated keeps its first entry's name: overwriting it would make
+        that entry's undo find its field changed by someone else (a conflict)."""
+        if ENTRY_ANNOTATION in ((current.get("metadata") or {}).get("annotations") or {}):
+            return {}
+        marks = self.journal.entry_annotation(name)
+        return {pointer("metadata", "annotations", k): v for k, v in marks.items()}
 
     def set_label(self, ref: ObjectRef, key: str, value: str | None) -> Change:
         """Set (or, with None, remove) one label."""
@@ -371,6 +371,8 @@ class JournaledClient:
                 if same[0].get("value") == taint.get("value"):
                     return None  # already there, not ours to remove
                 raise errors.Conflict(f"node {node} already has taint {key}:{effect}")
+            name = self.journal.reserve(self.scenario_type)
+            marks, mark_ops = plan_fields(current, self._entry_mark(current, name))
             ops: list[dict[str, Any]] = (
                 [
                     {"op": "test", "path": "/spec/taints", "value": taints},
@@ -385,7 +387,9 @@ class JournaledClient:
                 "target": _target(exact),
                 "taint": taint,
             }
-            return data, ops, None
+            if marks:
+                data["fields"] = marks
+            return data, ops + mark_ops, name
 
         return self._patch_until_settled(ObjectRef.node(node), plan, "taint it")
 

@@ -161,6 +161,7 @@ class Journal:
                 "run_id": self.run_id,
                 "scenario_type": scenario_type,
                 "recorded_at": _iso(timestamp),
+                **self._copy_location(data),
                 **data,
             }
             where = f"{self.context.name}/{name.filename}"
@@ -182,6 +183,13 @@ class Journal:
             return JournalEntry(path, name, self.run_id, full)
         raise errors.JournalError(f"could not find a free version-file name in {self.context}")
 
+    def _copy_location(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """`cluster_copy: <namespace>/<copy>` on an entry that is copied: a local `rollback
+        execute` of it marks it executed there too."""
+        if self._copy is None or is_record_only(data):
+            return {}
+        return {"cluster_copy": f"{self._copy.namespace}/{self._copy.name}"}
+
     def _store_copy(self, path: Path, name: VersionName, full: Mapping[str, Any]) -> None:
         """Write the cluster copy; if that fails, take the version file back and raise.
         A record-only entry (a pod killed, a container signalled) has nothing to undo, so it
@@ -195,13 +203,16 @@ class Journal:
             raise
 
     def rewrite(self, entry: JournalEntry, data: Mapping[str, Any]) -> JournalEntry:
-        """Durably replace an entry's undo data (e.g. once the created object's uid is known)."""
+        """Durably replace an entry's undo data (e.g. once the created object's uid is known),
+        in its cluster copy too (there only with a warning if that fails)."""
         full = {**entry.data, **data}
         try:
             text = self._key.sign(signing.location(entry.path), template.render(full))
             durable.publish_replace(entry.path, text)
         except OSError as exc:
             raise errors.JournalError(f"cannot update {entry.path}: {exc}") from exc
+        if self._copy is not None and not is_record_only(full):
+            self._copy.update(entry.name, full)
         return JournalEntry(entry.path, entry.name, entry.run_id, full)
 
     def remove(self, entry: JournalEntry) -> None:

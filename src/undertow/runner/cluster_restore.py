@@ -73,6 +73,28 @@ def restore_run(
     )
 
 
+@dataclass(frozen=True)
+class ListedCopy:
+    """A run's cluster copy as `rollback list --from-cluster` shows it, with its Lease."""
+
+    copied: CopiedRun
+    lease: LeaseState | None
+
+    def state(self, now: float) -> str:
+        """live (Lease renewed), dead (Lease lapsed) or ended (no Lease: the run ended, or
+        a guardian restored it)."""
+        if self.lease is None:
+            return "ended"
+        return "live" if self.lease.fresh(now) else "dead"
+
+
+def list_copies(api: KubeApi, namespace: str, *, run_id: str | None = None) -> list[ListedCopy]:
+    """Every run's cluster copy in `namespace` (or those of runs whose id starts with
+    `run_id`), each with its heartbeat Lease."""
+    copies = [c for c in read_copies(api, namespace) if c.run_id.startswith(run_id or "")]
+    return [ListedCopy(c, read_lease(api, namespace, lease_name(c.run_id))) for c in copies]
+
+
 def restore_from_cluster(
     api: KubeApi,
     namespace: str,

@@ -185,14 +185,14 @@ class Guardian:
         }
         annotation = f"{self._holder} at {now}: {summary}"
         for copied in read_copies(self._api, self._settings.namespace, run_id=run_id):
-            for kind in copied.versions:
+            for kind, name in copied.objects:
                 op: dict[str, Any] = {"op": "add", "path": "/metadata/annotations", "value": {}}
                 patch: dict[str, Any] = {
                     "op": "add",
                     "path": "/metadata/annotations/" + ROLLED_BACK_BY.replace("/", "~1"),
                     "value": annotation[:4096],
                 }
-                ref = ObjectRef("v1", kind, copied.name, self._settings.namespace)
+                ref = ObjectRef("v1", kind, name, self._settings.namespace)
                 try:
                     current = self._api.get(ref)
                     ops = [patch] if current["metadata"].get("annotations") else [op, patch]

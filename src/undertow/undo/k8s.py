@@ -324,14 +324,16 @@ def remove_taint(dyn: Any, data: RemoveTaint, dry_run: bool) -> Result:
             return Result(GONE, f"{_what(target)} no longer exists")
         taints = node.get("spec", {}).get("taints") or []
         found = [i for i, t in enumerate(taints) if _same_taint(t, taint)]
-        if not found:
-            return Result(ALREADY_RESTORED, f"{_what(target)} has no taint {shown}")
-        if dry_run:
-            return Result(WOULD_RESTORE, f"would remove taint {shown} from {_what(target)}")
         ops: list[Any] = []
         for i in reversed(found):
             ops.append({"op": "test", "path": f"/spec/taints/{i}", "value": taints[i]})
             ops.append({"op": "remove", "path": f"/spec/taints/{i}"})
+        # The annotation set with the taint goes with it, if it still holds undertow's value.
+        ops.extend(_restore_ops(_field_states(node, data.get("fields") or [])[1]))
+        if not found and (dry_run or not ops):
+            return Result(ALREADY_RESTORED, f"{_what(target)} has no taint {shown}")
+        if dry_run:
+            return Result(WOULD_RESTORE, f"would remove taint {shown} from {_what(target)}")
         try:
             _json_patch(dyn, resource, target, ops)
         except Exception as exc:
@@ -339,6 +341,8 @@ def remove_taint(dyn: Any, data: RemoveTaint, dry_run: bool) -> Result:
                 time.sleep(0.1 * (_attempt + 1))
                 continue
             raise
+        if not found:
+            return Result(ALREADY_RESTORED, f"{_what(target)} has no taint {shown}")
         after = _read(dyn, resource, target, target["name"]) or {}
         if any(_same_taint(t, taint) for t in after.get("spec", {}).get("taints") or []):
             raise UndoError(f"taint {shown} still on {_what(target)} after removal")

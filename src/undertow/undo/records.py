@@ -65,6 +65,8 @@ class _Recorded(TypedDict, total=False):
     run_id: str
     scenario_type: str
     recorded_at: str
+    cluster_copy: str
+    """`<namespace>/<copy name>`: the run's cluster copy holds this entry too."""
 
 
 class DeleteCreated(_Recorded):
@@ -82,7 +84,12 @@ class RestoreFields(_Recorded):
     fields: list[FieldChange]
 
 
-class RemoveTaint(_Recorded):
+class _TaintMarks(TypedDict, total=False):
+    fields: list[FieldChange]
+    """Set with the taint (the `undertow.io/journal-entry` annotation): put back with it."""
+
+
+class RemoveTaint(_Recorded, _TaintMarks):
     action: Literal["remove_taint"]
     description: str
     target: Target

@@ -5,6 +5,7 @@ guardian never does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from journal_copy import journal_copy
+from journal_copy import journal_copy, read_lease
 
 from undertow.cluster import StateDir, images, realnode
 from undertow.cluster.realnode.configs import REAL_NODE_LABEL
@@ -86,28 +87,37 @@ def guardian_image(kubeconfig: str, real_node: Any) -> str:
     return image.ref
 
 
-@pytest.fixture
-def guardian(tmp_path: Path, kubeconfig: str, guardian_image: str, namespace: str) -> Iterator[str]:
-    """Two guardian replicas of undertow's image on the real node, watching `namespace`;
+@contextlib.contextmanager
+def _installed(
+    tmp: Path, kubeconfig: str, image: str, namespace: str, *, replicas: int, claim: int
+) -> Iterator[str]:
+    """`replicas` guardian pods of undertow's image on the real node, watching `namespace`;
     uninstalled afterwards (its cluster-scoped RBAC included)."""
     installed = _undertow(
-        tmp_path, kubeconfig, "guardian", "install", "--namespace", namespace,
-        "--image", guardian_image, "--interval", "1", "--claim", "20", "--replicas", "2",
+        tmp, kubeconfig, "guardian", "install", "--namespace", namespace,
+        "--image", image, "--interval", "1", "--claim", str(claim), "--replicas", str(replicas),
         "--node-selector", f"{REAL_NODE_LABEL}=true", "--toleration", REAL_NODE_LABEL,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stdout + installed.stderr
     try:
         _until(
             lambda: (
-                "2/2 ready"
-                in _undertow(tmp_path, kubeconfig, "guardian", "status", "-n", namespace).stdout
+                f"{replicas}/{replicas} ready"
+                in _undertow(tmp, kubeconfig, "guardian", "status", "-n", namespace).stdout
             ),
-            "two ready guardian replicas",
+            f"{replicas} ready guardian replica(s)",
         )
         yield namespace
     finally:
-        removed = _undertow(tmp_path, kubeconfig, "guardian", "uninstall", "-n", namespace)
+        removed = _undertow(tmp, kubeconfig, "guardian", "uninstall", "-n", namespace)
         assert removed.returncode == 0, removed.stdout + removed.stderr
+
+
+@pytest.fixture
+def guardian(tmp_path: Path, kubeconfig: str, guardian_image: str, namespace: str) -> Iterator[str]:
+    """Two guardian replicas watching `namespace`."""
+    with _installed(tmp_path, kubeconfig, guardian_image, namespace, replicas=2, claim=20):
+        yield namespace
 
 
 def test_two_guardian_pods_roll_back_a_killed_run_once_and_leave_a_live_run_alone(
@@ -214,3 +224,103 @@ def test_the_guardian_identity_is_refused_what_it_does_not_need(
             assert caught.value.status == 403, what
     finally:
         as_guardian.close()
+
+
+ENTRIES = 400
+"""Enough entries that the guardian's rollback outlasts its pod's deletion by seconds."""
+
+
+def _dead_run_with_many_entries(kubeconfig: str, namespace: str, versions: Path) -> str:
+    """A run that created ENTRIES ConfigMaps (journaled, copied) and died: its Lease lapsed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from undertow.kube import connect, mutate
+    from undertow.rollback import JournaledClient
+    from undertow.rollback.cluster_copy import ClusterCopy
+    from undertow.rollback.journal import Journal
+    from undertow.runner.heartbeat import lease_name
+    from undertow.runner.lease import micro_time
+    from undertow.undo.labels import RUN_LABEL
+
+    api = connect(Path(kubeconfig))
+    journal = Journal.open(versions, str(uuid.uuid4()))
+    journal.attach_copy(ClusterCopy(api, namespace=namespace, run_id=journal.run_id))
+    client = JournaledClient(api, journal, "sleep_scenarios")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            for made in pool.map(
+                lambda i: client.create(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {"name": f"sleep-{i}", "namespace": namespace},
+                    }
+                ),
+                range(ENTRIES),
+            ):
+                assert made["metadata"]["uid"]
+        journal.close()  # the run is gone; its entries stay pending, on disk and in the copy
+        mutate.create(
+            api,
+            {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {
+                    "name": lease_name(journal.run_id),
+                    "namespace": namespace,
+                    "labels": {RUN_LABEL: journal.run_id},
+                },
+                "spec": {
+                    "holderIdentity": "a-dead-runner/1",
+                    "leaseDurationSeconds": 1,
+                    "renewTime": micro_time(time.time() - 60),
+                },
+            },
+        )
+    finally:
+        api.close()
+    return journal.run_id
+
+
+def _copy_keys(api_client: Any, namespace: str, run_id: str) -> list[str]:
+    """The keys of all the run's copy objects (its entries spread over several)."""
+    from kubernetes import client
+
+    selector = f"undertow.io/run-id={run_id},undertow.io/journal-copy=true"
+    items = (
+        client.CoreV1Api(api_client)
+        .list_namespaced_config_map(namespace, label_selector=selector)
+        .items
+    )
+    assert len(items) > 1
+    return sorted(key for item in items for key in item.data or {})
+
+
+def test_a_guardian_pod_deleted_mid_rollback_is_replaced_and_the_cluster_still_restored(
+    tmp_path: Path, kubeconfig: str, api_client: Any, guardian_image: str, namespace: str
+) -> None:
+    from kubernetes import client
+
+    from undertow.runner.heartbeat import lease_name
+
+    core = client.CoreV1Api(api_client)
+    with _installed(tmp_path, kubeconfig, guardian_image, namespace, replicas=1, claim=10):
+        run_id = _dead_run_with_many_entries(kubeconfig, namespace, tmp_path / "versions")
+
+        def claimed_by() -> str:
+            lease = read_lease(api_client, namespace, lease_name(run_id))
+            holder = str(lease.spec.holder_identity or "") if lease else ""
+            return holder.removeprefix("guardian:").split("/")[0] if "guardian:" in holder else ""
+
+        first = _until(claimed_by, "a guardian to claim the dead run")
+        core.delete_namespaced_pod(first, namespace, grace_period_seconds=0)
+        keys = _copy_keys(api_client, namespace, run_id)
+        assert any(not k.endswith(".executed") for k in keys), "the rollback ended before"
+
+        done = _until(lambda: _events(api_client, namespace, run_id), "the guardian's Event")
+        assert [e.reason for e in done] == ["RunRolledBack"], [e.message for e in done]
+        assert first not in str(done[0].reporting_instance)  # its replacement finished it
+        assert _sleep_configmaps(api_client, namespace) == []
+        keys = _copy_keys(api_client, namespace, run_id)
+        assert len(keys) == ENTRIES and all(k.endswith(".executed") for k in keys)
+        assert read_lease(api_client, namespace, lease_name(run_id)) is None

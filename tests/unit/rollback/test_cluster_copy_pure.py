@@ -5,7 +5,13 @@ from __future__ import annotations
 import base64
 import json
 
-from undertow.rollback.cluster_copy import _parse_run, copy_name, entry_path, kind_for
+from undertow.rollback.cluster_copy import (
+    _parse_run,
+    copy_name,
+    entry_path,
+    kind_for,
+    shard_name,
+)
 from undertow.runner.lease import LeaseState
 
 KEY = "sleep_scenarios_1700000000000000000_abcdefgh.py"
@@ -19,6 +25,9 @@ def test_snapshots_and_secrets_go_to_the_secret_the_rest_to_the_config_map() -> 
 
 def test_the_copy_is_named_after_its_run_as_a_valid_object_name() -> None:
     assert copy_name("3F2A_b.c") == "undertow-journal-3f2a-b-c"
+    assert shard_name("3F2A_b.c", 0) == "undertow-journal-3f2a-b-c"
+    assert shard_name("3F2A_b.c", 2) == "undertow-journal-3f2a-b-c-3"
+    assert len(shard_name("x" * 300, 11)) == 253 and shard_name("x" * 300, 11).endswith("x-12")
 
 
 def test_a_copy_reads_back_pending_entries_and_refuses_what_is_not_a_record() -> None:
@@ -44,7 +53,7 @@ def test_a_copy_reads_back_pending_entries_and_refuses_what_is_not_a_record() ->
     assert sorted(e.name.suffix for e in run.pending) == ["abcdefgh", "ssssssss"]
     assert run.executed == 1
     assert len(run.refused) == 1 and "not an undo record of run r1" in run.refused[0]
-    assert run.versions == {"ConfigMap": "7", "Secret": "8"}
+    assert run.objects == [("ConfigMap", "undertow-journal-r1"), ("Secret", "undertow-journal-r1")]
     assert str(entry_path("ns", "Secret", "c", KEY)) == f"secret/ns/c/{KEY}"
 
 

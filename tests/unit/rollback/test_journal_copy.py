@@ -19,9 +19,13 @@ from undertow.rollback.naming import VersionName
 class RecordingCopy:
     """Stands in for `ClusterCopy` (the kube side is tested against the control plane)."""
 
+    namespace = "ns"
+    name = "undertow-journal-run-1"
+
     def __init__(self, *, fail: bool = False) -> None:
         self.fail = fail
         self.stored: dict[str, Mapping[str, Any]] = {}
+        self.updated: dict[str, Mapping[str, Any]] = {}
         self.resolved: list[tuple[str, bool]] = []
         self.closed = False
 
@@ -32,6 +36,9 @@ class RecordingCopy:
         if self.fail:
             raise errors.JournalError("cannot write entry to the cluster copy: refused")
         self.stored[name.filename] = data
+
+    def update(self, name: VersionName, data: Mapping[str, Any]) -> None:
+        self.updated[name.filename] = data
 
     def resolve(self, name: VersionName, *, executed: bool) -> None:
         self.resolved.append((name.filename, executed))
@@ -51,6 +58,10 @@ def test_an_entry_is_copied_and_resolving_it_resolves_the_copy(journal: Journal)
     second = journal.record("hog_scenarios", delete_data("hog-2"))
     assert sorted(copy.stored) == _files(journal.context)
     assert copy.stored[first.path.name]["target"]["name"] == "hog-1"
+    assert first.data["cluster_copy"] == "ns/undertow-journal-run-1"  # where to mark it
+    known = journal.rewrite(first, {"target": {**first.data["target"], "uid": "u-1"}})
+    assert copy.updated[first.path.name]["target"]["uid"] == "u-1"  # the uid reaches the copy
+    first = known
     journal.remove(first)
     journal.mark_executed(second)
     assert copy.resolved == [(first.path.name, False), (second.path.name, True)]
@@ -81,6 +92,7 @@ def test_a_record_only_entry_is_not_copied(journal: Journal) -> None:
     }
     entry = journal.record("pod_disruption_scenarios", record)
     assert copy.stored == {}
+    assert "cluster_copy" not in entry.data
     journal.remove(entry)
     assert journal.entry_annotation(entry.name)  # the annotation still names the run's copy
 
