@@ -580,6 +580,30 @@ CASES = [
         "{tmp}/s.yaml:5 at [0].bandwidth: expected a rate such as 512kbit, 10mbit or 1gbit, got 'fast'",
     ),
     Case(
+        "legacy-network-chaos-bad-execution",
+        {
+            "config.yaml": typed("network_chaos_scenarios"),
+            "s.yaml": "network_chaos:\n  duration: 20\n  label_selector: node-role.kubernetes.io/worker\n  instance_count: 1\n  execution: sideways\n  egress:\n    loss: 1\n",
+        },
+        "{tmp}/s.yaml:5 at network_chaos.execution: expected one of 'serial' or 'parallel', got 'sideways'",
+    ),
+    Case(
+        "pod-network-outage-port-out-of-range",
+        {
+            "config.yaml": typed("pod_network_scenarios"),
+            "s.yaml": "- id: pod_network_outage\n  config:\n    namespace: shop\n    direction: [ingress]\n    ingress_ports: [70000]\n    label_selector: app=web\n    test_duration: 20\n",
+        },
+        "{tmp}/s.yaml:5 at [0].config.ingress_ports[0]: must be <= 65535, got 70000",
+    ),
+    Case(
+        "pod-egress-shaping-negative-latency",
+        {
+            "config.yaml": typed("pod_network_scenarios"),
+            "s.yaml": "- id: pod_egress_shaping\n  config:\n    namespace: shop\n    label_selector: app=web\n    network_params:\n      latency: -5ms\n    test_duration: 20\n",
+        },
+        "{tmp}/s.yaml:6 at [0].config.network_params.latency: expected a duration such as 500us, 50ms or 1s, got '-5ms'",
+    ),
+    Case(
         "syn-flood-port-zero",
         {
             "config.yaml": typed("syn_flood_scenarios"),
