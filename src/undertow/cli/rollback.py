@@ -37,10 +37,8 @@ VersionsDir = Annotated[
     Path | None,
     typer.Option(
         "--versions-dir",
-        help=(
-            "Versions directory [default: $UNDERTOW_ROLLBACK_DIR, the config's, else "
-            "$XDG_STATE_HOME/undertow/rollback]."
-        ),
+        help="Versions directory.",
+        show_default="$UNDERTOW_ROLLBACK_DIR, the config's, else $XDG_STATE_HOME/undertow/rollback",
     ),
 ]
 ConfigFile = Annotated[
@@ -63,6 +61,16 @@ Kubeconfig = Annotated[
     ),
 ]
 Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")]
+
+
+CopyNamespace = Annotated[
+    str | None,
+    typer.Option(
+        "--namespace",
+        help="With --from-cluster: where the copies are.",
+        show_default="the config's heartbeat.namespace, else undertow",
+    ),
+]
 
 
 def _settings(
@@ -156,14 +164,7 @@ def list_command(
             "--from-cluster` restores from any machine) instead of the versions dir.",
         ),
     ] = False,
-    namespace: Annotated[
-        str | None,
-        typer.Option(
-            "--namespace",
-            help="With --from-cluster: where the copies are [default: the config's "
-            "heartbeat.namespace, else undertow].",
-        ),
-    ] = None,
+    namespace: CopyNamespace = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -300,14 +301,7 @@ def execute_command(
             "works from any machine with a kubeconfig.",
         ),
     ] = False,
-    namespace: Annotated[
-        str | None,
-        typer.Option(
-            "--namespace",
-            help="With --from-cluster: where the copies are [default: the config's "
-            "heartbeat.namespace, else undertow].",
-        ),
-    ] = None,
+    namespace: CopyNamespace = None,
 ) -> None:
     """Execute pending version files of dead runs, newest first, verifying each object.
 

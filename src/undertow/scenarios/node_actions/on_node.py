@@ -20,6 +20,7 @@ from undertow.kube.exec import exec_in_container
 from undertow.kube.refs import ObjectRef
 from undertow.rollback.client import Change
 from undertow.scenarios.base import RunContext
+from undertow.scenarios.common.helper_files import read_when_written
 from undertow.scenarios.common.helper_pod import helper_pod
 from undertow.scenarios.common.status import Obj, labels_of, name_of
 from undertow.scenarios.common.waiting import wait_until
@@ -35,7 +36,6 @@ from undertow.scenarios.node_actions.kubelet import (
 from undertow.scenarios.node_actions.spec import HELPER_ACTIONS
 from undertow.undo.records import ResumeKubelet
 
-START_TIMEOUT = 120.0
 POLL_SECONDS = 0.5
 RESUME_SLACK_SECONDS = 5.0
 """Added to the helper's timer in the journal: the pod is told to go just after the record."""
@@ -50,27 +50,9 @@ RESTART_REFUSAL = (
 
 def _how(ctx: RunContext, ref: ObjectRef) -> str:
     """What the helper found out (`HOW_FILE`), once it is running."""
-    seen: dict[str, str] = {}
-
-    def ready() -> bool:
-        pod = ctx.kube.api.get(ref)
-        phase = (pod.get("status") or {}).get("phase")
-        if phase in ("Succeeded", "Failed"):
-            raise ScenarioError(f"the kubelet helper {ref.name} ended ({phase}) before its start")
-        if phase != "Running":
-            return False
-        result = exec_in_container(
-            ctx.kube.api, str(ref.namespace), ref.name, "fault", ["cat", HOW_FILE]
-        )
-        seen["how"] = result.stdout
-        return result.returncode == 0
-
-    outcome = wait_until(
-        ready, timeout=START_TIMEOUT, interval=POLL_SECONDS, clock=ctx.clock, cancel=ctx.cancel
-    )
-    if not outcome.done:
-        raise ScenarioError(f"the kubelet helper {ref.name} did not start in time")
-    return seen["how"].strip()
+    return read_when_written(
+        ctx.kube.api, ref, HOW_FILE, what="kubelet helper", clock=ctx.clock, cancel=ctx.cancel
+    ).strip()
 
 
 def _launch(ctx: RunContext, node: str, mode: KubeletMode, seconds: float) -> tuple[Obj, str]:

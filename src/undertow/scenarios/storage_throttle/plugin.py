@@ -19,9 +19,9 @@ from undertow.kube.exec import exec_in_container
 from undertow.kube.refs import ObjectRef
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.claims import Mount, find_mount
+from undertow.scenarios.common.helper_files import read_when_written
 from undertow.scenarios.common.helper_pod import helper_pod
 from undertow.scenarios.common.status import Obj, name_of
-from undertow.scenarios.common.waiting import wait_until
 from undertow.scenarios.storage_throttle.cgroup import (
     GO_FILE,
     GO_TIMEOUT,
@@ -33,11 +33,9 @@ from undertow.scenarios.storage_throttle.cgroup import (
 from undertow.scenarios.storage_throttle.spec import StorageThrottle, StorageThrottleSpec
 from undertow.undo.records import RestoreNodeFiles
 
-POLL_SECONDS = 0.5
 HOLD_MARGIN = 30
 """Seconds the helper pod holds the limits past `duration` on its own: the normal end is
 undertow writing the values back; the pod's own timer is the backstop if undertow is gone."""
-START_TIMEOUT = 120.0
 
 
 def target_of(api: KubeApi, throttle: StorageThrottle, rng: random.Random) -> Mount:
@@ -162,27 +160,10 @@ class StorageThrottlePlugin:
 
     def _previous(self, ctx: RunContext, ref: ObjectRef) -> list[dict[str, str]]:
         """The limits the helper pod read before changing anything."""
-        seen: dict[str, str] = {}
-
-        def ready() -> bool:
-            pod = ctx.kube.api.get(ref)
-            phase = (pod.get("status") or {}).get("phase")
-            if phase in ("Succeeded", "Failed"):
-                raise ScenarioError(f"the throttle pod {ref.name} ended ({phase}) before its start")
-            if phase != "Running":
-                return False
-            result = exec_in_container(
-                ctx.kube.api, str(ref.namespace), ref.name, "fault", ["cat", PREV_FILE]
-            )
-            seen["text"] = result.stdout
-            return result.returncode == 0
-
-        outcome = wait_until(
-            ready, timeout=START_TIMEOUT, interval=POLL_SECONDS, clock=ctx.clock, cancel=ctx.cancel
+        text = read_when_written(
+            ctx.kube.api, ref, PREV_FILE, what="throttle pod", clock=ctx.clock, cancel=ctx.cancel
         )
-        if not outcome.done:
-            raise ScenarioError(f"the throttle pod {ref.name} did not read the limits in time")
-        return parse_prev(seen["text"])
+        return parse_prev(text)
 
 
 plugin = StorageThrottlePlugin()
