@@ -90,16 +90,27 @@ def _code() -> tuple[bytes, bytes]:
 
 
 def _message(where: str, body: bytes) -> bytes:
-    """What the MAC covers: the place, then the body as `head + SHA-256(code)` where `code`
-    is today's code part if the body ends with it (else the code is empty and the head is the
-    whole body). The split is a function of the body, so any change to it changes the MAC;
-    hashing the shared code once keeps listing thousands of files fast."""
+    """What the MAC covers: the place, then the body as `head + SHA-256(code)`, split where
+    the code part begins (its marker line: no line of the head can be one, since every value
+    there is printed on one line or as a repr), the body whole with an empty code when it has
+    no marker. The split is a function of the body, so any change to it changes the MAC;
+    today's code is hashed once, which keeps listing thousands of files fast. A file an
+    earlier undertow wrote splits the same way, with its own code: it still verifies after an
+    upgrade (whether that code is a known release's is `template.parse`'s to say)."""
     code, code_digest = _code()
     if body.endswith(code):
         head, digest = body[: len(body) - len(code)], code_digest
     else:
-        head, digest = body, hashlib.sha256(b"").digest()
+        start = _code_start(body)
+        head, digest = body[:start], hashlib.sha256(body[start:]).digest()
     return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + digest
+
+
+def _code_start(body: bytes) -> int:
+    """Where the code part of `body` begins: its first marker line (the end when none)."""
+    markers = (template.MARKER, *template.EARLIER_MARKERS)
+    starts = [body.find(b"\n" + marker.encode("utf-8")) + 1 for marker in markers]
+    return min((s for s in starts if s > 0), default=len(body))
 
 
 def key_path_from_environment(env: Mapping[str, str]) -> Path:

@@ -72,8 +72,21 @@ EARLIER_CODE_SHA256 = frozenset(
         "3b2849bd1ffcebe04ca50e978bd5961e612f1e1d2f5b240a75a017224ce4e472",
         # before the verbs for files in pods and nodes (PVC fill, storage throttle)
         "7c28f961c810a81c2808a465bfe1ce8bcded3295169b2a795e0963f0b1257aca",
+        # the builds between those verbs and the node-file/clock undos' shared helper runner
+        "1ef54ab8caf7c581ccbfd561c14ce4caa52a9987358ee5cee5335efa14e889b1",
+        "d9811eb84ad9ed1de4ad94fd234764bc8ab502971f5b84ac312218a767724fb2",
+        "98d27448c2247f69e4004658cc96b26a1f4c3335ac367924cdee104a620a6308",
+        "521168e02c6c86bb304b7aa95dab2af41288471332003e922c4c609b96a15ce5",
+        "4aa219e39d8ccd661a8d43c495d6ae1a89e5ec922675d1b94d6d45f11cf9aa16",
+        "71e2a5ed72e7e0a81c1b9df8fa9910da57c3a0d4a18dbd238d05b680cf84b2dc",
+        # before the kubelet verb (resume_kubelet) and the uid-checked undos from the cluster copy
+        "8e6590f05eda68fa447636e49c9a2af63323d88c525db6b19eaca1829fb96bab",
     }
 )
+CODE_SHA256 = "93e0de9ab4b5447fb989b6a0c5840e63e8476ea2ee866f7b4c363f6c7c8869b1"
+"""SHA-256 of the code part this undertow writes (`code_part()`), pinned: a change to the undo
+code changes it, and a test then asks for the old digest to join EARLIER_CODE_SHA256, so that
+version files written before an upgrade are still executed after it."""
 """SHA-256 digests of the code parts earlier undertow versions wrote (same data format)."""
 
 

@@ -10,6 +10,8 @@ undo."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import shutil
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ from cloud_fakes import fake_boto3
 from undertow import undo
 from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
-from undertow.rollback import directory, template
+from undertow.rollback import directory, signing, template
 from undertow.testing import sign_version_file
 
 OLD = Path(__file__).parents[2] / "data" / "rollback"
@@ -106,3 +108,38 @@ def test_an_edited_old_file_is_still_refused(tmp_path: Path, which: str) -> None
     result = rollback_execute(tmp_path / "v", _api_server_is_down)
     assert result.exit_code == 3
     assert "code differs" in result.refused[0][1]
+
+
+@pytest.mark.parametrize("which", sorted(TEMPLATES))
+def test_a_file_signed_by_the_undertow_that_wrote_it_is_trusted_after_an_upgrade(
+    tmp_path: Path, which: str
+) -> None:
+    """The earlier undertow's MAC covered its head and the SHA-256 of ITS code part (the part
+    it wrote, which was its today's code): that MAC, computed here by hand as it computed it,
+    still verifies, so an upgrade between a crash and `rollback execute` loses nothing."""
+    configmap, _ = TEMPLATES[which]
+    context = dead_context(tmp_path / "v", configmap)
+    copy = context / configmap.name
+    text = configmap.read_text("utf-8")
+    head, code = template.split(text)
+    message = (
+        b"undertow version file\x00"
+        + signing.location(copy).encode()
+        + b"\x00"
+        + head.encode()
+        + b"\x00"
+        + hashlib.sha256(code.encode()).digest()
+    )
+    mac = hmac.new(signing.load_key().secret, message, hashlib.sha256).hexdigest()
+    copy.write_text(f"{text}{signing.MAC_PREFIX}{mac}\n", "utf-8")
+    entry = directory.load_for_execution(copy)
+    assert entry.data["action"] == "delete_created"
+
+
+def test_the_code_part_is_pinned_and_earlier_ones_stay_known() -> None:
+    digest = hashlib.sha256(template.code_part().encode()).hexdigest()
+    assert digest == template.CODE_SHA256, (
+        "the embedded undo code changed: add the old CODE_SHA256 to EARLIER_CODE_SHA256 (so "
+        f"files written before an upgrade still execute) and set CODE_SHA256 to {digest}"
+    )
+    assert template.CODE_SHA256 not in template.EARLIER_CODE_SHA256
