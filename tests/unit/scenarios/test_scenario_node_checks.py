@@ -25,7 +25,8 @@ def test_cluster_api_and_kubelet_actions_need_no_provider() -> None:
     [
         (
             {"actions": ["node_block", "node_disk_detach_attach"]},
-            "node_block_scenario, node_disk_detach_attach_scenario",
+            "node_block_scenario: not supported .* node_disk_detach_attach_scenario: not "
+            "supported by undertow .needs a cloud provider's volume API",
         ),
         (
             {"actions": ["node_stop_start"], "cloud_type": "generic"},
@@ -68,3 +69,12 @@ def test_azure_zone_outage_is_refused_clearly() -> None:
     )
     with pytest.raises(ScenarioError, match=r"azure .* not implemented"):
         zone_runnable(spec.zone_outage)
+
+
+def test_every_action_undertow_refuses_says_why() -> None:
+    from undertow.scenarios.node_actions import spec as node_spec
+    from undertow.scenarios.node_actions.plugin import UNSUPPORTED
+
+    runnable = node_spec.PROVIDER_ACTIONS | node_spec.API_ACTIONS | node_spec.HELPER_ACTIONS
+    refused = set(node_spec.KNOWN_ACTIONS) - runnable
+    assert refused == set(UNSUPPORTED)
