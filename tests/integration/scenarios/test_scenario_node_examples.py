@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from scenario_harness import ScenarioHarness, cluster_state
 from scenario_nodes import ChaosNodes, chaos_nodes
@@ -78,6 +79,12 @@ def test_krkn_files_validate_and_plan_without_changing_anything(
     spec = load(path)
     if path.name == "zone_outage_gcp.yaml":  # Krkn leaves `<zone>` for the user to fill in
         spec["zone_outage"]["zone"] = "us-central1-a"
+    crashing = [e for e in spec.get("node_scenarios", []) if "node_crash_scenario" in e["actions"]]
+    if crashing:  # irreversible: refused as written, planned once opted in
+        with pytest.raises(ValidationError, match="set allow_irreversible: true"):
+            plugin.spec_model.model_validate(spec)
+        for entry in crashing:
+            entry["allow_irreversible"] = True
     before = cluster_state(kube_api, [namespace])
     plan = harness.plan(plugin, spec)
     assert plan
