@@ -4,7 +4,9 @@
   or reuses the cluster behind UNDERTOW_TEST_KUBECONFIG when that is set. With CI=true a cluster
   that cannot start FAILS the tests; elsewhere they are skipped with the reason.
   UNDERTOW_TEST_KEEP_CLUSTER=1 leaves the cluster running after the session (the next session
-  reuses it, since `up` is idempotent).
+  reuses it, since `up` is idempotent). UNDERTOW_TEST_SHARED_REAL_NODE=1 (development only, never
+  in CI) keeps a kept cluster's real node attached for several sessions at once; the tests that
+  compare the host with its state before the node are then skipped, saying why.
 - `kubeconfig` (session): the admin kubeconfig path, as a str.
 - `namespace` (per test): a fresh namespace, deleted after the test.
 - `real_node` (session): the same cluster with its real worker node attached (kubelet,
