@@ -14,13 +14,13 @@ Defaults live here and nowhere else.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from undertow.config.control import DEFAULT_CONTROL_ADDRESS, DEFAULT_CONTROL_PORT, RunControlSection
 from undertow.config.judging import CerberusSection, HealthChecksSection, ResiliencySection
+from undertow.config.names import validate_namespace
 from undertow.config.performance import PerformanceMonitoringSection
 
 DEFAULT_RETENTION_DAYS = 7.0
@@ -139,19 +139,7 @@ class HeartbeatSection(BaseModel):
         return self
 
 
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-
-
-def _namespace_name(value: str) -> str:
-    if not _NAMESPACE.fullmatch(value):
-        raise ValueError(
-            f"invalid namespace {value!r}: at most 63 characters of lower-case letters, "
-            "digits and '-', starting and ending with a letter or digit"
-        )
-    return value
-
-
-ProtectedNamespaces = list[Annotated[str, AfterValidator(_namespace_name)]]
+ProtectedNamespaces = list[Annotated[str, AfterValidator(validate_namespace)]]
 ALLOW_PROTECTED_HELP = (
     "Protected namespaces (kube-system, kube-public, kube-node-lease and undertow's own, "
     "heartbeat.namespace) scenarios may change; by default none."

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from undertow.scenarios.common.names import (
+from undertow.config.names import (
     validate_namespace,
     validate_node_name,
     validate_service_name,

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from undertow.config.names import validate_namespace
 from undertow.scenarios.common.fields import (
     LabelSelector,
     OptionalText,
@@ -24,7 +25,6 @@ from undertow.scenarios.common.fields import (
     Seconds,
     SpecModel,
 )
-from undertow.scenarios.common.names import validate_namespace
 
 SIGNALS: tuple[str, ...] = ("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE")
 SIGNALS += ("KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM")

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from undertow.config.names import validate_service_name
 from undertow.scenarios.common.fields import (
     LabelSelector,
     NamespaceName,
@@ -27,7 +28,6 @@ from undertow.scenarios.common.fields import (
     undertow_only,
 )
 from undertow.scenarios.common.generators import AttackerNodes
-from undertow.scenarios.common.names import validate_service_name
 
 DEFAULT_IMAGE = "quay.io/krkn-chaos/krkn-hub-multiarch:workload-krkn-syn-flood"
 
