@@ -121,3 +121,25 @@ def node_reader(api: KubeApi) -> Callable[[str], Obj | None]:
             return None
 
     return read
+
+
+def wait_node_goal(
+    api: KubeApi,
+    names: Sequence[str],
+    goal: NodeGoal,
+    *,
+    timeout: float,
+    interval: float,
+    clock: Clock,
+    cancel: CancelToken,
+) -> NodeWait:
+    """Wait until each node's Ready condition says it is down (NotReady) or back."""
+    read = node_reader(api)
+    return wait_nodes(
+        lambda n: reached(read(n), goal),
+        names,
+        timeout=timeout,
+        interval=interval,
+        clock=clock,
+        cancel=cancel,
+    )

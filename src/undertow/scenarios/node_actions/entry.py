@@ -13,7 +13,7 @@ from undertow.scenarios import providers
 from undertow.scenarios.base import RunContext, ScenarioResult
 from undertow.scenarios.common.concurrency import fan_out
 from undertow.scenarios.common.drain import drain
-from undertow.scenarios.common.nodes import NodeGoal, node_reader, reached, select_nodes, wait_nodes
+from undertow.scenarios.common.nodes import NodeGoal, select_nodes, wait_node_goal
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions import on_node
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
@@ -255,10 +255,10 @@ class EntryRun:
 
     def _await(self, name: str, goal: NodeGoal, timeout: float) -> bool:
         """Wait until the node is NotReady (`down`) or back; False if the run was cancelled."""
-        read = node_reader(self.ctx.kube.api)
-        waited = wait_nodes(
-            lambda n: reached(read(n), goal),
+        waited = wait_node_goal(
+            self.ctx.kube.api,
             [name],
+            goal,
             timeout=timeout,
             interval=KUBE_POLL_SECONDS,
             clock=self.ctx.clock,

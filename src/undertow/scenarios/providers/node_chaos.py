@@ -18,8 +18,7 @@ from undertow.scenarios.base import RunContext
 from undertow.scenarios.common.nodes import (
     NodeGoal,
     NodeWait,
-    node_reader,
-    reached,
+    wait_node_goal,
     wait_nodes,
 )
 from undertow.scenarios.common.status import Obj
@@ -87,10 +86,10 @@ class NodeChaos:
                 return outcome
         if not self.kube_check:
             return outcome
-        read = node_reader(self.ctx.kube.api)
-        kube = wait_nodes(
-            lambda n: reached(read(n), goal),
+        kube = wait_node_goal(
+            self.ctx.kube.api,
             names,
+            goal,
             timeout=self.timeout,
             interval=min(self.poll_interval, KUBE_POLL_SECONDS) or KUBE_POLL_SECONDS,
             clock=self.ctx.clock,
