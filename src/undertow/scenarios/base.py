@@ -80,15 +80,17 @@ class RunContext:
         """Tell the reports, and the log: the message is the scenario's log line (targets,
         deletions, recovery), so log-based checks written for Krkn find the same facts.
         The log level follows the kind (`…failed`/`…error`: ERROR) unless `level` says
-        otherwise (a finding Krkn never checks is a WARNING, not an ERROR).
-
-        A `targets.selected` event (emitted once a selection is made, before it is changed)
-        is refused with ScenarioError when it holds more than `max_targets` targets or a
-        target in a protected namespace."""
-        if kind == "targets.selected":
-            self._check_selection(message, data)
+        otherwise (a finding Krkn never checks is a WARNING, not an ERROR)."""
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
         self.log.log(_level(kind) if level is None else level, "%s", message)
+
+    def selected(self, message: str, **data: Any) -> None:
+        """Report a selection, once made and before any of it is changed (a `targets.selected`
+        event); ScenarioError instead when it holds more than `max_targets` targets (every
+        list in `data`) or reaches a protected namespace (`pods` as namespace/name,
+        `namespaces`)."""
+        self._check_selection(message, data)
+        self.emit("targets.selected", message, **data)
 
     def _check_selection(self, message: str, data: Mapping[str, Any]) -> None:
         chosen = [str(t) for value in data.values() if isinstance(value, list) for t in value]

@@ -168,8 +168,7 @@ class PodDisruptionPlugin:
             )
             ctx.emit("scenario.error", message, entry=n)
             return ScenarioResult(False, message, metrics={"selection_seconds": selection})
-        ctx.emit(
-            "targets.selected",
+        ctx.selected(
             f"{len(victims)} of {len(population)} pods matching {_describe(cfg)} selected in "
             f"{selection:.2f}s; waiting up to {cfg.recovery_deadline:g}s for their recovery",
             entry=n,

@@ -262,8 +262,7 @@ class ServiceDisruptionPlugin:
                 problems.append(problem)
                 break
             victims = pick(names, cfg.delete_count, self._rng)
-            ctx.emit(
-                "targets.selected",
+            ctx.selected(
                 f"run {run + 1}: {len(victims)} of {len(names)} namespaces selected: "
                 f"{', '.join(victims)}",
                 entry=n,

@@ -196,7 +196,7 @@ class ZoneOutagePlugin:
             outage.kube_check,
         )
         instances = [chaos.instance(n) for n in nodes]
-        ctx.emit("targets.selected", f"zone {outage.zone}: {', '.join(names)}", nodes=names)
+        ctx.selected(f"zone {outage.zone}: {', '.join(names)}", nodes=names)
         problems: list[str] = []
         metrics: dict[str, float] = {"nodes": float(len(names))}
         started = ctx.clock.monotonic()

@@ -1,5 +1,6 @@
-"""A scenario's `targets.selected` event is where its selection is checked, before any
-change: more targets than `max_targets`, or one in a protected namespace, is refused."""
+"""A scenario reports its selection (`RunContext.selected`, a `targets.selected` event)
+before any change, and that is where it is checked: more targets than `max_targets`, or one
+in a protected namespace, is refused."""
 
 from __future__ import annotations
 
@@ -32,14 +33,14 @@ def _ctx(max_targets: int | None, protected: frozenset[str] = frozenset()) -> Ru
 
 def test_a_selection_within_the_cap_is_emitted() -> None:
     ctx = _ctx(2)
-    ctx.emit("targets.selected", "2 pods", pods=["shop/a", "shop/b"])
+    ctx.selected("2 pods", pods=["shop/a", "shop/b"])
     assert isinstance(ctx.events, EventLog)
     assert [e.kind for e in ctx.events.events] == ["targets.selected"]
 
 
 def test_a_selection_over_the_cap_is_refused() -> None:
     with pytest.raises(ScenarioError, match=r"3 targets selected, more than max_targets 2"):
-        _ctx(2).emit("targets.selected", "3 nodes", nodes=["a", "b", "c"])
+        _ctx(2).selected("3 nodes", nodes=["a", "b", "c"])
 
 
 @pytest.mark.parametrize(
@@ -48,4 +49,4 @@ def test_a_selection_over_the_cap_is_refused() -> None:
 )
 def test_a_selection_reaching_a_protected_namespace_is_refused(data: dict[str, Any]) -> None:
     with pytest.raises(ScenarioError, match=r"reaches the protected namespace kube-system"):
-        _ctx(None, frozenset({"kube-system"})).emit("targets.selected", "chosen", **data)
+        _ctx(None, frozenset({"kube-system"})).selected("chosen", **data)

@@ -99,8 +99,7 @@ class EntryRun:
             if self.s.node_name
             else f"label_selector {self.s.label_selector or '(any)'}"
         )
-        self.ctx.emit(
-            "targets.selected",
+        self.ctx.selected(
             f"nodes selected by {by}: {', '.join(names)}",
             entry=self.index,
             nodes=names,
