@@ -261,13 +261,16 @@ def _run(
             out.print(f"[bold]{planned.job.scenario_type}[/]: {planned.job.file}")
             for line in planned.lines:
                 out.print(f"  - {line}", markup=False)  # plan text is data, e.g. undertow[aws]
-        failing = [planned.job for planned in plans if planned.would_fail]
-        if failing:
-            out.print(
-                f"dry run: nothing was changed; {len(failing)} scenario file(s) would fail as "
-                f"planned: {', '.join(f'{job.scenario_type}: {job.file}' for job in failing)}",
-                markup=False,
-            )
+        refused = [planned.job for planned in plans if planned.refused]
+        failing = [planned.job for planned in plans if planned.would_fail and not planned.refused]
+        if refused or failing:
+            said = [
+                f"{len(jobs)} scenario file(s) {how}: "
+                + ", ".join(f"{job.scenario_type}: {job.file}" for job in jobs)
+                for jobs, how in ((refused, "would be refused"), (failing, "would fail as planned"))
+                if jobs
+            ]
+            out.print(f"dry run: nothing was changed; {'; '.join(said)}", markup=False)
             return exit_codes.FAILED
         out.print("dry run: nothing was changed")
         return exit_codes.OK

@@ -42,7 +42,8 @@ from undertow.runner.control import (
     write_control,
 )
 from undertow.runner.guardian import GuardianMode
-from undertow.scenarios.base import PlanContext, would_fail
+from undertow.scenarios.base import PlanContext, refused, would_fail
+from undertow.scenarios.blast_radius import BlastRadius
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,25 @@ class PlannedJob:
 
     @property
     def would_fail(self) -> bool:
-        """The plan says the run would fail (exit 1, as the run itself would)."""
+        """The plan says the run would fail or refuse it (exit 1, as the run itself would)."""
         return bool(would_fail(self.lines))
+
+    @property
+    def refused(self) -> bool:
+        """The plan says the run would refuse it before any change."""
+        return bool(refused(self.lines))
 
 
 def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
-    """Resolve targets read-only and describe what each scenario would do; change nothing."""
-    api = connector(validated.settings.connection, log=log)()
+    """Resolve targets read-only and describe what each scenario would do; change nothing.
+    A selection the run would refuse (max_targets, a protected namespace) is a `refused:`
+    line, checked with the run's own limits."""
+    settings = validated.settings
+    limits = BlastRadius(
+        settings.max_targets,
+        protected_namespaces(settings.heartbeat.namespace, settings.allow_protected_namespaces),
+    )
+    api = connector(settings.connection, log=log)()
     try:
         planned = []
         for job in validated.plan.jobs:
@@ -67,6 +80,7 @@ def dry_run(validated: Validated, *, log: logging.Logger) -> list[PlannedJob]:
                 scenario_type=job.scenario_type,
                 scenario_file=job.file,
                 log=log.getChild(job.scenario_type),
+                limits=limits,
             )
             planned.append(PlannedJob(job, job.plugin.plan(ctx, job.spec)))
         return planned

@@ -133,13 +133,26 @@ class ApplicationOutagePlugin:
         return [
             f"create a NetworkPolicy in {outage.namespace} denying {'+'.join(outage.block)} "
             f"for {len(pods)} pods ({outage.pod_selector_string() or 'all pods'}) "
-            f"for {outage.duration:g}s, then delete it"
+            f"for {outage.duration:g}s, then delete it",
+            *ctx.refusals(
+                f"pods {outage.pod_selector_string() or 'all'} in {outage.namespace}",
+                field="application_outage.namespace",
+                count=len(pods),
+                namespaces=[outage.namespace],
+            ),
         ]
 
     def run(self, ctx: RunContext, spec: ApplicationOutageSpec) -> ScenarioResult:
         outage = spec.application_outage
         ctx.kube.api.get(ObjectRef("v1", "Namespace", outage.namespace))
         pods = ctx.kube.api.list_pods(outage.namespace, outage.pod_selector_string() or None)
+        ctx.selected(
+            f"{len(pods)} pods ({outage.pod_selector_string() or 'all pods'}) in "
+            f"{outage.namespace} to cut off",
+            field="application_outage.namespace",
+            pods=[pod_key(p) for p in pods],
+            namespace=outage.namespace,
+        )
         name = f"undertow-outage-{secrets.token_hex(4)}"
         created = ctx.kube.create(network_policy(outage, name))
         ref = ObjectRef.of(created)

@@ -6,7 +6,9 @@ wait, check recovery). Every cluster mutation goes through `ctx.kube`, the journ
 client; a plugin never writes its own undo code path.
 
 A plan line `would fail: <why>` (after an entry's `[n] `, if any) says the run would fail
-as planned (no such Service, fewer pods than `kill`); a dry run with such a line exits 1.
+as planned (no such Service, fewer pods than `kill`); a line `refused: <why>` says the run
+would refuse it before any change (a selection beyond the blast radius, a node this machine
+runs on). A dry run with either exits 1, as the run would.
 
 A plugin may also be `Preflight`: `preflight(spec)` says, without a cluster, why a
 well-formed file cannot run with this install (a provider with no SDK, an action undertow
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
@@ -27,12 +29,14 @@ from undertow.clock import CancelToken, Clock
 from undertow.config.helper_pods import HelperPods
 from undertow.errors import ScenarioError
 from undertow.events import Event, EventSink
+from undertow.scenarios.blast_radius import BlastRadius
 
 if TYPE_CHECKING:
     from undertow.kube import KubeApi
     from undertow.rollback.client import JournaledClient
 
-_WOULD_FAIL = re.compile(r"(\[\d+\] )?would fail: ")
+_WOULD_FAIL = re.compile(r"(\[\d+\] )?(would fail|refused): ")
+_REFUSED = re.compile(r"(\[\d+\] )?refused: ")
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 SpecT_contra = TypeVar("SpecT_contra", bound=BaseModel, contravariant=True)
@@ -59,6 +63,16 @@ class PlanContext:
     scenario_type: str
     scenario_file: str
     log: logging.Logger
+    limits: BlastRadius = field(default_factory=BlastRadius)
+    """The run's `max_targets` and protected namespaces, which the plan checks as the run would."""
+
+    def refusals(
+        self, message: str, *, field: str, count: int, namespaces: Iterable[str] = ()
+    ) -> list[str]:
+        """The plan line saying why the run would refuse this selection (none: it would not):
+        `count` targets at most, reaching `namespaces`; `field` is where the file chooses them."""
+        why = self.limits.refusal(message, count=count, namespaces=namespaces)
+        return [] if why is None else [f"refused: at {field}: {why}"]
 
 
 @dataclass
@@ -84,29 +98,21 @@ class RunContext:
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
         self.log.log(_level(kind) if level is None else level, "%s", message)
 
-    def selected(self, message: str, **data: Any) -> None:
+    def selected(self, message: str, *, field: str, **data: Any) -> None:
         """Report a selection, once made and before any of it is changed (a `targets.selected`
-        event); ScenarioError instead when it holds more than `max_targets` targets (every
-        list in `data`) or reaches a protected namespace (`pods` as namespace/name,
-        `namespaces`)."""
-        self._check_selection(message, data)
+        event); `check_selection` refuses it first."""
+        self.check_selection(message, field=field, **data)
         self.emit("targets.selected", message, **data)
 
-    def _check_selection(self, message: str, data: Mapping[str, Any]) -> None:
-        chosen = [str(t) for value in data.values() if isinstance(value, list) for t in value]
-        if self.max_targets is not None and len(chosen) > self.max_targets:
+    def check_selection(self, message: str, *, field: str, **data: Any) -> None:
+        """ScenarioError, naming the file and `field` (where the file chooses the targets),
+        when the selection holds more than `max_targets` targets (every list in `data`) or
+        reaches a protected namespace (see `blast_radius.Selection`)."""
+        limits = BlastRadius(self.max_targets, self.kube.protected)
+        why = limits.refusal_of(message, data)
+        if why is not None:
             raise ScenarioError(
-                f"refused: {len(chosen)} targets selected, more than max_targets "
-                f"{self.max_targets} ({message}); none of them was changed"
-            )
-        namespaces = {t.partition("/")[0] for t in data.get("pods") or []}
-        namespaces |= {str(t) for t in data.get("namespaces") or []}
-        protected = sorted(namespaces & self.kube.protected)
-        if protected:
-            raise ScenarioError(
-                f"refused: the selection ({message}) reaches the protected namespace "
-                f"{protected[0]} (the cluster's own and undertow's are never targets unless "
-                "the config lists them in allow_protected_namespaces); none of it was changed"
+                f"refused: {self.scenario_file} at {field}: {why}; none of it was changed"
             )
 
 
@@ -136,8 +142,13 @@ class ScenarioPlugin(Protocol[SpecT_contra]):
 
 
 def would_fail(plan: Sequence[str]) -> list[str]:
-    """The lines of a plan that say the run would fail as planned."""
+    """The lines of a plan that say the run would fail as planned or refuse it."""
     return [line for line in plan if _WOULD_FAIL.match(line)]
+
+
+def refused(plan: Sequence[str]) -> list[str]:
+    """The lines of a plan that say the run would refuse it before any change."""
+    return [line for line in plan if _REFUSED.match(line)]
 
 
 @dataclass(frozen=True)

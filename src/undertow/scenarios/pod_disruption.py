@@ -140,6 +140,15 @@ class PodDisruptionPlugin:
             )
             if len(found) < cfg.kill:
                 lines.append(f"[{n}] would fail: only {len(found)} pods match, {cfg.kill} wanted")
+            lines += [
+                f"[{n}] {line}"
+                for line in ctx.refusals(
+                    f"pods matching {_describe(cfg)}",
+                    field=f"[{n}].config",
+                    count=min(cfg.kill, len(found)),
+                    namespaces={pod_key(p).partition("/")[0] for p in found},
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: PodDisruptionSpec) -> ScenarioResult:
@@ -171,6 +180,7 @@ class PodDisruptionPlugin:
         ctx.selected(
             f"{len(victims)} of {len(population)} pods matching {_describe(cfg)} selected in "
             f"{selection:.2f}s; waiting up to {cfg.recovery_deadline:g}s for their recovery",
+            field=f"[{n}].config",
             entry=n,
             pods=[pod_key(p) for p in victims],
         )

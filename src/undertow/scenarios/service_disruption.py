@@ -224,6 +224,15 @@ class ServiceDisruptionPlugin:
                     f"[{n}] would fail: only {len(names)} namespaces match, "
                     f"{cfg.delete_count} wanted"
                 )
+            lines += [
+                f"[{n}] {line}"
+                for line in ctx.refusals(
+                    f"namespaces matching {_describe(cfg)}",
+                    field=f"scenarios[{n}]",
+                    count=min(cfg.delete_count, len(names)),
+                    namespaces=names,
+                )
+            ]
         return lines
 
     # --- run ----------------------------------------------------------------------------
@@ -265,6 +274,7 @@ class ServiceDisruptionPlugin:
             ctx.selected(
                 f"run {run + 1}: {len(victims)} of {len(names)} namespaces selected: "
                 f"{', '.join(victims)}",
+                field=f"scenarios[{n}]",
                 entry=n,
                 namespaces=victims,
             )

@@ -204,6 +204,12 @@ class ServiceHijackingPlugin:
             f"point Service {where} (selector {selector}) at the hijacker for "
             f"{spec.chaos_duration:g}s, then restore the selector and delete both",
         ]
+        lines += ctx.refusals(
+            f"Service {where}",
+            field="service_namespace",
+            count=1,
+            namespaces=[spec.service_namespace],
+        )
         if not selector:
             lines.append(f"would fail: Service {where} has no selector to hijack")
         elif not _targets_port(service, spec.service_target_port):
@@ -213,6 +219,7 @@ class ServiceHijackingPlugin:
     def run(self, ctx: RunContext, spec: ServiceHijackingSpec) -> ScenarioResult:
         where = f"{spec.service_namespace}/{spec.service_name}"
         service = ctx.kube.api.get(_service_ref(spec))
+        ctx.selected(f"Service {where} to hijack", field="service_namespace", services=[where])
         if not (service.get("spec") or {}).get("selector"):
             raise ScenarioError(f"Service {where} has no selector to hijack")
         if not _targets_port(service, spec.service_target_port):

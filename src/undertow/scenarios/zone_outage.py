@@ -149,7 +149,8 @@ class ZoneOutagePlugin:
         return [
             f"stop every node of zone {outage.zone} ({', '.join(names)}) via "
             f"{outage.cloud_type} for {outage.duration:g}s, then start them "
-            f"(NotReady/Ready expected within {outage.timeout:g}s)"
+            f"(NotReady/Ready expected within {outage.timeout:g}s)",
+            *ctx.refusals(f"zone {outage.zone}", field="zone_outage.zone", count=len(names)),
         ]
 
     def run(self, ctx: RunContext, spec: ZoneOutageSpec) -> ScenarioResult:
@@ -196,7 +197,9 @@ class ZoneOutagePlugin:
             outage.kube_check,
         )
         instances = [chaos.instance(n) for n in nodes]
-        ctx.selected(f"zone {outage.zone}: {', '.join(names)}", nodes=names)
+        ctx.selected(
+            f"zone {outage.zone}: {', '.join(names)}", field="zone_outage.zone", nodes=names
+        )
         problems: list[str] = []
         metrics: dict[str, float] = {"nodes": float(len(names))}
         started = ctx.clock.monotonic()

@@ -14,6 +14,7 @@ from undertow.clock import CancelToken, SystemClock
 from undertow.errors import ScenarioError
 from undertow.events import EventLog
 from undertow.scenarios.base import RunContext
+from undertow.scenarios.blast_radius import BlastRadius, Selection
 
 
 def _ctx(max_targets: int | None, protected: frozenset[str] = frozenset()) -> RunContext:
@@ -33,20 +34,46 @@ def _ctx(max_targets: int | None, protected: frozenset[str] = frozenset()) -> Ru
 
 def test_a_selection_within_the_cap_is_emitted() -> None:
     ctx = _ctx(2)
-    ctx.selected("2 pods", pods=["shop/a", "shop/b"])
+    ctx.selected("2 pods", field="[0].config", entry=0, pods=["shop/a", "shop/b"])
     assert isinstance(ctx.events, EventLog)
     assert [e.kind for e in ctx.events.events] == ["targets.selected"]
 
 
 def test_a_selection_over_the_cap_is_refused() -> None:
-    with pytest.raises(ScenarioError, match=r"3 targets selected, more than max_targets 2"):
-        _ctx(2).selected("3 nodes", nodes=["a", "b", "c"])
+    with pytest.raises(
+        ScenarioError,
+        match=r"^refused: s\.yaml at node_scenarios\[0\]: 3 targets selected, more than "
+        r"max_targets 2 \(3 nodes\); none of it was changed$",
+    ):
+        _ctx(2).selected("3 nodes", field="node_scenarios[0]", nodes=["a", "b", "c"])
 
 
 @pytest.mark.parametrize(
     "data",
-    [{"pods": ["shop/a", "kube-system/coredns"]}, {"namespaces": ["shop", "kube-system"]}],
+    [
+        {"pods": ["shop/a", "kube-system/coredns"]},
+        {"namespaces": ["shop", "kube-system"]},
+        {"containers": ["kube-system/coredns/coredns"]},
+        {"pvcs": ["kube-system/data"]},
+        {"services": ["kube-system/dns"]},
+        {"pods": [], "namespace": "kube-system"},
+    ],
 )
 def test_a_selection_reaching_a_protected_namespace_is_refused(data: dict[str, Any]) -> None:
-    with pytest.raises(ScenarioError, match=r"reaches the protected namespace kube-system"):
-        _ctx(None, frozenset({"kube-system"})).selected("chosen", **data)
+    with pytest.raises(
+        ScenarioError,
+        match=r"^refused: s\.yaml at x: the selection \(chosen\) reaches the "
+        r"protected namespace kube-system",
+    ):
+        _ctx(None, frozenset({"kube-system"})).selected("chosen", field="x", **data)
+
+
+def test_the_lone_namespace_and_scalars_are_not_counted_as_targets() -> None:
+    chosen = Selection.of({"entry": 3, "namespace": "shop", "pods": ["shop/a"]})
+    assert chosen == Selection(1, frozenset({"shop"}))
+
+
+def test_the_limits_allow_what_is_within_them() -> None:
+    limits = BlastRadius(2, frozenset({"kube-system"}))
+    assert limits.refusal("two", count=2, namespaces=["shop"]) is None
+    assert BlastRadius().refusal("any", count=10_000, namespaces=["kube-system"]) is None

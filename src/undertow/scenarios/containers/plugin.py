@@ -101,6 +101,15 @@ class ContainerKillPlugin:
             )
             if len(found) < kill.count:
                 lines.append(f"[{n}] would fail: only {len(found)} match, {kill.count} wanted")
+            lines += [
+                f"[{n}] {line}"
+                for line in ctx.refusals(
+                    f"containers: {_describe(kill)}",
+                    field=f"scenarios[{n}]",
+                    count=min(kill.count, len(found)),
+                    namespaces={pod_key(v.pod).partition("/")[0] for v in found},
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: ContainerScenariosSpec) -> ScenarioResult:
@@ -126,6 +135,12 @@ class ContainerKillPlugin:
             ctx.emit("scenario.error", message, entry=n)
             return ScenarioResult(False, message)
         victims = pick(found, kill.count, self._rng)
+        ctx.selected(
+            f"{kill.title}: {len(victims)} of {len(found)} containers selected: {_describe(kill)}",
+            field=f"scenarios[{n}]",
+            entry=n,
+            containers=[v.key for v in victims],
+        )
         killed_at: dict[str, float] = {}
         for victim in victims:
             killed_at[victim.key] = _signal(ctx, victim, kill, n)

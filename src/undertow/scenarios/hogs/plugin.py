@@ -52,6 +52,11 @@ def choose_nodes(api: KubeApi, spec: HogSpec, rng: random.Random) -> list[Obj]:
     return sorted(pick(nodes, count, rng), key=name_of)
 
 
+def _field(spec: HogSpec) -> str:
+    """Where the file chooses the hogged nodes."""
+    return "node-name" if spec.node_name else "node-selector"
+
+
 def _what(spec: HogSpec) -> str:
     if spec.hog_type == "cpu":
         return f"CPU at {spec.cpu_load_percentage}% ({spec.cpu_method})"
@@ -90,10 +95,15 @@ class HogPlugin:
             f"each pod stops itself after {spec.duration}s (activeDeadlineSeconds "
             f"{spec.duration + EXPIRY_MARGIN}); then every hog pod is deleted"
         )
-        return lines
+        return lines + ctx.refusals("nodes to hog", field=_field(spec), count=len(nodes))
 
     def run(self, ctx: RunContext, spec: HogSpec) -> ScenarioResult:
         nodes = choose_nodes(ctx.kube.api, spec, self._rng)
+        ctx.selected(
+            f"{spec.hog_type} hog on node(s) {', '.join(map(name_of, nodes))}",
+            field=_field(spec),
+            nodes=[name_of(n) for n in nodes],
+        )
         refs: dict[str, ObjectRef] = {}
         for node in nodes:
             pod = hog_pod(

@@ -29,6 +29,13 @@ def service_host(url: str) -> tuple[str, str] | None:
     return (match["name"], match["namespace"]) if match else None
 
 
+def service_targets(endpoints: Iterable[Endpoint]) -> list[str]:
+    """The Services the endpoints' URLs name, as `namespace/name` (other hosts are not
+    the cluster's, so not counted as its targets)."""
+    found = {service_host(e.url) for e in endpoints}
+    return sorted(f"{host[1]}/{host[0]}" for host in found if host is not None)
+
+
 def host_aliases(api: KubeApi, endpoints: Iterable[Endpoint]) -> list[dict[str, Any]]:
     """One `hostAliases` entry per cluster IP, naming the Service hosts that resolve to it."""
     names: dict[str, set[str]] = {}

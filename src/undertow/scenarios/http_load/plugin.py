@@ -17,7 +17,7 @@ from typing import Any
 from undertow.scenarios.base import PlanContext, RunContext, ScenarioResult
 from undertow.scenarios.common.generators import generator_pod, run_generators
 from undertow.scenarios.common.helper_pod import EXPIRY_MARGIN
-from undertow.scenarios.http_load.hosts import host_aliases
+from undertow.scenarios.http_load.hosts import host_aliases, service_targets
 from undertow.scenarios.http_load.spec import HttpLoadConfig, HttpLoadSpec, go_seconds
 from undertow.scenarios.http_load.vegeta import (
     TARGETS_ENV,
@@ -28,6 +28,7 @@ from undertow.scenarios.http_load.vegeta import (
 )
 
 KIND = "http-load"
+_FIELD = "[{}].http_load_scenario.targets.endpoints"
 
 
 def _deadline(config: HttpLoadConfig) -> float:
@@ -57,12 +58,31 @@ class HttpLoadPlugin:
                 f"[{index}] each pod stops itself after {config.duration} (activeDeadlineSeconds "
                 f"{int(_deadline(config)) + EXPIRY_MARGIN}); then every http-load pod is deleted"
             )
+            services = service_targets(config.targets.endpoints)
+            lines += [
+                f"[{index}] {line}"
+                for line in ctx.refusals(
+                    "Services the endpoints name",
+                    field=_FIELD.format(index),
+                    count=len(services),
+                    namespaces={s.partition("/")[0] for s in services},
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: HttpLoadSpec) -> ScenarioResult:
         reports: list[dict[str, Any]] = []
         failed: list[str] = []
         pods = 0
+        for index, entry in enumerate(spec.root):
+            config = entry.http_load_scenario
+            services = service_targets(config.targets.endpoints)
+            ctx.selected(
+                f"Services the endpoints name: {', '.join(services) or 'none'}",
+                field=_FIELD.format(index),
+                entry=index,
+                services=services,
+            )
         for entry in spec.root:
             config = entry.http_load_scenario
             for _ in range(config.runs):

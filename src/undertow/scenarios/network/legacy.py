@@ -135,11 +135,17 @@ class NetworkChaosPlugin:
         ]
 
     def plan(self, ctx: PlanContext, spec: NetworkChaosSpec) -> list[str]:
-        return self._ng.plan_modules(ctx, node_modules(spec))
+        modules = node_modules(spec)
+        return self._ng.plan_modules(ctx, modules, ["network_chaos"] * len(modules))
 
     def run(self, ctx: RunContext, spec: NetworkChaosSpec) -> ScenarioResult:
         modules = node_modules(spec)
-        return self._ng.run_modules(ctx, modules, ["network_chaos.interfaces"] * len(modules))
+        return self._ng.run_modules(
+            ctx,
+            modules,
+            ["network_chaos"] * len(modules),
+            ["network_chaos.interfaces"] * len(modules),
+        )
 
 
 class PodNetworkPlugin:
@@ -151,11 +157,13 @@ class PodNetworkPlugin:
         self._ng = ng or NetworkChaosNgPlugin(random.Random())
 
     def plan(self, ctx: PlanContext, spec: PodNetworkSpec) -> list[str]:
-        return self._ng.plan_modules(ctx, pod_modules(spec))
+        modules = pod_modules(spec)
+        return self._ng.plan_modules(ctx, modules, [f"[{i}].config" for i in range(len(modules))])
 
     def run(self, ctx: RunContext, spec: PodNetworkSpec) -> ScenarioResult:
         modules = pod_modules(spec)  # every interface but lo: none is named
-        return self._ng.run_modules(ctx, modules, [f"[{i}].config" for i in range(len(modules))])
+        where = [f"[{i}].config" for i in range(len(modules))]
+        return self._ng.run_modules(ctx, modules, where, where)
 
 
 network_chaos_plugin = NetworkChaosPlugin()

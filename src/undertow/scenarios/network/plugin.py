@@ -71,6 +71,28 @@ def _toleration(taint: str) -> dict[str, str]:
     return toleration
 
 
+def _local_nodes_refusal(api: KubeApi, module: NetworkModule, targets: list[Target]) -> str | None:
+    """Why a node module is refused on these targets: one is the machine undertow runs on."""
+    if not module.node_module:
+        return None
+    nodes = {t.name: api.get(ObjectRef.node(t.name)) for t in targets}
+    local = [name for name, node in nodes.items() if runs_here(node)]
+    if not local:
+        return None
+    return (
+        f"{module.kind}: node {', '.join(local)} shares the network namespace of the "
+        "machine undertow runs on; a node fault there would cut this host's own "
+        "traffic, so undertow refuses it (target pods on that node instead)"
+    )
+
+
+def _selection(module: NetworkModule, targets: list[Target]) -> dict[str, list[str]]:
+    """The targets as `RunContext.selected` counts them: pods by namespace/name, or nodes."""
+    if module.node_module:
+        return {"nodes": [t.name for t in targets]}
+    return {"pods": [f"{module.namespace}/{t.name}" for t in targets]}
+
+
 def _describe(module: NetworkModule) -> str:
     directions = "/".join(
         d for d, on in (("ingress", module.ingress), ("egress", module.egress)) if on
@@ -110,18 +132,23 @@ class NetworkChaosNgPlugin:
         ]
 
     def plan(self, ctx: PlanContext, spec: NetworkChaosNgSpec) -> list[str]:
-        return self.plan_modules(ctx, [m for m in spec.root if not isinstance(m, VmiModule)])
+        modules = [m for m in spec.root if not isinstance(m, VmiModule)]
+        return self.plan_modules(ctx, modules, [f"[{i}]" for i in range(len(modules))])
 
-    def plan_modules(self, ctx: PlanContext, modules: Sequence[NetworkModule]) -> list[str]:
+    def plan_modules(
+        self, ctx: PlanContext, modules: Sequence[NetworkModule], where: Sequence[str]
+    ) -> list[str]:
         """The plan of `modules` (also used by the legacy network types, which are read into
-        these modules)."""
+        these modules); `where[i]`: module i's place in the file."""
         lines = []
         for i, module in enumerate(modules):
             try:
                 targets = choose(ctx.api, module, self._rng)
-                self._refuse_local_nodes(ctx.api, module, targets)
             except ScenarioError as exc:
                 lines.append(f"[{i}] would fail: {exc}")
+                continue
+            if (why := _local_nodes_refusal(ctx.api, module, targets)) is not None:
+                lines.append(f"[{i}] refused: {why}")
                 continue
             shown = ", ".join(t.shown for t in targets)
             lines.append(
@@ -130,25 +157,43 @@ class NetworkChaosNgPlugin:
                 f"target in {module.namespace}; each undoes its fault by itself after "
                 f"{module.test_duration + script.SELF_UNDO_MARGIN}s"
             )
+            chosen = _selection(module, targets)
+            lines += [
+                f"[{i}] {line}"
+                for line in ctx.refusals(
+                    f"{module.kind} targets",
+                    field=where[i],
+                    count=len(targets),
+                    namespaces={t.partition("/")[0] for t in chosen.get("pods", [])},
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:
         modules = [m for m in spec.root if not isinstance(m, VmiModule)]
-        return self.run_modules(ctx, modules, [f"[{i}].interfaces" for i in range(len(modules))])
+        where = [f"[{i}]" for i in range(len(modules))]
+        return self.run_modules(ctx, modules, where, [f"{w}.interfaces" for w in where])
 
     def run_modules(
-        self, ctx: RunContext, modules: Sequence[NetworkModule], fields: Sequence[str]
+        self,
+        ctx: RunContext,
+        modules: Sequence[NetworkModule],
+        where: Sequence[str],
+        fields: Sequence[str],
     ) -> ScenarioResult:
         """Run `modules` in order, `wait_duration` apart (also the legacy network types'
         way in: one journaled path, one undo). A batch that fails ends the run of the file:
         the targets and modules after it are left alone (a target refusing the fault, e.g.
         an unknown interface or no netem, so leaves the file's targets as they were).
-        `fields[i]`: where module i's interfaces are in the file, for the message naming
-        an interface the target does not have."""
+        `where[i]`: module i's place in the file (for a refused selection); `fields[i]`:
+        where its interfaces are, for the message naming an interface the target lacks."""
         api = ctx.kube.api
-        for module in modules:  # refused before any module runs: nothing is created
-            if module.node_module:
-                self._refuse_local_nodes(api, module, choose(api, module, self._rng))
+        for i, module in enumerate(modules):  # refused before any module runs: nothing is created
+            targets = choose(api, module, self._rng)
+            self._refuse_local_nodes(api, module, targets)
+            ctx.check_selection(
+                f"{module.kind} targets", field=where[i], **_selection(module, targets)
+            )
         failures: list[str] = []
         done: list[str] = []
         for i, module in enumerate(modules):
@@ -156,6 +201,12 @@ class NetworkChaosNgPlugin:
                 break
             targets = choose(ctx.kube.api, module, self._rng)
             self._refuse_local_nodes(ctx.kube.api, module, targets)
+            ctx.selected(
+                f"{module.kind} on {', '.join(t.shown for t in targets)}",
+                field=where[i],
+                entry=i,
+                **_selection(module, targets),
+            )
             batches = [targets] if module.execution == "parallel" else [[t] for t in targets]
             for batch in batches:
                 failures += self._inject(ctx, module, i, batch, fields[i])
@@ -174,16 +225,8 @@ class NetworkChaosNgPlugin:
 
     @staticmethod
     def _refuse_local_nodes(api: KubeApi, module: NetworkModule, targets: list[Target]) -> None:
-        if not module.node_module:
-            return
-        nodes = {t.name: api.get(ObjectRef.node(t.name)) for t in targets}
-        local = [name for name, node in nodes.items() if runs_here(node)]
-        if local:
-            raise ScenarioError(
-                f"{module.kind}: node {', '.join(local)} shares the network namespace of the "
-                "machine undertow runs on; a node fault there would cut this host's own "
-                "traffic, so undertow refuses it (target pods on that node instead)"
-            )
+        if (why := _local_nodes_refusal(api, module, targets)) is not None:
+            raise ScenarioError(why)
 
     def _inject(
         self,

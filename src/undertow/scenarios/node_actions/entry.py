@@ -101,6 +101,7 @@ class EntryRun:
         )
         self.ctx.selected(
             f"nodes selected by {by}: {', '.join(names)}",
+            field=f"node_scenarios[{self.index}]",
             entry=self.index,
             nodes=names,
         )

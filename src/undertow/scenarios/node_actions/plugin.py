@@ -147,10 +147,11 @@ class NodeActionsPlugin:
                     count=scenario.instance_count,
                     rng=self._rng,
                 )
-                if refusals := on_node.refusals(scenario.actions, nodes, on_node.this_boot_id()):
-                    raise ScenarioError("; ".join(refusals))
             except ScenarioError as exc:
                 lines.append(f"[{n}] would fail: {exc}")
+                continue
+            if refusals := on_node.refusals(scenario.actions, nodes, on_node.this_boot_id()):
+                lines.append(f"[{n}] refused: {'; '.join(refusals)}")
                 continue
             how = "in parallel" if scenario.parallel else "one node at a time"
             times = f", {scenario.repeat} times" if scenario.repeat > 1 else ""
@@ -158,6 +159,12 @@ class NodeActionsPlugin:
                 f"[{n}] {_describe(scenario)} via {scenario.cloud_type} "
                 f"(e.g. {', '.join(name_of(x) for x in nodes)}), {how}{times}: {_steps(scenario)}"
             )
+            lines += [
+                f"[{n}] {line}"
+                for line in ctx.refusals(
+                    f"nodes: {_describe(scenario)}", field=f"node_scenarios[{n}]", count=len(nodes)
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: NodeScenariosSpec) -> ScenarioResult:

@@ -63,13 +63,24 @@ class PvcFillPlugin:
         return [
             f"fill PVC {fill.namespace}/{mount.claim} to {fill.fill_percentage:g}% with one "
             f"file undertow-fill-<hex>.tmp written at {mount.shown} (fallocate, else dd), "
-            f"keep it {fill.duration:g}s, then remove it"
+            f"keep it {fill.duration:g}s, then remove it",
+            *ctx.refusals(
+                f"PVC {fill.namespace}/{mount.claim}",
+                field="pvc_scenario.namespace",
+                count=1,
+                namespaces=[fill.namespace],
+            ),
         ]
 
     def run(self, ctx: RunContext, spec: PvcScenarioSpec) -> ScenarioResult:
         fill = spec.pvc_scenario
         api = ctx.kube.api
         mount = find_mount(api, fill.namespace, fill.pvc_name, fill.pod_name, self._rng)
+        ctx.selected(
+            f"PVC {fill.namespace}/{mount.claim} at {mount.shown}",
+            field="pvc_scenario.namespace",
+            pvcs=[f"{fill.namespace}/{mount.claim}"],
+        )
         before = measure(api, mount)
         size = bytes_to_fill(before, fill.fill_percentage)
         name = f"undertow-fill-{secrets.token_hex(8)}.tmp"

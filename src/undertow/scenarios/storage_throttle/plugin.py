@@ -96,13 +96,24 @@ class StorageThrottlePlugin:
         return [
             f"limit IO of {mount.shown} (PVC {throttle.namespace}/{mount.claim}) in its cgroup "
             f"({limits}) from a privileged pod on node {mount.pod['spec'].get('nodeName')}, "
-            f"for {throttle.duration:g}s, then write the previous values back"
+            f"for {throttle.duration:g}s, then write the previous values back",
+            *ctx.refusals(
+                f"PVC {throttle.namespace}/{mount.claim}",
+                field="storage_throttle_scenario.namespace",
+                count=1,
+                namespaces=[throttle.namespace],
+            ),
         ]
 
     def run(self, ctx: RunContext, spec: StorageThrottleSpec) -> ScenarioResult:
         throttle = spec.storage_throttle_scenario
         api = ctx.kube.api
         mount = target_of(api, throttle, self._rng)
+        ctx.selected(
+            f"PVC {throttle.namespace}/{mount.claim} at {mount.shown}",
+            field="storage_throttle_scenario.namespace",
+            pvcs=[f"{throttle.namespace}/{mount.claim}"],
+        )
         device, cid = block_device(api, mount), container_id(mount)
         node = str((mount.pod.get("spec") or {}).get("nodeName") or "")
         targets = [f"{throttle.namespace}/{mount.claim}"]

@@ -47,6 +47,15 @@ def target_services(api: KubeApi, spec: SynFloodSpec) -> list[Obj]:
     return sorted(services, key=name_of)
 
 
+def _field(spec: SynFloodSpec) -> str:
+    """Where the file chooses the target Services."""
+    return "target-service" if spec.target_service else "target-service-label"
+
+
+def _keys(spec: SynFloodSpec, services: list[Obj]) -> list[str]:
+    return [f"{spec.namespace}/{name_of(s)}" for s in services]
+
+
 def _cluster_ip(service: Obj) -> str:
     ip = str((service.get("spec") or {}).get("clusterIP") or "")
     return "" if ip == "None" else ip
@@ -72,10 +81,20 @@ class SynFloodPlugin:
             f"each pod stops itself after {spec.duration}s (activeDeadlineSeconds "
             f"{spec.duration + EXPIRY_MARGIN}); then every syn-flood pod is deleted"
         )
-        return lines
+        return lines + ctx.refusals(
+            "Services to flood",
+            field=_field(spec),
+            count=len(services),
+            namespaces=[spec.namespace],
+        )
 
     def run(self, ctx: RunContext, spec: SynFloodSpec) -> ScenarioResult:
         services = target_services(ctx.kube.api, spec)
+        ctx.selected(
+            f"Services to flood: {', '.join(_keys(spec, services))}",
+            field=_field(spec),
+            services=_keys(spec, services),
+        )
         targets = [name_of(s) for s in services]
         pods = [
             generator_pod(

@@ -147,13 +147,19 @@ class TimeSkewPlugin:
                 continue
             refused = refusals(nodes)
             if refused:
-                lines += [f"[{n}] would fail: cannot move the clock: {why}" for why in refused]
+                lines += [f"[{n}] refused: cannot move the clock: {why}" for why in refused]
                 continue
             offset = offset_for(skew.action, self._now())
             lines.append(
                 f"[{n}] {skew.action}: move the clock of {', '.join(map(name_of, nodes))} by "
                 f"{offset} s (date -s from a privileged pod) for {skew.duration:g}s, then back"
             )
+            lines += [
+                f"[{n}] {line}"
+                for line in ctx.refusals(
+                    "nodes whose clock moves", field=f"time_scenarios[{n}]", count=len(nodes)
+                )
+            ]
         return lines
 
     def run(self, ctx: RunContext, spec: TimeScenariosSpec) -> ScenarioResult:
@@ -161,6 +167,13 @@ class TimeSkewPlugin:
         refused = [why for nodes in chosen for why in refusals(nodes)]
         if refused:
             raise ScenarioError(f"cannot move the clock (nothing changed): {'; '.join(refused)}")
+        for n, nodes in enumerate(chosen):
+            ctx.selected(
+                f"clock of {', '.join(map(name_of, nodes))}",
+                field=f"time_scenarios[{n}]",
+                entry=n,
+                nodes=[name_of(node) for node in nodes],
+            )
         results = [
             self._one(ctx, skew, nodes)
             for skew, nodes in zip(spec.time_scenarios, chosen, strict=True)
