@@ -76,11 +76,13 @@ class ScenarioHarness:
         *,
         cancel: CancelToken | None = None,
         on_start: Callable[[RunContext], None] | None = None,
+        max_targets: int | None = None,
+        protected: frozenset[str] = frozenset(),
     ) -> Outcome:
         spec: BaseModel = plugin.spec_model.model_validate(spec_data)
         run_id = uuid.uuid4().hex[:12]
         journal = Journal.open(self.versions, run_id)
-        kube = JournaledClient(self.api, journal, plugin.scenario_type, run_id)
+        kube = JournaledClient(self.api, journal, plugin.scenario_type, run_id, protected=protected)
         events = EventLog()
         ctx = RunContext(
             scenario_type=plugin.scenario_type,
@@ -90,6 +92,7 @@ class ScenarioHarness:
             cancel=cancel or CancelToken(),
             events=events,
             log=logging.getLogger(f"test.{plugin.scenario_type}"),
+            max_targets=max_targets,
         )
         result: ScenarioResult | None = None
         error: BaseException | None = None
