@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from undertow.rollback.directory import RunInfo
     from undertow.rollback.entry import EntryOutcome
     from undertow.rollback.sweep import LeftoverOutcome
+    from undertow.runner.cluster_restore import ListedCopy
 
 app = typer.Typer(
     add_completion=False,
@@ -205,9 +206,6 @@ def list_command(
 def _list_from_cluster(
     settings: Connection, namespace: str | None, *, run: str | None, as_json: bool
 ) -> None:
-    from rich.markup import escape
-    from rich.text import Text
-
     from undertow.cli.output import console
     from undertow.commands.rollback import copies_as_json, rollback_list_from_cluster
 
@@ -216,11 +214,18 @@ def _list_from_cluster(
     if as_json:
         typer.echo(json.dumps(copies_as_json(listed), indent=2))
         return
-    out = console()
+    print_copies(listed, where, console(), now=time.time())
+
+
+def print_copies(listed: list[ListedCopy], where: str, out: Console, *, now: float) -> None:
+    """The text of `rollback list --from-cluster`: each run's copy, then each pending entry
+    with the same undo text as `--json`'s `undo` (`JournalEntry.description`)."""
+    from rich.markup import escape
+    from rich.text import Text
+
     if not listed:
         out.print(f"No cluster copies of a run's journal in namespace {escape(where)}.")
         return
-    now = time.time()
     for item in listed:
         copied = item.copied
         held = f", held by {escape(item.lease.holder)}" if item.lease else ""
@@ -230,7 +235,7 @@ def _list_from_cluster(
             f"{escape(where)}/{escape(copied.name)}"
         )
         for entry in copied.pending:
-            out.print(Text(f"  pending  {entry.path.name}  {entry.data.get('description', '')}"))
+            out.print(Text(f"  pending  {entry.path.name}  {entry.description}"))
         for reason in copied.refused:
             out.print(Text(f"  refused: {reason}"))
 

@@ -34,7 +34,6 @@ from undertow.runner.cluster_restore import (
     list_copies,
     restore_from_cluster,
 )
-from undertow.undo.verbs import describe
 
 
 def rollback_list(
@@ -253,7 +252,7 @@ def copies_as_json(listed: list[ListedCopy], *, now: float | None = None) -> lis
                     "entry": str(e.path),
                     "scenario_type": e.name.scenario_type,
                     "timestamp_ns": e.name.timestamp_ns,
-                    "undo": describe(e.data),
+                    "undo": e.description,
                 }
                 for e in item.copied.pending
             ],
