@@ -20,9 +20,9 @@ pytestmark = pytest.mark.timeout(120)
 def test_serial_network_chaos_plans_one_module_per_parameter_on_all_named_nodes(
     harness: ScenarioHarness, kube_api: KubeApi
 ) -> None:
-    """kwok's nodes have this machine's address, so each module's plan says it would be
-    refused there (as on the real node): the plan still shows one module per parameter, on
-    every named node."""
+    """kwok's nodes have this machine's address, so each module's plan says it is refused
+    there (as on the real node): the plan still shows one module per parameter, on every
+    named node."""
     nodes = sorted(name_of(n) for n in kube_api.list_nodes("type=kwok"))[:2]
     spec = {
         "network_chaos": {
@@ -34,7 +34,7 @@ def test_serial_network_chaos_plans_one_module_per_parameter_on_all_named_nodes(
     }
     lines = harness.plan(network_chaos_plugin, spec)
     assert [line.split(": node ")[0] for line in lines] == [
-        f"[{i}] would fail: node_network_chaos" for i in range(3)
+        f"[{i}] refused: node_network_chaos" for i in range(3)
     ]
     for line in lines:
         assert f"node {', '.join(nodes)} shares the network namespace of the machine" in line
