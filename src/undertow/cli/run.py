@@ -39,7 +39,14 @@ def run(
     scenario: Scenarios = None,
     skip_unsupported: SkipUnsupported = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Resolve targets and print the plan; change nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help=(
+                "Resolve targets and print the plan, marking what the run would refuse "
+                "(max_targets, protected namespaces); change nothing."
+            ),
+        ),
     ] = False,
     report_dir: Annotated[
         Path | None,
@@ -169,7 +176,8 @@ def run(
 
     \b
     Exit codes: 0 passed, 1 a scenario or a health check failed, Cerberus said no-go, an
-    error/critical Prometheus alert fired (or, with --dry-run, a scenario would fail),
+    error/critical Prometheus alert fired (or, with --dry-run, a scenario would fail or
+    be refused),
     2 bad input or environment (nothing changed), 3 rollback incomplete (files kept
     pending), 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP) after rollback. With
     --exit-codes krkn: bad input is 255 and an incomplete rollback 1, as in Krkn, and a
