@@ -157,14 +157,13 @@ class NetworkChaosNgPlugin:
                 f"target in {module.namespace}; each undoes its fault by itself after "
                 f"{module.test_duration + script.SELF_UNDO_MARGIN}s"
             )
-            chosen = _selection(module, targets)
             lines += [
                 f"[{i}] {line}"
                 for line in ctx.refusals(
                     f"{module.kind} targets",
                     field=where[i],
                     count=len(targets),
-                    namespaces={t.partition("/")[0] for t in chosen.get("pods", [])},
+                    namespaces=[] if module.node_module else [module.namespace],
                 )
             ]
         return lines
