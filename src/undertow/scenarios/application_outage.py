@@ -150,8 +150,8 @@ class ApplicationOutagePlugin:
             f"{len(pods)} pods ({outage.pod_selector_string() or 'all pods'}) in "
             f"{outage.namespace} to cut off",
             field="application_outage.namespace",
+            within=[outage.namespace],
             pods=[pod_key(p) for p in pods],
-            namespace=outage.namespace,
         )
         name = f"undertow-outage-{secrets.token_hex(4)}"
         created = ctx.kube.create(network_policy(outage, name))

@@ -98,18 +98,23 @@ class RunContext:
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
         self.log.log(_level(kind) if level is None else level, "%s", message)
 
-    def selected(self, message: str, *, field: str, **data: Any) -> None:
+    def selected(
+        self, message: str, *, field: str, within: Iterable[str] = (), **data: Any
+    ) -> None:
         """Report a selection, once made and before any of it is changed (a `targets.selected`
         event); `check_selection` refuses it first."""
-        self.check_selection(message, field=field, **data)
+        self.check_selection(message, field=field, within=within, **data)
         self.emit("targets.selected", message, **data)
 
-    def check_selection(self, message: str, *, field: str, **data: Any) -> None:
+    def check_selection(
+        self, message: str, *, field: str, within: Iterable[str] = (), **data: Any
+    ) -> None:
         """ScenarioError, naming the file and `field` (where the file chooses the targets),
         when the selection holds more than `max_targets` targets (every list in `data`) or
-        reaches a protected namespace (see `blast_radius.Selection`)."""
+        reaches a protected namespace, its own or one it was drawn from (`within`; see
+        `blast_radius.Selection`)."""
         limits = BlastRadius(self.max_targets, self.kube.protected)
-        why = limits.refusal_of(message, data)
+        why = limits.refusal_of(message, data, within)
         if why is not None:
             raise ScenarioError(
                 f"refused: {self.scenario_file} at {field}: {why}; none of it was changed"

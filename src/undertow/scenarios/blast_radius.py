@@ -5,8 +5,9 @@ One check serves the run (`RunContext.selected`: ScenarioError before any change
 dry run (`PlanContext.refusals`: a `refused:` plan line), so the plan refuses what the run
 would. A selection is given as lists of target names by kind: namespaced kinds (`pods`,
 `containers`, `pvcs`, `services`) as `namespace/name…`, `namespaces` as names, anything else
-(`nodes`) as cluster-wide names; `namespace`, a single name and no target, is where the
-selection acts even when it holds nothing (an outage's NetworkPolicy).
+(`nodes`) as cluster-wide names; `within`, not counted, are the namespaces it was drawn
+from (every namespace a pattern matched, so a draw at random is refused whichever targets
+it picks, and the plan can say so; an outage's namespace, also when it holds no pod).
 """
 
 from __future__ import annotations
@@ -27,14 +28,12 @@ class Selection:
     namespaces: frozenset[str]
 
     @classmethod
-    def of(cls, data: Mapping[str, Any]) -> Selection:
+    def of(cls, data: Mapping[str, Any], within: Iterable[str] = ()) -> Selection:
         """Every list in `data` holds targets; `entry=n` and other scalars are not counted."""
         count = sum(len(value) for value in data.values() if isinstance(value, list))
         namespaces = {str(t).partition("/")[0] for kind in NAMESPACED for t in data.get(kind) or []}
         namespaces |= {str(t) for t in data.get("namespaces") or []}
-        if isinstance(data.get("namespace"), str):
-            namespaces.add(data["namespace"])
-        return cls(count, frozenset(namespaces))
+        return cls(count, frozenset(namespaces | set(within)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,9 @@ class BlastRadius:
             )
         return None
 
-    def refusal_of(self, what: str, data: Mapping[str, Any]) -> str | None:
-        """`refusal` of a selection given as lists of targets by kind."""
-        chosen = Selection.of(data)
+    def refusal_of(
+        self, what: str, data: Mapping[str, Any], within: Iterable[str] = ()
+    ) -> str | None:
+        """`refusal` of a selection given as lists of targets by kind, drawn from `within`."""
+        chosen = Selection.of(data, within)
         return self.refusal(what, count=chosen.count, namespaces=chosen.namespaces)

@@ -24,7 +24,7 @@ from undertow.scenarios.common.fields import (
 )
 from undertow.scenarios.common.lookup import PodQuery, find_pods, sample_pods
 from undertow.scenarios.common.recovery import PodRecovery
-from undertow.scenarios.common.status import Obj
+from undertow.scenarios.common.status import Obj, namespace_of
 from undertow.scenarios.common.targets import pod_key
 from undertow.scenarios.common.waiting import wait_until
 
@@ -146,7 +146,7 @@ class PodDisruptionPlugin:
                     f"pods matching {_describe(cfg)}",
                     field=f"[{n}].config",
                     count=min(cfg.kill, len(found)),
-                    namespaces={pod_key(p).partition("/")[0] for p in found},
+                    namespaces={namespace_of(p) for p in found},
                 )
             ]
         return lines
@@ -181,6 +181,7 @@ class PodDisruptionPlugin:
             f"{len(victims)} of {len(population)} pods matching {_describe(cfg)} selected in "
             f"{selection:.2f}s; waiting up to {cfg.recovery_deadline:g}s for their recovery",
             field=f"[{n}].config",
+            within={namespace_of(p) for p in population},
             entry=n,
             pods=[pod_key(p) for p in victims],
         )

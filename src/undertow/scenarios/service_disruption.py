@@ -275,6 +275,7 @@ class ServiceDisruptionPlugin:
                 f"run {run + 1}: {len(victims)} of {len(names)} namespaces selected: "
                 f"{', '.join(victims)}",
                 field=f"scenarios[{n}]",
+                within=names,
                 entry=n,
                 namespaces=victims,
             )

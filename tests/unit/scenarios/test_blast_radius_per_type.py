@@ -418,3 +418,26 @@ def test_a_plan_within_the_limits_refuses_nothing() -> None:
     plugin = PodDisruptionPlugin(random.Random(1))
     plan = plugin.plan(ctx, plugin.spec_model.model_validate(spec))
     assert not would_fail(plan), plan
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_draw_from_a_pattern_matching_a_protected_namespace_is_refused_whatever_it_picks(
+    seed: int,
+) -> None:
+    """`kill: 1` of the pods of shop and kube-system: refused even when the pod drawn is
+    shop's, as the plan says, so the run does not depend on the draw."""
+    api = FakeApi(CLUSTER)
+    ctx = RunContext(
+        scenario_type="pod_disruption_scenarios",
+        scenario_file="s.yaml",
+        kube=ReadOnlyKube(api, frozenset({"kube-system"})),  # type: ignore[arg-type]
+        clock=SystemClock(),
+        cancel=CancelToken(),
+        events=EventLog(),
+        log=logging.getLogger("test"),
+    )
+    plugin = PodDisruptionPlugin(random.Random(seed))
+    config = {"namespace_pattern": "^(shop|kube-system)$", "label_selector": "app=web"}
+    spec = plugin.spec_model.model_validate([{"id": "kill-pods", "config": config}])
+    with pytest.raises(ScenarioError, match=r"reaches the protected namespace kube-system"):
+        plugin.run(ctx, spec)

@@ -56,7 +56,8 @@ def test_a_selection_over_the_cap_is_refused() -> None:
         {"containers": ["kube-system/coredns/coredns"]},
         {"pvcs": ["kube-system/data"]},
         {"services": ["kube-system/dns"]},
-        {"pods": [], "namespace": "kube-system"},
+        {"pods": [], "within": ["kube-system"]},
+        {"pods": ["shop/a"], "within": ["shop", "kube-system"]},
     ],
 )
 def test_a_selection_reaching_a_protected_namespace_is_refused(data: dict[str, Any]) -> None:
@@ -68,9 +69,9 @@ def test_a_selection_reaching_a_protected_namespace_is_refused(data: dict[str, A
         _ctx(None, frozenset({"kube-system"})).selected("chosen", field="x", **data)
 
 
-def test_the_lone_namespace_and_scalars_are_not_counted_as_targets() -> None:
-    chosen = Selection.of({"entry": 3, "namespace": "shop", "pods": ["shop/a"]})
-    assert chosen == Selection(1, frozenset({"shop"}))
+def test_the_namespaces_drawn_from_and_scalars_are_not_counted_as_targets() -> None:
+    chosen = Selection.of({"entry": 3, "pods": ["shop/a"]}, within=["shop", "cart"])
+    assert chosen == Selection(1, frozenset({"shop", "cart"}))
 
 
 def test_the_limits_allow_what_is_within_them() -> None:

@@ -107,7 +107,7 @@ class ContainerKillPlugin:
                     f"containers: {_describe(kill)}",
                     field=f"scenarios[{n}]",
                     count=min(kill.count, len(found)),
-                    namespaces={pod_key(v.pod).partition("/")[0] for v in found},
+                    namespaces={namespace_of(v.pod) for v in found},
                 )
             ]
         return lines
@@ -138,6 +138,7 @@ class ContainerKillPlugin:
         ctx.selected(
             f"{kill.title}: {len(victims)} of {len(found)} containers selected: {_describe(kill)}",
             field=f"scenarios[{n}]",
+            within={namespace_of(v.pod) for v in found},
             entry=n,
             containers=[v.key for v in victims],
         )
