@@ -48,6 +48,7 @@ def _refused(out: Outcome, field: str, why: str) -> None:
     assert why in str(out.error)
     assert "targets.selected" not in out.kinds()
     assert out.settle.complete and out.pending_files() == []
+    assert not out.journal.exists() or not any(out.journal.iterdir())  # nothing journaled
 
 
 def test_containers_over_max_targets_are_not_signalled(
