@@ -67,12 +67,21 @@ class PlanContext:
     """The run's `max_targets` and protected namespaces, which the plan checks as the run would."""
 
     def refusals(
-        self, message: str, *, field: str, count: int, namespaces: Iterable[str] = ()
+        self,
+        message: str,
+        *,
+        field: str,
+        count: int,
+        namespaces: Iterable[str] = (),
+        entry: int | None = None,
     ) -> list[str]:
         """The plan line saying why the run would refuse this selection (none: it would not):
-        `count` targets at most, reaching `namespaces`; `field` is where the file chooses them."""
+        `count` targets at most, reaching `namespaces`; `field` is where the file chooses them;
+        `entry`, the file's entry the line is about (`[n] `)."""
         why = self.limits.refusal(message, count=count, namespaces=namespaces)
-        return [] if why is None else [f"refused: at {field}: {why}"]
+        if why is None:
+            return []
+        return [f"{'' if entry is None else f'[{entry}] '}refused: at {field}: {why}"]
 
 
 @dataclass

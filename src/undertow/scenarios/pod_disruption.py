@@ -140,15 +140,13 @@ class PodDisruptionPlugin:
             )
             if len(found) < cfg.kill:
                 lines.append(f"[{n}] would fail: only {len(found)} pods match, {cfg.kill} wanted")
-            lines += [
-                f"[{n}] {line}"
-                for line in ctx.refusals(
-                    f"pods matching {_describe(cfg)}",
-                    field=f"[{n}].config",
-                    count=min(cfg.kill, len(found)),
-                    namespaces={namespace_of(p) for p in found},
-                )
-            ]
+            lines += ctx.refusals(
+                f"pods matching {_describe(cfg)}",
+                field=f"[{n}].config",
+                count=min(cfg.kill, len(found)),
+                namespaces={namespace_of(p) for p in found},
+                entry=n,
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: PodDisruptionSpec) -> ScenarioResult:

@@ -224,15 +224,13 @@ class ServiceDisruptionPlugin:
                     f"[{n}] would fail: only {len(names)} namespaces match, "
                     f"{cfg.delete_count} wanted"
                 )
-            lines += [
-                f"[{n}] {line}"
-                for line in ctx.refusals(
-                    f"namespaces matching {_describe(cfg)}",
-                    field=f"scenarios[{n}]",
-                    count=min(cfg.delete_count, len(names)),
-                    namespaces=names,
-                )
-            ]
+            lines += ctx.refusals(
+                f"namespaces matching {_describe(cfg)}",
+                field=f"scenarios[{n}]",
+                count=min(cfg.delete_count, len(names)),
+                namespaces=names,
+                entry=n,
+            )
         return lines
 
     # --- run ----------------------------------------------------------------------------

@@ -101,15 +101,13 @@ class ContainerKillPlugin:
             )
             if len(found) < kill.count:
                 lines.append(f"[{n}] would fail: only {len(found)} match, {kill.count} wanted")
-            lines += [
-                f"[{n}] {line}"
-                for line in ctx.refusals(
-                    f"containers: {_describe(kill)}",
-                    field=f"scenarios[{n}]",
-                    count=min(kill.count, len(found)),
-                    namespaces={namespace_of(v.pod) for v in found},
-                )
-            ]
+            lines += ctx.refusals(
+                f"containers: {_describe(kill)}",
+                field=f"scenarios[{n}]",
+                count=min(kill.count, len(found)),
+                namespaces={namespace_of(v.pod) for v in found},
+                entry=n,
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: ContainerScenariosSpec) -> ScenarioResult:

@@ -59,15 +59,13 @@ class HttpLoadPlugin:
                 f"{int(_deadline(config)) + EXPIRY_MARGIN}); then every http-load pod is deleted"
             )
             services = service_targets(config.targets.endpoints)
-            lines += [
-                f"[{index}] {line}"
-                for line in ctx.refusals(
-                    "Services the endpoints name",
-                    field=_FIELD.format(index),
-                    count=len(services),
-                    namespaces={s.partition("/")[0] for s in services},
-                )
-            ]
+            lines += ctx.refusals(
+                "Services the endpoints name",
+                field=_FIELD.format(index),
+                count=len(services),
+                namespaces={s.partition("/")[0] for s in services},
+                entry=index,
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: HttpLoadSpec) -> ScenarioResult:

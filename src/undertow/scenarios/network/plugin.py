@@ -157,15 +157,13 @@ class NetworkChaosNgPlugin:
                 f"target in {module.namespace}; each undoes its fault by itself after "
                 f"{module.test_duration + script.SELF_UNDO_MARGIN}s"
             )
-            lines += [
-                f"[{i}] {line}"
-                for line in ctx.refusals(
-                    f"{module.kind} targets",
-                    field=where[i],
-                    count=len(targets),
-                    namespaces=[] if module.node_module else [module.namespace],
-                )
-            ]
+            lines += ctx.refusals(
+                f"{module.kind} targets",
+                field=where[i],
+                count=len(targets),
+                namespaces=[] if module.node_module else [module.namespace],
+                entry=i,
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:

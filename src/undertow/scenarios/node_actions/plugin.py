@@ -159,12 +159,12 @@ class NodeActionsPlugin:
                 f"[{n}] {_describe(scenario)} via {scenario.cloud_type} "
                 f"(e.g. {', '.join(name_of(x) for x in nodes)}), {how}{times}: {_steps(scenario)}"
             )
-            lines += [
-                f"[{n}] {line}"
-                for line in ctx.refusals(
-                    f"nodes: {_describe(scenario)}", field=f"node_scenarios[{n}]", count=len(nodes)
-                )
-            ]
+            lines += ctx.refusals(
+                f"nodes: {_describe(scenario)}",
+                field=f"node_scenarios[{n}]",
+                count=len(nodes),
+                entry=n,
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: NodeScenariosSpec) -> ScenarioResult:

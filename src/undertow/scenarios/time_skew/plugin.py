@@ -154,12 +154,9 @@ class TimeSkewPlugin:
                 f"[{n}] {skew.action}: move the clock of {', '.join(map(name_of, nodes))} by "
                 f"{offset} s (date -s from a privileged pod) for {skew.duration:g}s, then back"
             )
-            lines += [
-                f"[{n}] {line}"
-                for line in ctx.refusals(
-                    "nodes whose clock moves", field=f"time_scenarios[{n}]", count=len(nodes)
-                )
-            ]
+            lines += ctx.refusals(
+                "nodes whose clock moves", field=f"time_scenarios[{n}]", count=len(nodes), entry=n
+            )
         return lines
 
     def run(self, ctx: RunContext, spec: TimeScenariosSpec) -> ScenarioResult:
