@@ -1,7 +1,9 @@
 """undertow's exit codes: the one table, and the one mapping from outcomes and errors to it.
 
     0      everything passed (run), or everything selected was restored (rollback)
-    1      a scenario or its recovery check failed; what it changed was restored
+    1      a scenario or its recovery check failed, or its selection was refused (beyond
+           max_targets, in a protected namespace); what it changed was restored; a dry
+           run whose plan would fail or be refused
     2      bad input or environment, found before anything changed: a config or scenario
            file, a flag, a kubeconfig or context, an API server that cannot be reached,
            a versions directory that cannot be used
