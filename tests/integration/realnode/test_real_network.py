@@ -98,6 +98,14 @@ def helpers(core: Any, namespace: str) -> list[Any]:
     return core.list_namespaced_pod(namespace, label_selector=HELPER_LABEL).items
 
 
+def assert_left_as_before(core: Any, namespace: str, pod: Any, before: str, run: Path) -> None:
+    """How every network test ends: the target's nftables ruleset and qdiscs as they were,
+    no helper pod left, no journal entry of the run in `run` left pending."""
+    assert netns_state(pod) == before
+    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert not list(run.glob("versions/*/*.py")), "a journal entry is left pending"
+
+
 @pytest.fixture
 def web(core: Any, namespace: str) -> dict[str, Any]:
     return serve_web(core, namespace)
@@ -142,11 +150,9 @@ def test_a_port_filter_blocks_requests_then_lets_them_through(
     assert report["passed"] == 1, run.output()
     assert "hello" in get(core, namespace, web["ip"], 8080)
     assert "hello" in get(core, namespace, web["service"], 80)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     [injected] = [e for e in report["events"] if e["kind"] == "network.injected"]
     assert "th dport { 8080 } drop" in injected["data"]["rules"]
-    assert not list(tmp_path.glob("versions/*/*.py"))
 
 
 def test_random_loss_measured_by_a_probe_pod_is_in_range(
@@ -170,7 +176,7 @@ def test_random_loss_measured_by_a_probe_pod_is_in_range(
     assert 30 <= 150 - received <= 95, out
     print(f"loss 40%: {150 - received} of 150 echo requests dropped")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def transfer_rate(core: Any, namespace: str, address: str) -> float:
@@ -207,7 +213,7 @@ def test_a_bandwidth_limit_slows_a_transfer(
     assert limited < 250_000 and limited * 5 < free, (limited, free)
     print(f"transfer: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_latency_is_refused_early_on_a_kernel_without_netem(
@@ -218,8 +224,7 @@ def test_latency_is_refused_early_on_a_kernel_without_netem(
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
     assert run.proc.wait(timeout=180) == 1, run.output()
     assert "kernel has no netem" in summary(tmp_path)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute(
@@ -234,11 +239,10 @@ def test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute(
     assert len(listed.pending) == 2  # the helper pod, the rules in the target
     out = run.rollback()
     assert "revert_in_helper" in out or "restored" in out, out
-    assert netns_state(web["pod"]) == before
     assert "hello" in get(core, namespace, web["ip"], 8080)
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     [listed] = directory.list_runs(run.versions, include_executed=True)
-    assert listed.pending == [] and len(listed.executed) == 2
+    assert len(listed.executed) == 2
 
 
 def test_with_nobody_coming_back_the_helper_removes_its_rules(
@@ -260,7 +264,7 @@ def test_with_nobody_coming_back_the_helper_removes_its_rules(
         lambda: all(h.status.phase == "Succeeded" for h in helpers(core, namespace)),
     )
     run.rollback()  # removes the finished helper
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_node_modules_are_refused_on_a_node_sharing_the_hosts_network(

@@ -61,6 +61,40 @@ CASES = [
         "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'averyveryverylongname0'",
     ),
     (
+        "empty-interface",
+        "pod_network_chaos",
+        "  loss: 5\n  interfaces: ['']\n",
+        "s.yaml:4 at [0].interfaces[0]: not a network interface name: '' (empty)",
+    ),
+    (
+        "sixteen-byte-interface",
+        "node_network_filter",
+        "  interfaces: [eth0, abcdefghijklmnop]\n",
+        "s.yaml:3 at [0].interfaces[1]: not a network interface name: 'abcdefghijklmnop' "
+        "(16 bytes long, Linux allows at most 15)",
+    ),
+    (
+        "colon-in-interface",
+        "pod_network_filter",
+        "  interfaces: ['eth0:1']\n",
+        "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'eth0:1' "
+        "(Linux refuses ':' in a name",
+    ),
+    (
+        "slash-in-interface",
+        "node_interface_down",
+        "  interfaces:\n  - eth0\n  - a/b\n",
+        "s.yaml:5 at [0].interfaces[1]: not a network interface name: 'a/b' "
+        "(Linux refuses '/' in a name",
+    ),
+    (
+        "space-in-interface",
+        "pod_network_filter",
+        "  interfaces: ['eth 0']\n",
+        "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'eth 0' "
+        "(Linux refuses ' ' in a name",
+    ),
+    (
         "no-direction",
         "pod_network_filter",
         "  ingress: false\n  egress: false\n",

@@ -139,7 +139,7 @@ class NetworkChaosPlugin:
 
     def run(self, ctx: RunContext, spec: NetworkChaosSpec) -> ScenarioResult:
         modules = node_modules(spec)
-        return self._ng.run_modules(ctx, modules, ["network_chaos.interfaces"] * len(modules))
+        return self._ng.run_modules(ctx, modules, [("network_chaos", "interfaces")] * len(modules))
 
 
 class PodNetworkPlugin:
@@ -155,7 +155,7 @@ class PodNetworkPlugin:
 
     def run(self, ctx: RunContext, spec: PodNetworkSpec) -> ScenarioResult:
         modules = pod_modules(spec)  # every interface but lo: none is named
-        return self._ng.run_modules(ctx, modules, [f"[{i}].config" for i in range(len(modules))])
+        return self._ng.run_modules(ctx, modules, [(i, "config") for i in range(len(modules))])
 
 
 network_chaos_plugin = NetworkChaosPlugin()

@@ -17,7 +17,8 @@
 
 Values are checked here, before anything runs: ports 1-65535, loss 0-100, latency and
 jitter `<n>us|ms|s`, bandwidth `<n>bit|kbit|mbit|gbit|tbit`, interface names as Linux
-accepts them.
+accepts them (1-15 bytes, no '/', ':' or whitespace, not . or ..) and made of letters, digits,
+'_', '.' and '-'.
 """
 
 from __future__ import annotations
@@ -45,15 +46,36 @@ from undertow.scenarios.common.fields import (
 )
 
 DEFAULT_IMAGE = "quay.io/krkn-chaos/krkn-network-chaos:latest"
-_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
 _TIME = re.compile(r"^(\d+)(us|ms|s)$")
 _RATE = re.compile(r"^(\d+)(bit|kbit|mbit|gbit|tbit)$")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
+IFNAMSIZ = 16
+"""Linux's limit on an interface name, its terminating NUL included: 15 bytes."""
+_LINUX_REFUSES = re.compile(r"[/:\s]")
+_INTERFACE_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _interface_problem(name: str) -> str | None:
+    """Why Linux (dev_valid_name) would refuse `name`, or why undertow does: the name goes
+    into nft and tc command lines, so it must also be plain letters, digits, `_`, `.`, `-`."""
+    if not name:
+        return "empty"
+    if len(name.encode()) >= IFNAMSIZ:
+        return f"{len(name.encode())} bytes long, Linux allows at most {IFNAMSIZ - 1}"
+    if name in (".", ".."):
+        return "Linux refuses . and .."
+    if refused := _LINUX_REFUSES.search(name):
+        return f"Linux refuses {refused.group()!r} in a name ('/', ':' and whitespace)"
+    if not _INTERFACE_CHARS.match(name):
+        return "only letters, digits, '_', '.' and '-' are accepted"
+    return None
+
+
 def _interface(name: str) -> str:
-    if not _INTERFACE.match(name) or name in (".", ".."):
-        raise ValueError(f"not a network interface name: {name!r}")
+    if problem := _interface_problem(name):
+        raise ValueError(f"not a network interface name: {name!r} ({problem})")
     return name
 
 
