@@ -152,3 +152,29 @@ def test_a_bad_value_exits_2_naming_file_line_and_field(
     assert result.code == 2, result  # type: ignore[attr-defined]
     assert expected in _first_issue(result.err), result.err  # type: ignore[attr-defined]
     assert not (workdir / "state" / "undertow" / "rollback").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_shaping_step_mixing_krkns_two_forms_exits_2_naming_both(
+    command: str, workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  chaos_scenarios:\n    - pod_network_scenarios: [s.yaml]\n"
+    )
+    (workdir / "s.yaml").write_text(
+        "- id: pod_egress_shaping\n"
+        "  latency: 10ms\n"
+        "  config:\n"
+        "    namespace: shop\n"
+        "    pod_name: web-0\n"
+        "    network_params: {latency: 50ms}\n"
+    )
+    where = ["--kubeconfig", str(workdir / "none")] if command == "run" else []
+    result = cli(command, "-c", "config.yaml", *where)
+    assert result.code == 2, result  # type: ignore[attr-defined]
+    issue = _first_issue(result.err)  # type: ignore[attr-defined]
+    assert issue.endswith(
+        "s.yaml:1 at [0]: Krkn's flat form and its config: form mixed in one step: "
+        "latency and config.network_params.latency; write the step in one form"
+    ), issue
+    assert not (workdir / "state" / "undertow" / "rollback").exists()

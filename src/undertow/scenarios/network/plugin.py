@@ -39,6 +39,7 @@ from undertow.scenarios.network.spec import (
     InterfaceDownModule,
     NetworkChaosNgSpec,
     NetworkModule,
+    ShapingModule,
     VmiModule,
 )
 from undertow.scenarios.network.targets import Target, choose, runs_here
@@ -96,6 +97,18 @@ def _describe(module: NetworkModule) -> str:
     return f"interfaces {', '.join(module.interfaces) or 'of the default route'} down"
 
 
+def modules_of(spec: NetworkChaosNgSpec) -> list[tuple[NetworkModule, Loc]]:
+    """The modules a file runs, each with where its interfaces are in the file: a shaping
+    module runs as its pod_network_chaos modules; KubeVirt modules never get this far."""
+    modules: list[tuple[NetworkModule, Loc]] = []
+    for i, entry in enumerate(spec.root):
+        if isinstance(entry, ShapingModule):
+            modules += [(module, (i,)) for module in entry.chaos_modules()]
+        elif not isinstance(entry, VmiModule):
+            modules.append((entry, (i, "interfaces")))
+    return modules
+
+
 class NetworkChaosNgPlugin:
     scenario_type = "network_chaos_ng_scenarios"
     summary = "Filter ports, degrade (loss, bandwidth, delay) or cut the network of pods and nodes"
@@ -112,7 +125,7 @@ class NetworkChaosNgPlugin:
         ]
 
     def plan(self, ctx: PlanContext, spec: NetworkChaosNgSpec) -> list[str]:
-        return self.plan_modules(ctx, [m for m in spec.root if not isinstance(m, VmiModule)])
+        return self.plan_modules(ctx, [module for module, _ in modules_of(spec)])
 
     def plan_modules(self, ctx: PlanContext, modules: Sequence[NetworkModule]) -> list[str]:
         """The plan of `modules` (also used by the legacy network types, which are read into
@@ -135,8 +148,8 @@ class NetworkChaosNgPlugin:
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:
-        modules = [m for m in spec.root if not isinstance(m, VmiModule)]
-        return self.run_modules(ctx, modules, [(i, "interfaces") for i in range(len(modules))])
+        modules = modules_of(spec)
+        return self.run_modules(ctx, [m for m, _ in modules], [loc for _, loc in modules])
 
     def run_modules(
         self, ctx: RunContext, modules: Sequence[NetworkModule], fields: Sequence[Loc]

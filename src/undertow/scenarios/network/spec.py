@@ -46,6 +46,8 @@ from undertow.scenarios.common.fields import (
 )
 
 DEFAULT_IMAGE = "quay.io/krkn-chaos/krkn-network-chaos:latest"
+LEGACY_IMAGE = "quay.io/krkn-chaos/krkn:tools"
+SHAPING_IDS = ("pod_egress_shaping", "pod_ingress_shaping")
 _TIME = re.compile(r"^(\d+)(us|ms|s)$")
 _RATE = re.compile(r"^(\d+)(bit|kbit|mbit|gbit|tbit)$")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -274,6 +276,105 @@ class VmiModule(SpecModel):
     """The module."""
 
 
+def effective_shaping(
+    latency: str | None, loss: float | None, bandwidth: str | None
+) -> dict[str, str | float]:
+    """The shaping parameters that change something (a zero latency or loss does not)."""
+    values: dict[str, str | float | None] = {
+        "latency": latency if latency and int(_TIME.match(latency).group(1)) else None,  # type: ignore[union-attr]
+        "loss": loss or None,
+        "bandwidth": bandwidth,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+class ShapingModule(SpecModel):
+    """Krkn's pod_egress_shaping / pod_ingress_shaping written flat, as its network_chaos_ng
+    files do (pod_network_scenarios also takes the same fields under `config:`): a
+    pod_network_chaos module going out / coming in."""
+
+    id: Literal["pod_egress_shaping", "pod_ingress_shaping"]
+    """The module: shape the traffic going out, or coming in."""
+    image: str = LEGACY_IMAGE
+    """The helper pod's image (through the helper image map)."""
+    wait_duration: Wait = 300
+    """Seconds to wait after this module before the next one."""
+    test_duration: Duration = 120
+    """Seconds the fault lasts."""
+    label_selector: LabelSelector = ""
+    """Target pods by label, when target is empty."""
+    target: OptionalText = ""
+    """One target pod by name (it wins over label_selector, as in Krkn)."""
+    namespace: NamespaceName
+    """The target pods' namespace (the helper pods run there too)."""
+    service_account: OptionalText = ""
+    """The helper pods' service account (empty: the namespace's default)."""
+    taints: list[Taint] = []
+    """key[=value]:Effect taints the helper pods tolerate."""
+    instance_count: Count = 1
+    """How many of the label's pods, picked at random; 0: all of them."""
+    execution: Literal["serial", "parallel"] = "parallel"
+    """serial: one pod after another; parallel: every pod at once."""
+    latency: Time | None = None
+    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
+    loss: LossPercent | None = None
+    """Percentage of packets dropped at random, 0-100 (netem's way too: 0.02, "0.02%")."""
+    bandwidth: Rate | None = None
+    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
+    network_shaping_execution: Literal["serial", "parallel"] = "parallel"
+    """serial: latency, loss and bandwidth one after another, each for test_duration;
+    parallel: all of them at once."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "config" in data:
+            raise ValueError(
+                "network_chaos_ng modules are written flat (Krkn's `config:` form of this "
+                "step is pod_network_scenarios'): move config's fields up to the module"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _some_target_and_parameter(self) -> ShapingModule:
+        if not (self.label_selector or self.target):
+            raise ValueError("set target or label_selector")
+        if not self.effective:
+            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
+        return self
+
+    @property
+    def effective(self) -> dict[str, str | float]:
+        return effective_shaping(self.latency, self.loss, self.bandwidth)
+
+    def chaos_modules(self) -> list[ChaosModule]:
+        """The pod_network_chaos modules it runs, in order: one, or one per parameter when
+        network_shaping_execution is serial."""
+        egress = self.id == "pod_egress_shaping"
+        common = {
+            "id": "pod_network_chaos",
+            "image": self.image,
+            "wait_duration": self.wait_duration,
+            "test_duration": self.test_duration,
+            "label_selector": "" if self.target else self.label_selector,
+            "target": self.target,
+            "namespace": self.namespace,
+            "service_account": self.service_account,
+            "taints": self.taints,
+            "instance_count": self.instance_count,
+            "execution": self.execution,
+            "ingress": not egress,
+            "egress": egress,
+        }
+        present = self.effective
+        serial = self.network_shaping_execution == "serial"
+        groups = [[p] for p in present] if serial else [list(present)]
+        return [
+            ChaosModule.model_validate({**common, **{p: present[p] for p in group}})
+            for group in groups
+        ]
+
+
 _KINDS = {
     "pod_network_filter": "[filter]",
     "node_network_filter": "[filter]",
@@ -282,6 +383,8 @@ _KINDS = {
     "node_interface_down": "[interface down]",
     "vmi_network_chaos": "[vmi]",
     "vmi_network_filter": "[vmi]",
+    "pod_egress_shaping": "[shaping]",
+    "pod_ingress_shaping": "[shaping]",
 }
 
 
@@ -296,7 +399,8 @@ Module = Annotated[
     Annotated[FilterModule, Tag("[filter]")]
     | Annotated[ChaosModule, Tag("[chaos]")]
     | Annotated[InterfaceDownModule, Tag("[interface down]")]
-    | Annotated[VmiModule, Tag("[vmi]")],
+    | Annotated[VmiModule, Tag("[vmi]")]
+    | Annotated[ShapingModule, Tag("[shaping]")],
     Discriminator(
         _kind_of,
         custom_error_type="unknown_module",
