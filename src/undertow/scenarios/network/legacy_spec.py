@@ -48,14 +48,11 @@ from undertow.scenarios.network.spec import (
     SHAPING_IDS,
     Duration,
     Interface,
-    LossPercent,
+    NetworkParams,
     Port,
-    Rate,
     ShapingModule,
     Taint,
-    Time,
     Wait,
-    effective_shaping,
 )
 
 MASTER_LABEL = "node-role.kubernetes.io/master"
@@ -64,28 +61,6 @@ MASTER_LABEL = "node-role.kubernetes.io/master"
 def _none_to_empty_list(value: object) -> object:
     """Krkn's files leave a list key empty (`interfaces:` → null)."""
     return [] if value is None else value
-
-
-class NetworkParams(SpecModel):
-    """tc netem's parameters, as Krkn passes them (`delay`, `loss`, `rate`)."""
-
-    latency: Time | None = None
-    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
-    loss: LossPercent | None = None
-    """Percentage of packets dropped at random, 0-100; netem's way, so 0.02 is 0.02%."""
-    bandwidth: Rate | None = None
-    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
-
-    @model_validator(mode="after")
-    def _some_parameter(self) -> NetworkParams:
-        if not self.effective:
-            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
-        return self
-
-    @property
-    def effective(self) -> dict[str, str | float]:
-        """The parameters that change something (a zero latency or loss does not)."""
-        return effective_shaping(self.latency, self.loss, self.bandwidth)
 
 
 class NetworkChaosConfig(SpecModel):

@@ -276,22 +276,38 @@ class VmiModule(SpecModel):
     """The module."""
 
 
-def effective_shaping(
-    latency: str | None, loss: float | None, bandwidth: str | None
-) -> dict[str, str | float]:
-    """The shaping parameters that change something (a zero latency or loss does not)."""
-    values: dict[str, str | float | None] = {
-        "latency": latency if latency and int(_TIME.match(latency).group(1)) else None,  # type: ignore[union-attr]
-        "loss": loss or None,
-        "bandwidth": bandwidth,
-    }
-    return {name: value for name, value in values.items() if value is not None}
+class NetworkParams(SpecModel):
+    """tc netem's parameters, as Krkn passes them (`delay`, `loss`, `rate`)."""
+
+    latency: Time | None = None
+    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
+    loss: LossPercent | None = None
+    """Percentage of packets dropped at random, 0-100; netem's way, so 0.02 is 0.02%."""
+    bandwidth: Rate | None = None
+    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
+
+    @model_validator(mode="after")
+    def _some_parameter(self) -> NetworkParams:
+        if not self.effective:
+            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
+        return self
+
+    @property
+    def effective(self) -> dict[str, str | float]:
+        """The parameters that change something (a zero latency or loss does not)."""
+        latency = self.latency
+        values: dict[str, str | float | None] = {
+            "latency": latency if latency and int(_TIME.match(latency).group(1)) else None,  # type: ignore[union-attr]
+            "loss": self.loss or None,
+            "bandwidth": self.bandwidth,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
-class ShapingModule(SpecModel):
+class ShapingModule(NetworkParams):
     """Krkn's pod_egress_shaping / pod_ingress_shaping written flat, as its network_chaos_ng
-    files do (pod_network_scenarios also takes the same fields under `config:`): a
-    pod_network_chaos module going out / coming in."""
+    files do (pod_network_scenarios also takes the same fields under `config:`, with the
+    parameters under `network_params`): a pod_network_chaos module going out / coming in."""
 
     id: Literal["pod_egress_shaping", "pod_ingress_shaping"]
     """The module: shape the traffic going out, or coming in."""
@@ -315,12 +331,6 @@ class ShapingModule(SpecModel):
     """How many of the label's pods, picked at random; 0: all of them."""
     execution: Literal["serial", "parallel"] = "parallel"
     """serial: one pod after another; parallel: every pod at once."""
-    latency: Time | None = None
-    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
-    loss: LossPercent | None = None
-    """Percentage of packets dropped at random, 0-100 (netem's way too: 0.02, "0.02%")."""
-    bandwidth: Rate | None = None
-    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
     network_shaping_execution: Literal["serial", "parallel"] = "parallel"
     """serial: latency, loss and bandwidth one after another, each for test_duration;
     parallel: all of them at once."""
@@ -336,16 +346,10 @@ class ShapingModule(SpecModel):
         return data
 
     @model_validator(mode="after")
-    def _some_target_and_parameter(self) -> ShapingModule:
+    def _some_target(self) -> ShapingModule:
         if not (self.label_selector or self.target):
             raise ValueError("set target or label_selector")
-        if not self.effective:
-            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
         return self
-
-    @property
-    def effective(self) -> dict[str, str | float]:
-        return effective_shaping(self.latency, self.loss, self.bandwidth)
 
     def chaos_modules(self) -> list[ChaosModule]:
         """The pod_network_chaos modules it runs, in order: one, or one per parameter when
