@@ -155,6 +155,21 @@ def test_a_port_filter_blocks_requests_then_lets_them_through(
     assert "th dport { 8080 } drop" in injected["data"]["rules"]
 
 
+def pings_lost_at_40_percent(core: Any, namespace: str, web: dict[str, Any]) -> int:
+    """Once a 40% loss rule is in place, how many of 150 pings from the client pod are lost:
+    checked to be in range."""
+    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
+    out = exec_in(
+        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
+    )
+    counted = re.search(r"(\d+) packets received", out)
+    assert counted, out
+    dropped = 150 - int(counted.group(1))
+    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
+    assert 30 <= dropped <= 95, out
+    return dropped
+
+
 def test_random_loss_measured_by_a_probe_pod_is_in_range(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
 ) -> None:
@@ -165,16 +180,7 @@ def test_random_loss_measured_by_a_probe_pod_is_in_range(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
-    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
-    out = exec_in(
-        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
-    )
-    counted = re.search(r"(\d+) packets received", out)
-    assert counted, out
-    received = int(counted.group(1))
-    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
-    assert 30 <= 150 - received <= 95, out
-    print(f"loss 40%: {150 - received} of 150 echo requests dropped")
+    print(f"loss 40%: {pings_lost_at_40_percent(core, namespace, web)} of 150 pings dropped")
     assert run.finish()["passed"] == 1, run.output()
     assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
@@ -189,6 +195,16 @@ def transfer_rate(core: Any, namespace: str, address: str) -> float:
     size, start, end = exec_in(core, "client", namespace, ["sh", "-c", command]).split()[-3:]
     assert int(size) > SIZE, size  # the file and the response's headers
     return int(size) / max(float(end) - float(start), 0.01)
+
+
+def rate_at_1mbit(core: Any, namespace: str, web: dict[str, Any], free: float) -> float:
+    """Once a 1mbit limit is in place (its htb qdisc), a transfer's rate: checked to be near
+    1mbit and far below `free`, the rate measured before."""
+    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
+    limited = transfer_rate(core, namespace, web["ip"])
+    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
+    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    return limited
 
 
 def test_a_bandwidth_limit_slows_a_transfer(
@@ -207,10 +223,7 @@ def test_a_bandwidth_limit_slows_a_transfer(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
-    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
-    limited = transfer_rate(core, namespace, web["ip"])
-    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
-    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    limited = rate_at_1mbit(core, namespace, web, free)
     print(f"transfer: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
     assert run.finish()["passed"] == 1, run.output()
     assert_left_as_before(core, namespace, web["pod"], before, tmp_path)

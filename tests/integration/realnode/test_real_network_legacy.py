@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import exec_in, wait_for
+from real_pods import wait_for
 from test_real_faults import UndertowRun
 from test_real_network import (
     assert_left_as_before,
@@ -25,6 +25,8 @@ from test_real_network import (
     helpers,
     module,
     netns_state,
+    pings_lost_at_40_percent,
+    rate_at_1mbit,
     serve_web,
     summary,
     transfer_rate,
@@ -92,10 +94,7 @@ def test_pod_egress_shaping_slows_a_transfer(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
-    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
-    limited = transfer_rate(core, namespace, web["ip"])
-    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
-    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    limited = rate_at_1mbit(core, namespace, web, free)
     print(f"pod_egress_shaping: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
     assert run.finish()["passed"] == 1, run.output()
     assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
@@ -114,15 +113,7 @@ def test_pod_ingress_shaping_loss_measured_by_a_probe_pod_is_in_range(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
-    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
-    out = exec_in(
-        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
-    )
-    counted = re.search(r"(\d+) packets received", out)
-    assert counted, out
-    dropped = 150 - int(counted.group(1))
-    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
-    assert 30 <= dropped <= 95, out
+    dropped = pings_lost_at_40_percent(core, namespace, web)
     print(f"pod_ingress_shaping loss 40%: {dropped} of 150 echo requests dropped")
     assert run.finish()["passed"] == 1, run.output()
     assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
