@@ -170,6 +170,7 @@ def test_an_absent_interface_is_bad_input_with_nothing_changed(
     why = summary(tmp_path)
     assert re.search(r"scenario\.yaml:\d+ at \[0\]\.interfaces\[1\]: no such interface eth9 ", why)
     assert "on pod web" in why and "(it has lo, eth0); nothing was changed" in why
+    assert "bad input, nothing after it was run: " in run.output()
     assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
     assert "network.injected" not in {e["kind"] for e in report["events"]}

@@ -174,6 +174,13 @@ def test_the_last_line_says_how_the_run_ended_and_what_is_left() -> None:
         "failed: 1 of 1 scenario run(s); 0 change(s) undone, 1 left pending "
         "(`undertow rollback list --run r`)"
     )
+    bad = replace(
+        scenario("error", RollbackTally(restored=1)), bad_input=True, error="s.yaml:3 at x: no"
+    )
+    assert verdict(outcome(bad)) == (
+        "bad input, nothing after it was run: s.yaml:3 at x: no; "
+        "1 change(s) undone, nothing left pending"
+    )
     conflict = RollbackTally(restored=1, conflicts=1)
     assert verdict(outcome(scenario("failed", conflict))) == (
         "rollback incomplete; 1 change(s) undone, 1 left pending (`undertow rollback list --run r`)"
