@@ -13,6 +13,9 @@
     │   ├── VersionsDirUnusable        a run's journal cannot be opened: nothing changed (exit 2)
     │   └── TamperedVersionFile        a version file failed the ownership/mode/content checks
     ├── ScenarioError                  a scenario could not run as specified
+    │   └── ScenarioInputError         its input names what the cluster does not have (an
+    │                                  interface a target lacks), found by looking before any
+    │                                  fault: what it created to look is removed (exit 2)
     ├── UndoFailed                     a clean-up a scenario needs could not restore everything
     └── LocalClusterError              the local control plane cannot be built, started or stopped
 
@@ -102,6 +105,15 @@ class TamperedVersionFile(JournalError):
 
 class ScenarioError(UndertowError):
     pass
+
+
+class ScenarioInputError(ScenarioError):
+    """The user's input, not a failed fault: `issue` names the file and the field. Raised by
+    a scenario before it changed anything but what it needed to look (the run rolls that back)."""
+
+    def __init__(self, issue: ConfigIssue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
 
 
 class UndoFailed(UndertowError):

@@ -6,12 +6,14 @@
            run whose plan would fail or be refused
     2      bad input or environment, found before anything changed: a config or scenario
            file, a flag, a kubeconfig or context, an API server that cannot be reached,
-           a versions directory that cannot be used
+           a versions directory that cannot be used; or a scenario file naming what its
+           targets do not have (an interface), found by a look before any fault, after
+           rolling back what the look created
     3      a rollback could not restore everything (a conflict, a failed undo, an entry
            skipped by an aborted rollback, a refused version file); those files stay pending
     128+N  interrupted by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP), after rolling back
 
-When several apply, the most serious wins: 3, then an interruption, then 1. The CLI may
+When several apply, the most serious wins: 3, then an interruption, then 2, then 1. The CLI may
 translate the result into Krkn's scheme (`undertow.cli.exit_codes`), where a run that failed
 says why: 1 a scenario, 2 alerts, 3 a health check (`krkn_failure`).
 """
@@ -25,7 +27,12 @@ FAILED = 1
 BAD_INPUT = 2
 ROLLBACK_INCOMPLETE = 3
 
-_BAD_INPUT_ERRORS = (errors.ConfigError, errors.ClusterUnreachable, errors.VersionsDirUnusable)
+_BAD_INPUT_ERRORS = (
+    errors.ConfigError,
+    errors.ClusterUnreachable,
+    errors.VersionsDirUnusable,
+    errors.ScenarioInputError,
+)
 """Found before anything changed, and fixed by the user: the message says how."""
 _ROLLBACK_ERRORS = (errors.JournalError, errors.UndoFailed)
 
@@ -44,13 +51,18 @@ def for_error(exc: errors.UndertowError) -> int:
     return FAILED
 
 
-def for_run(*, rollback_complete: bool, signal: int | None, failed: bool) -> int:
+def for_run(
+    *, rollback_complete: bool, signal: int | None, failed: bool, bad_input: bool = False
+) -> int:
     """The code of a run that got as far as the cluster. `rollback_complete` is false when
-    anything is left pending, dead runs' entries held at the start included."""
+    anything is left pending, dead runs' entries held at the start included; `bad_input`:
+    a scenario ended with `errors.ScenarioInputError`."""
     if not rollback_complete:
         return ROLLBACK_INCOMPLETE
     if signal is not None:
         return interrupted(signal)
+    if bad_input:
+        return BAD_INPUT
     return FAILED if failed else OK
 
 

@@ -151,6 +151,9 @@ def verdict(outcome: RunOutcome) -> str:
         head = "rollback incomplete"
     elif outcome.signal is not None:
         head = f"interrupted by {signal.Signals(outcome.signal).name}"
+    elif code == exit_codes.BAD_INPUT:
+        bad = next(run for run in outcome.runs if run.bad_input)
+        head = f"bad input, nothing after it was run: {bad.error}"
     elif code == exit_codes.FAILED:
         head = f"failed: {failed} of {len(outcome.runs)} scenario run(s)"
         head += f" ({outcome.stopped_early})" if outcome.stopped_early else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from undertow.clock import CancelToken, Clock
-from undertow.errors import UndertowError
+from undertow.errors import ScenarioInputError, UndertowError
 from undertow.events import Event, EventSink
 from undertow.health import Judging, ScenarioJudge, Verdict
 from undertow.runner.backend import RunBackend
@@ -87,6 +87,9 @@ def run_loop(
             if not run.rollback.complete:
                 state.stopped_early = "a rollback could not restore everything"
                 cancel.cancel(state.stopped_early)
+            elif run.bad_input:
+                state.stopped_early = f"bad input in {job.file}; nothing after it was run"
+                cancel.cancel(state.stopped_early)
             elif not run.passed and options.exit_on_failure:
                 state.stopped_early = f"exit_on_failure: {job.scenario_type} failed"
                 cancel.cancel(state.stopped_early)
@@ -129,6 +132,7 @@ def _run_one(
     log.info("iteration %d: %s %s", iteration, scenario_type, file)
     result: ScenarioResult | None = None
     error = ""
+    bad_input = False
     status: Status = "error"
     guard = backend.begin(scenario_type, file)
     rollback = RollbackTally()
@@ -161,6 +165,7 @@ def _run_one(
         status = "passed" if result.passed and not (strict and result.findings) else "failed"
     except UndertowError as exc:
         error = str(exc)
+        bad_input = isinstance(exc, ScenarioInputError)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         log.exception("%s raised an unexpected error", scenario_type)
@@ -200,6 +205,7 @@ def _run_one(
         slos=verdict.slos,
         score=score,
         judged_only=judged_only,
+        bad_input=bad_input,
     )
     log.log(
         logging.INFO if status == "passed" else logging.ERROR,

@@ -2,8 +2,9 @@
 (`undertow.exit_codes.for_run`: a rollback that left a conflict or a failure pending wins
 over an interruption, which wins over a failed scenario — a failed recovery check or a failed
 judgement: an `exit_on_failure` health target down, a Cerberus no-go, an `error`/`critical`
-alert that fired). Bad input (2) never
-gets this far: it is raised before the run starts.
+alert that fired). Bad input (2) is raised before the run starts, but for what only a look at
+the cluster finds (`errors.ScenarioInputError`: a scenario's own clean-up and the rollback run
+first, then the run stops).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class ScenarioRun:
     """The resiliency score; None when `resiliency_run_mode` is disabled."""
     judged_only: bool = False
     """Failed only by its judgement (health, Cerberus, alerts): its own check passed."""
+    bad_input: bool = False
+    """Ended by its input (`errors.ScenarioInputError`), not by a failed fault."""
 
     @property
     def passed(self) -> bool:
@@ -142,4 +145,5 @@ class RunOutcome:
             rollback_complete=self.rollback.complete and not self.stale.held,
             signal=self.signal,
             failed=any(not run.passed for run in self.runs) or bool(self.stopped_early),
+            bad_input=any(run.bad_input for run in self.runs),
         )

@@ -21,13 +21,15 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
 from undertow.clock import CancelToken, Clock
 from undertow.config.helper_pods import HelperPods
-from undertow.errors import ScenarioError
+from undertow.config.yamlfile import format_loc, load_yaml
+from undertow.errors import ConfigError, ConfigIssue, ScenarioError, ScenarioInputError
 from undertow.events import Event, EventSink
 from undertow.scenarios.blast_radius import BlastRadius
 
@@ -106,6 +108,15 @@ class RunContext:
         otherwise (a finding Krkn never checks is a WARNING, not an ERROR)."""
         self.events.emit(Event(kind=kind, message=message, scenario=self.scenario_type, data=data))
         self.log.log(_level(kind) if level is None else level, "%s", message)
+
+    def input_error(self, loc: Sequence[str | int], message: str) -> ScenarioInputError:
+        """Bad input found by looking at the cluster (the file names what a target does not
+        have), located in the scenario file; raised, the run rolls back and exits 2."""
+        try:
+            issue = load_yaml(Path(self.scenario_file)).issue(loc, message)
+        except ConfigError:  # the file went away since it was validated: no line then
+            issue = ConfigIssue(self.scenario_file, format_loc(loc), message)
+        return ScenarioInputError(issue)
 
     def selected(
         self, message: str, *, field: str, within: Iterable[str] = (), **data: Any

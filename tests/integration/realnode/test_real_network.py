@@ -98,6 +98,14 @@ def helpers(core: Any, namespace: str) -> list[Any]:
     return core.list_namespaced_pod(namespace, label_selector=HELPER_LABEL).items
 
 
+def assert_left_as_before(core: Any, namespace: str, pod: Any, before: str, run: Path) -> None:
+    """How every network test ends: the target's nftables ruleset and qdiscs as they were,
+    no helper pod left, no journal entry of the run in `run` left pending."""
+    assert netns_state(pod) == before
+    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert not list(run.glob("versions/*/*.py")), "a journal entry is left pending"
+
+
 @pytest.fixture
 def web(core: Any, namespace: str) -> dict[str, Any]:
     return serve_web(core, namespace)
@@ -142,11 +150,24 @@ def test_a_port_filter_blocks_requests_then_lets_them_through(
     assert report["passed"] == 1, run.output()
     assert "hello" in get(core, namespace, web["ip"], 8080)
     assert "hello" in get(core, namespace, web["service"], 80)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     [injected] = [e for e in report["events"] if e["kind"] == "network.injected"]
     assert "th dport { 8080 } drop" in injected["data"]["rules"]
-    assert not list(tmp_path.glob("versions/*/*.py"))
+
+
+def pings_lost_at_40_percent(core: Any, namespace: str, web: dict[str, Any]) -> int:
+    """Once a 40% loss rule is in place, how many of 150 pings from the client pod are lost:
+    checked to be in range."""
+    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
+    out = exec_in(
+        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
+    )
+    counted = re.search(r"(\d+) packets received", out)
+    assert counted, out
+    dropped = 150 - int(counted.group(1))
+    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
+    assert 30 <= dropped <= 95, out
+    return dropped
 
 
 def test_random_loss_measured_by_a_probe_pod_is_in_range(
@@ -159,18 +180,9 @@ def test_random_loss_measured_by_a_probe_pod_is_in_range(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
-    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
-    out = exec_in(
-        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
-    )
-    counted = re.search(r"(\d+) packets received", out)
-    assert counted, out
-    received = int(counted.group(1))
-    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
-    assert 30 <= 150 - received <= 95, out
-    print(f"loss 40%: {150 - received} of 150 echo requests dropped")
+    print(f"loss 40%: {pings_lost_at_40_percent(core, namespace, web)} of 150 pings dropped")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def transfer_rate(core: Any, namespace: str, address: str) -> float:
@@ -183,6 +195,16 @@ def transfer_rate(core: Any, namespace: str, address: str) -> float:
     size, start, end = exec_in(core, "client", namespace, ["sh", "-c", command]).split()[-3:]
     assert int(size) > SIZE, size  # the file and the response's headers
     return int(size) / max(float(end) - float(start), 0.01)
+
+
+def rate_at_1mbit(core: Any, namespace: str, web: dict[str, Any], free: float) -> float:
+    """Once a 1mbit limit is in place (its htb qdisc), a transfer's rate: checked to be near
+    1mbit and far below `free`, the rate measured before."""
+    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
+    limited = transfer_rate(core, namespace, web["ip"])
+    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
+    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    return limited
 
 
 def test_a_bandwidth_limit_slows_a_transfer(
@@ -201,13 +223,10 @@ def test_a_bandwidth_limit_slows_a_transfer(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
-    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
-    limited = transfer_rate(core, namespace, web["ip"])
-    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
-    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    limited = rate_at_1mbit(core, namespace, web, free)
     print(f"transfer: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_latency_is_refused_early_on_a_kernel_without_netem(
@@ -218,8 +237,7 @@ def test_latency_is_refused_early_on_a_kernel_without_netem(
     run = UndertowRun(tmp_path, kubeconfig, NETWORK, scenario)
     assert run.proc.wait(timeout=180) == 1, run.output()
     assert "kernel has no netem" in summary(tmp_path)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute(
@@ -234,11 +252,10 @@ def test_a_run_killed_mid_filter_is_rolled_back_by_rollback_execute(
     assert len(listed.pending) == 2  # the helper pod, the rules in the target
     out = run.rollback()
     assert "revert_in_helper" in out or "restored" in out, out
-    assert netns_state(web["pod"]) == before
     assert "hello" in get(core, namespace, web["ip"], 8080)
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     [listed] = directory.list_runs(run.versions, include_executed=True)
-    assert listed.pending == [] and len(listed.executed) == 2
+    assert len(listed.executed) == 2
 
 
 def test_with_nobody_coming_back_the_helper_removes_its_rules(
@@ -260,7 +277,7 @@ def test_with_nobody_coming_back_the_helper_removes_its_rules(
         lambda: all(h.status.phase == "Succeeded" for h in helpers(core, namespace)),
     )
     run.rollback()  # removes the finished helper
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_node_modules_are_refused_on_a_node_sharing_the_hosts_network(

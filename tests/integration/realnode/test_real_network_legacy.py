@@ -5,24 +5,28 @@ measured with pings, is in range; latency is refused on this kernel (no netem) b
 fault, and the steps after it are not run. After each, the pod's nftables ruleset
 and qdiscs read from the host are what they were. network_chaos_scenarios acts on node
 interfaces: on this node, which shares the host's network namespace, it is refused with
-nothing created. A named interface the target does not have ends the scenario before any
-fault: no helper left, nothing pending, the target's state unchanged.
+nothing created. A named interface the target does not have is bad input (exit 2) found
+before any fault: no helper left, nothing pending, the target's state unchanged.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import exec_in, wait_for
+from real_pods import wait_for
 from test_real_faults import UndertowRun
 from test_real_network import (
+    assert_left_as_before,
     get,
     helpers,
     module,
     netns_state,
+    pings_lost_at_40_percent,
+    rate_at_1mbit,
     serve_web,
     summary,
     transfer_rate,
@@ -68,14 +72,12 @@ def test_a_pod_network_outage_blocks_the_port_then_lets_it_through(
     assert report["passed"] == 1, run.output()
     assert "hello" in get(core, namespace, web["ip"], 8080)
     assert "hello" in get(core, namespace, web["service"], 80)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     [injected] = [e for e in report["events"] if e["kind"] == "network.injected"]
     assert (
         'iifname != "lo" meta l4proto { tcp, udp } th dport { 8080 } drop'
         in (injected["data"]["rules"])
     )
-    assert not list(tmp_path.glob("versions/*/*.py"))
 
 
 def test_pod_egress_shaping_slows_a_transfer(
@@ -92,14 +94,10 @@ def test_pod_egress_shaping_slows_a_transfer(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
-    wait_for("the htb qdisc in place", lambda: "htb 100:" in netns_state(web["pod"]))
-    limited = transfer_rate(core, namespace, web["ip"])
-    # 1mbit is 125 kB/s: generous bounds either side, and far below the free rate.
-    assert limited < 250_000 and limited * 5 < free, (limited, free)
+    limited = rate_at_1mbit(core, namespace, web, free)
     print(f"pod_egress_shaping: {free:.0f} B/s free, {limited:.0f} B/s at 1mbit")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_pod_ingress_shaping_loss_measured_by_a_probe_pod_is_in_range(
@@ -115,19 +113,10 @@ def test_pod_ingress_shaping_loss_measured_by_a_probe_pod_is_in_range(
         )
     ]
     run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
-    wait_for("the loss rule in place", lambda: "numgen" in netns_state(web["pod"]))
-    out = exec_in(
-        core, "client", namespace, ["ping", "-c", "150", "-i", "0.1", "-W", "1", web["ip"]]
-    )
-    counted = re.search(r"(\d+) packets received", out)
-    assert counted, out
-    dropped = 150 - int(counted.group(1))
-    # 40% of 150 echo requests dropped: 60 expected; binomial sd 6, so 30..95 is > 5 sd wide.
-    assert 30 <= dropped <= 95, out
+    dropped = pings_lost_at_40_percent(core, namespace, web)
     print(f"pod_ingress_shaping loss 40%: {dropped} of 150 echo requests dropped")
     assert run.finish()["passed"] == 1, run.output()
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
 
 
 def test_shaping_latency_is_refused_early_on_a_kernel_without_netem(
@@ -142,9 +131,7 @@ def test_shaping_latency_is_refused_early_on_a_kernel_without_netem(
     run = UndertowRun(tmp_path, kubeconfig, POD_NETWORK, scenario)
     assert run.proc.wait(timeout=180) == 1, run.output()
     assert "kernel has no netem" in summary(tmp_path)
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
-    assert not list(tmp_path.glob("versions/*/*.py"))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
     assert "network.injected" not in (tmp_path / "reports" / "report.json").read_text()
 
 
@@ -170,7 +157,7 @@ def test_network_chaos_on_a_node_sharing_the_hosts_network_is_refused(
     assert not list(tmp_path.glob("versions/*/*.py"))
 
 
-def test_an_unknown_interface_ends_the_scenario_with_nothing_changed(
+def test_an_absent_interface_is_bad_input_with_nothing_changed(
     core: Any, namespace: str, kubeconfig: str, tmp_path: Path, web: dict[str, Any]
 ) -> None:
     before = netns_state(web["pod"])
@@ -179,13 +166,15 @@ def test_an_unknown_interface_ends_the_scenario_with_nothing_changed(
         module("pod_network_filter", namespace, ports=[8080]),
     ]
     run = UndertowRun(tmp_path, kubeconfig, "network_chaos_ng_scenarios", scenario)
-    assert run.proc.wait(timeout=180) == 1, run.output()
+    assert run.proc.wait(timeout=180) == 2, run.output()
     why = summary(tmp_path)
-    assert "scenario.yaml: [0].interfaces: no such interface eth9 on pod web" in why
-    assert "(it has lo, eth0); nothing was changed" in why
-    assert netns_state(web["pod"]) == before
-    wait_for("no helper left", lambda: not helpers(core, namespace))
-    assert not list(tmp_path.glob("versions/*/*.py"))  # nothing pending
+    assert re.search(r"scenario\.yaml:\d+ at \[0\]\.interfaces\[1\]: no such interface eth9 ", why)
+    assert "on pod web" in why and "(it has lo, eth0); nothing was changed" in why
+    assert "bad input, nothing after it was run: " in run.output()
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert "network.injected" not in {e["kind"] for e in report["events"]}
+    assert len(report["scenarios"]) == 1  # the module after it was not run
     assert "hello" in get(core, namespace, web["ip"], 8080)
 
 
@@ -199,7 +188,5 @@ def test_a_killed_pod_network_outage_is_rolled_back_by_rollback_execute(
     assert "hello" not in get(core, namespace, web["ip"], 8080)
     assert len(list(tmp_path.glob("versions/*/*.py"))) == 2  # the helper, the rules
     run.rollback()
-    assert netns_state(web["pod"]) == before
     assert "hello" in get(core, namespace, web["ip"], 8080)
-    wait_for("no helper left", lambda: not helpers(core, namespace))
-    assert not list(tmp_path.glob("versions/*/*.py"))
+    assert_left_as_before(core, namespace, web["pod"], before, tmp_path)

@@ -1,6 +1,7 @@
 """Krkn's older network types on kwok: the plan (`--dry-run`) shows the network_chaos_ng
 modules each file is read into, with their targets (what the faults do is proven on the
-real node: tests/integration/realnode/test_real_network_legacy.py)."""
+real node: tests/integration/realnode/test_real_network_legacy.py); a shaping step written
+flat, as Krkn's newer files do, plans as its `config:` form in both scenario types."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from scenario_workloads import apply, deployment
 
 from undertow.kube import KubeApi
 from undertow.scenarios.common.status import name_of
+from undertow.scenarios.network import plugin as ng_plugin
 from undertow.scenarios.network.legacy import network_chaos_plugin, pod_network_plugin
 
 pytestmark = pytest.mark.timeout(120)
@@ -63,3 +65,34 @@ def test_pod_network_steps_plan_a_filter_and_one_way_chaos(
     )
     assert shaping.startswith("[1] pod_network_chaos: loss 5% (ingress) on pod shop-")
     assert shaping.count("pod shop-") == 2
+
+
+def test_a_flat_shaping_step_plans_as_its_config_form_in_both_types(
+    harness: ScenarioHarness, api_client: Any, kube_api: KubeApi, namespace: str
+) -> None:
+    apply(api_client, namespace, deployment("shop", replicas=2))
+    wait_for(lambda: len(ready_pods(kube_api, namespace, "app=shop")) == 2)
+    flat = {
+        "id": "pod_egress_shaping",
+        "namespace": namespace,
+        "label_selector": "app=shop",
+        "instance_count": 0,
+        "test_duration": 10,
+        "loss": "5%",
+        "bandwidth": "10mbit",
+    }
+    config = {
+        "id": "pod_egress_shaping",
+        "config": {
+            "namespace": namespace,
+            "label_selector": "app=shop",
+            "instance_count": 0,
+            "test_duration": 10,
+            "network_params": {"loss": "5%", "bandwidth": "10mbit"},
+        },
+    }
+    [planned] = harness.plan(pod_network_plugin, [config])
+    assert planned.startswith("[0] pod_network_chaos: loss 5%, bandwidth 10mbit (egress) on pod")
+    assert planned.count("pod shop-") == 2
+    assert harness.plan(pod_network_plugin, [flat]) == [planned]
+    assert harness.plan(ng_plugin, [flat]) == [planned]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -173,7 +174,29 @@ def test_the_last_line_says_how_the_run_ended_and_what_is_left() -> None:
         "failed: 1 of 1 scenario run(s); 0 change(s) undone, 1 left pending "
         "(`undertow rollback list --run r`)"
     )
+    bad = replace(
+        scenario("error", RollbackTally(restored=1)), bad_input=True, error="s.yaml:3 at x: no"
+    )
+    assert verdict(outcome(bad)) == (
+        "bad input, nothing after it was run: s.yaml:3 at x: no; "
+        "1 change(s) undone, nothing left pending"
+    )
     conflict = RollbackTally(restored=1, conflicts=1)
     assert verdict(outcome(scenario("failed", conflict))) == (
         "rollback incomplete; 1 change(s) undone, 1 left pending (`undertow rollback list --run r`)"
     )
+
+
+def test_2_a_scenario_file_naming_what_the_cluster_lacks_wins_over_a_failed_one() -> None:
+    bad = replace(scenario("error", RollbackTally(restored=1)), bad_input=True)
+    assert outcome(scenario("failed"), bad).exit_code == 2
+    assert outcome(bad, signum=signal.SIGTERM).exit_code == 143
+    assert outcome(replace(bad, rollback=RollbackTally(failed=1))).exit_code == 3
+
+
+def test_a_scenario_input_error_is_bad_input_naming_file_line_and_field() -> None:
+    issue = errors.ConfigIssue("s.yaml", "[0].interfaces[1]", "no such interface eth9", line=7)
+    error = errors.ScenarioInputError(issue)
+    assert isinstance(error, errors.ScenarioError)
+    assert exit_codes.for_error(error) == 2
+    assert str(error) == "s.yaml:7 at [0].interfaces[1]: no such interface eth9"

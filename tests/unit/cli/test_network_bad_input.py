@@ -61,6 +61,40 @@ CASES = [
         "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'averyveryverylongname0'",
     ),
     (
+        "empty-interface",
+        "pod_network_chaos",
+        "  loss: 5\n  interfaces: ['']\n",
+        "s.yaml:4 at [0].interfaces[0]: not a network interface name: '' (empty)",
+    ),
+    (
+        "sixteen-byte-interface",
+        "node_network_filter",
+        "  interfaces: [eth0, abcdefghijklmnop]\n",
+        "s.yaml:3 at [0].interfaces[1]: not a network interface name: 'abcdefghijklmnop' "
+        "(16 bytes long, Linux allows at most 15)",
+    ),
+    (
+        "colon-in-interface",
+        "pod_network_filter",
+        "  interfaces: ['eth0:1']\n",
+        "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'eth0:1' "
+        "(Linux refuses ':' in a name",
+    ),
+    (
+        "slash-in-interface",
+        "node_interface_down",
+        "  interfaces:\n  - eth0\n  - a/b\n",
+        "s.yaml:5 at [0].interfaces[1]: not a network interface name: 'a/b' "
+        "(Linux refuses '/' in a name",
+    ),
+    (
+        "space-in-interface",
+        "pod_network_filter",
+        "  interfaces: ['eth 0']\n",
+        "s.yaml:3 at [0].interfaces[0]: not a network interface name: 'eth 0' "
+        "(Linux refuses ' ' in a name",
+    ),
+    (
         "no-direction",
         "pod_network_filter",
         "  ingress: false\n  egress: false\n",
@@ -117,4 +151,30 @@ def test_a_bad_value_exits_2_naming_file_line_and_field(
     result = cli(command, "-c", "config.yaml", *where)
     assert result.code == 2, result  # type: ignore[attr-defined]
     assert expected in _first_issue(result.err), result.err  # type: ignore[attr-defined]
+    assert not (workdir / "state" / "undertow" / "rollback").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_shaping_step_mixing_krkns_two_forms_exits_2_naming_both(
+    command: str, workdir: Path, cli: Callable[..., object]
+) -> None:
+    (workdir / "config.yaml").write_text(
+        "kraken:\n  chaos_scenarios:\n    - pod_network_scenarios: [s.yaml]\n"
+    )
+    (workdir / "s.yaml").write_text(
+        "- id: pod_egress_shaping\n"
+        "  latency: 10ms\n"
+        "  config:\n"
+        "    namespace: shop\n"
+        "    pod_name: web-0\n"
+        "    network_params: {latency: 50ms}\n"
+    )
+    where = ["--kubeconfig", str(workdir / "none")] if command == "run" else []
+    result = cli(command, "-c", "config.yaml", *where)
+    assert result.code == 2, result  # type: ignore[attr-defined]
+    issue = _first_issue(result.err)  # type: ignore[attr-defined]
+    assert issue.endswith(
+        "s.yaml:1 at [0]: Krkn's flat form and its config: form mixed in one step: "
+        "latency and config.network_params.latency; write the step in one form"
+    ), issue
     assert not (workdir / "state" / "undertow" / "rollback").exists()

@@ -74,6 +74,8 @@ class Plugin:
             raise SystemExit(4)
         if behaviour == "interrupt":
             raise KeyboardInterrupt
+        if behaviour == "bad-input":
+            raise ctx.input_error((0, "interfaces", 1), "no such interface eth9")
         if behaviour.startswith("cancel"):
             ctx.cancel.cancel("received SIGTERM")
         if behaviour == "finding":
@@ -187,6 +189,17 @@ def test_an_exception_in_a_plugin_is_an_error_result_and_still_settles() -> None
     assert backend.settled[0] == ("a", False)
     assert len(outcome.runs) == 2
     assert outcome.exit_code == 1
+
+
+def test_bad_input_found_by_a_scenario_is_settled_stops_the_run_and_exits_2() -> None:
+    outcome, backend, *_ = run(plan(Plugin("a", ["bad-input"]), Plugin("b", ["pass"])))
+    assert backend.settled == [("a", False)]  # what it journaled is rolled back
+    assert [(r.scenario_type, r.status, r.bad_input) for r in outcome.runs] == [
+        ("a", "error", True)
+    ]
+    assert outcome.runs[0].error == "/s/a.yaml at [0].interfaces[1]: no such interface eth9"
+    assert outcome.stopped_early == "bad input in /s/a.yaml; nothing after it was run"
+    assert outcome.exit_code == 2
 
 
 def test_system_exit_inside_a_plugin_is_rolled_back_and_stops_the_run() -> None:

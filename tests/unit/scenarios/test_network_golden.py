@@ -3,7 +3,8 @@ the option combinations of Krkn's example files (and undertow's netem fields): a
 to what runs in a target's network namespace shows as a diff of these files.
 
 Krkn's older network files (`network_chaos_scenarios`, `pod_network_scenarios`) have golden
-files of their own (`legacy-*`): every module they are read into and what it runs.
+files of their own (`legacy-*`): every module they are read into and what it runs; so do
+its newer flat shaping modules (`flat-*`).
 
 Regenerate after an intended change: UNDERTOW_REGEN_GOLDEN=1 pytest <this file>.
 """
@@ -21,6 +22,7 @@ from test_network_legacy import krkn_file
 from undertow.scenarios.network import faults
 from undertow.scenarios.network.legacy import node_modules, pod_modules
 from undertow.scenarios.network.legacy_spec import NetworkChaosSpec, PodNetworkSpec
+from undertow.scenarios.network.plugin import modules_of
 from undertow.scenarios.network.rules import table_name
 from undertow.scenarios.network.script import NetnsFault, helper_command, probe
 from undertow.scenarios.network.spec import (
@@ -40,6 +42,10 @@ def _node_modules(document: Any) -> list[NetworkModule]:
 
 def _pod_modules(document: Any) -> list[NetworkModule]:
     return pod_modules(PodNetworkSpec.model_validate(document))
+
+
+def _ng_modules(document: Any) -> list[NetworkModule]:
+    return [module for module, _ in modules_of(NetworkChaosNgSpec.model_validate(document))]
 
 
 RUN_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -138,6 +144,9 @@ LEGACY_CASES: dict[str, tuple[str, Callable[[Any], list[NetworkModule]]]] = {
     "legacy-pod-outage": ("pod_network/pod_network_outage.yml", _pod_modules),
     "legacy-pod-egress-shaping": ("pod_network/pod_network_shaping.yml", _pod_modules),
     "legacy-pod-ingress-shaping": ("pod_network/pod_ingress_shaping.yml", _pod_modules),
+    # Krkn's newer flat shaping modules (scenarios/kube/pod-*-shaping.yml)
+    "flat-pod-egress-shaping": ("network_chaos_ng/pod-egress-shaping.yml", _ng_modules),
+    "flat-pod-ingress-shaping": ("network_chaos_ng/pod-ingress-shaping.yml", _ng_modules),
 }
 
 

@@ -169,7 +169,8 @@ def test_bad_values_are_refused_with_their_field(document: Any, where: str) -> N
     model = NetworkChaosSpec if isinstance(document, dict) else PodNetworkSpec
     with pytest.raises(ValidationError) as caught:
         model.model_validate(document)
-    assert ".".join(map(str, caught.value.errors()[0]["loc"])) == where
+    loc = caught.value.errors()[0]["loc"]  # without the union's bracketed tags, as the CLI
+    assert ".".join(str(p) for p in loc if not str(p).startswith("[")) == where
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from undertow.scenarios.containers import ContainerScenariosSpec
 from undertow.scenarios.hogs import HogSpec
 from undertow.scenarios.http_load import HttpLoadSpec
 from undertow.scenarios.network.legacy_spec import NetworkChaosSpec, PodNetworkSpec
+from undertow.scenarios.network.spec import NetworkChaosNgSpec
 from undertow.scenarios.node_actions import NodeScenariosSpec
 from undertow.scenarios.pod_disruption import PodDisruptionSpec
 from undertow.scenarios.pvc import PvcScenarioSpec
@@ -38,6 +39,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "http_load": HttpLoadSpec,
     "network_chaos": NetworkChaosSpec,
     "pod_network": PodNetworkSpec,
+    "network_chaos_ng": NetworkChaosNgSpec,
 }
 KRKN_FILES = sorted(p for p in KRKN.glob("*/*") if p.suffix in (".yaml", ".yml"))
 PLACEHOLDERS = {

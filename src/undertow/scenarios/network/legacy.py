@@ -7,7 +7,9 @@ pods, the same nft/tc builders, the same journaled undo (`NetworkChaosNgPlugin.r
   `parallel` applies them together: one module.
 - `pod_network_scenarios`: `pod_network_outage` is a `pod_network_filter` (tcp and udp to
   `ingress_ports` coming in, to `egress_ports` going out; no ports: every port);
-  `pod_egress_shaping` / `pod_ingress_shaping` are a `pod_network_chaos` module one way.
+  `pod_egress_shaping` / `pod_ingress_shaping` (written `{id, config}` or flat) are a
+  `pod_network_chaos` module one way (one per parameter with
+  `network_shaping_execution: serial`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from undertow.scenarios.network.legacy_spec import (
     PodNetworkStep,
 )
 from undertow.scenarios.network.plugin import NetworkChaosNgPlugin
-from undertow.scenarios.network.spec import ChaosModule, FilterModule, NetworkModule, Port
+from undertow.scenarios.network.spec import (
+    ChaosModule,
+    FilterModule,
+    NetworkModule,
+    Port,
+    ShapingModule,
+)
 
 CONTROL_PLANE_TAINTS = [
     "node-role.kubernetes.io/master:NoSchedule",
@@ -70,52 +78,40 @@ def node_modules(spec: NetworkChaosSpec) -> list[NetworkModule]:
     ]
 
 
-def _targets(step: PodNetworkStep) -> dict[str, object]:
+def _outage(step: PodNetworkStep) -> OutageFilter:
     config = step.config
-    return {
-        "namespace": config.namespace,
-        "image": config.image,
-        "wait_duration": config.wait_duration,
-        "test_duration": config.test_duration,
-        "label_selector": "" if config.pod_name else config.label_selector,
-        "target": config.pod_name,
-        "instance_count": config.instance_count,
-    }
+    return OutageFilter.model_validate(
+        {
+            "namespace": config.namespace,
+            "image": config.image,
+            "wait_duration": config.wait_duration,
+            "test_duration": config.test_duration,
+            "label_selector": "" if config.pod_name else config.label_selector,
+            "target": config.pod_name,
+            "instance_count": config.instance_count,
+            "service_account": config.service_account,
+            "taints": config.taints,
+            "id": "pod_network_filter",
+            "execution": "parallel",
+            "ingress": "ingress" in config.direction,
+            "egress": "egress" in config.direction,
+            "ports": config.ingress_ports,
+            "outgoing_ports": config.egress_ports,
+        }
+    )
 
 
 def pod_modules(spec: PodNetworkSpec) -> list[NetworkModule]:
-    """One `pod_network_filter` or `pod_network_chaos` module per step, in order."""
+    """The modules of the steps, in order: an outage is a `pod_network_filter`; a shaping
+    step, in either of Krkn's forms, its `ShapingModule.chaos_modules()`."""
     modules: list[NetworkModule] = []
     for step in spec.root:
-        if step.id == "pod_network_outage":
-            modules.append(
-                OutageFilter.model_validate(
-                    {
-                        **_targets(step),
-                        "id": "pod_network_filter",
-                        "execution": "parallel",
-                        "ingress": "ingress" in step.config.direction,
-                        "egress": "egress" in step.config.direction,
-                        "ports": step.config.ingress_ports,
-                        "outgoing_ports": step.config.egress_ports,
-                    }
-                )
-            )
+        if isinstance(step, ShapingModule):
+            modules += step.chaos_modules()
+        elif step.id == "pod_network_outage":
+            modules.append(_outage(step))
         else:
-            assert step.config.network_params is not None  # the step's validator says so
-            egress = step.id == "pod_egress_shaping"
-            modules.append(
-                ChaosModule.model_validate(
-                    {
-                        **_targets(step),
-                        "id": "pod_network_chaos",
-                        "execution": step.config.execution_type,
-                        "ingress": not egress,
-                        "egress": egress,
-                        **step.config.network_params.effective,
-                    }
-                )
-            )
+            modules += step.shaping_module().chaos_modules()
     return modules
 
 
@@ -140,12 +136,7 @@ class NetworkChaosPlugin:
 
     def run(self, ctx: RunContext, spec: NetworkChaosSpec) -> ScenarioResult:
         modules = node_modules(spec)
-        return self._ng.run_modules(
-            ctx,
-            modules,
-            ["network_chaos"] * len(modules),
-            ["network_chaos.interfaces"] * len(modules),
-        )
+        return self._ng.run_modules(ctx, modules, [("network_chaos", "interfaces")] * len(modules))
 
 
 class PodNetworkPlugin:
@@ -162,8 +153,7 @@ class PodNetworkPlugin:
 
     def run(self, ctx: RunContext, spec: PodNetworkSpec) -> ScenarioResult:
         modules = pod_modules(spec)  # every interface but lo: none is named
-        where = [f"[{i}].config" for i in range(len(modules))]
-        return self._ng.run_modules(ctx, modules, where, where)
+        return self._ng.run_modules(ctx, modules, [(i, "config") for i in range(len(modules))])
 
 
 network_chaos_plugin = NetworkChaosPlugin()

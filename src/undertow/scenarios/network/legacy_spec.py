@@ -21,15 +21,19 @@
         ingress_ports: [8080]       # outage: empty, every port
         network_params: {latency: 50ms, loss: "0.02", bandwidth: 100mbit}   # shaping
 
+A shaping step may also be written flat, as Krkn's newer network_chaos_ng files write it
+(`spec.ShapingModule`: `target` for pod_name, `execution` for execution_type, latency, loss
+and bandwidth beside them); both forms run the same modules. One entry mixing the two is
+refused, naming the field in each form.
+
 Both are run as `network_chaos_ng_scenarios` modules (`legacy.py`).
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, RootModel, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, RootModel, Tag, model_validator
 
 from undertow.scenarios.common.fields import (
     Count,
@@ -40,51 +44,23 @@ from undertow.scenarios.common.fields import (
     SpecModel,
 )
 from undertow.scenarios.network.spec import (
+    LEGACY_IMAGE,
+    SHAPING_IDS,
     Duration,
     Interface,
-    LossPercent,
+    NetworkParams,
     Port,
-    Rate,
-    Time,
+    ShapingModule,
+    Taint,
     Wait,
 )
 
-LEGACY_IMAGE = "quay.io/krkn-chaos/krkn:tools"
 MASTER_LABEL = "node-role.kubernetes.io/master"
 
 
 def _none_to_empty_list(value: object) -> object:
     """Krkn's files leave a list key empty (`interfaces:` → null)."""
     return [] if value is None else value
-
-
-class NetworkParams(SpecModel):
-    """tc netem's parameters, as Krkn passes them (`delay`, `loss`, `rate`)."""
-
-    latency: Time | None = None
-    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
-    loss: LossPercent | None = None
-    """Percentage of packets dropped at random, 0-100; netem's way, so 0.02 is 0.02%."""
-    bandwidth: Rate | None = None
-    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
-
-    @model_validator(mode="after")
-    def _some_parameter(self) -> NetworkParams:
-        if not self.effective:
-            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
-        return self
-
-    @property
-    def effective(self) -> dict[str, str | float]:
-        """The parameters that change something (a zero latency or loss does not)."""
-        values: dict[str, str | float | None] = {
-            "latency": self.latency
-            if self.latency and re.match(r"0*[1-9]", self.latency)
-            else None,
-            "loss": self.loss or None,
-            "bandwidth": self.bandwidth,
-        }
-        return {name: value for name, value in values.items() if value is not None}
 
 
 class NetworkChaosConfig(SpecModel):
@@ -149,6 +125,13 @@ class PodNetworkConfig(SpecModel):
     """Shaping (required there): what is done to the traffic."""
     execution_type: Literal["serial", "parallel"] = "parallel"
     """Shaping: serial, one pod after another; parallel, every pod at once."""
+    network_shaping_execution: Literal["serial", "parallel"] = "parallel"
+    """Shaping: serial, latency, loss and bandwidth one after another (each for
+    test_duration); parallel, all of them at once."""
+    service_account: OptionalText = ""
+    """The helper pods' service account (empty: the namespace's default)."""
+    taints: list[Taint] = []
+    """key[=value]:Effect taints the helper pods tolerate."""
     kubeconfig_path: OptionalText = ""
     """Accepted for Krkn's files; undertow uses the run's own connection."""
     kraken_config: OptionalText = ""
@@ -161,6 +144,40 @@ class PodNetworkConfig(SpecModel):
         return self
 
 
+FLAT_TO_CONFIG: dict[str, tuple[str, ...]] = {
+    "image": ("image",),
+    "wait_duration": ("wait_duration",),
+    "test_duration": ("test_duration",),
+    "label_selector": ("label_selector",),
+    "target": ("pod_name",),
+    "namespace": ("namespace",),
+    "service_account": ("service_account",),
+    "taints": ("taints",),
+    "instance_count": ("instance_count",),
+    "execution": ("execution_type",),
+    "network_shaping_execution": ("network_shaping_execution",),
+    "latency": ("network_params", "latency"),
+    "loss": ("network_params", "loss"),
+    "bandwidth": ("network_params", "bandwidth"),
+}
+"""A flat shaping step's fields (`spec.ShapingModule`) → where the `config:` form has them."""
+
+
+def _mixed_forms(step: dict[str, Any]) -> list[str]:
+    """What a `{id, config}` step also sets flat: each field named in both forms."""
+    config = step.get("config")
+    mixed = []
+    for name, path in FLAT_TO_CONFIG.items():
+        if name not in step or not isinstance(config, dict):
+            continue
+        value: Any = config
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        where = "config." + ".".join(path)
+        mixed.append(f"{name} and {where}" if value is not None else f"{name} (as {where})")
+    return mixed
+
+
 class PodNetworkStep(SpecModel):
     """A step of Krkn's native plugin."""
 
@@ -169,13 +186,47 @@ class PodNetworkStep(SpecModel):
     config: PodNetworkConfig
     """Its settings."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_form(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (mixed := _mixed_forms(data)):
+            raise ValueError(
+                f"Krkn's flat form and its config: form mixed in one step: {'; '.join(mixed)}; "
+                "write the step in one form"
+            )
+        return data
+
     @model_validator(mode="after")
     def _shaping_has_params(self) -> PodNetworkStep:
         if self.id != "pod_network_outage" and self.config.network_params is None:
             raise ValueError(f"{self.id} needs config.network_params")
         return self
 
+    def shaping_module(self) -> ShapingModule:
+        """A shaping step as its flat form (it runs as that): the same fields, renamed."""
+        assert self.id in SHAPING_IDS and self.config.network_params is not None
+        config = self.config.model_dump()
+        flat = {name: config[path[0]] for name, path in FLAT_TO_CONFIG.items() if len(path) == 1}
+        return ShapingModule.model_validate(
+            {"id": self.id, **flat, **self.config.network_params.effective}
+        )
 
-class PodNetworkSpec(RootModel[list[PodNetworkStep]]):
+
+def _form_of(data: Any) -> str:
+    """A shaping step without `config:` is Krkn's flat form; anything else its `{id, config}`
+    (the tags are bracketed so that error paths show only the file's own keys)."""
+    if isinstance(data, dict):
+        flat = "config" not in data and data.get("id") in SHAPING_IDS
+        return "[flat]" if flat else "[config]"
+    return "[flat]" if isinstance(data, ShapingModule) else "[config]"
+
+
+PodNetworkEntry = Annotated[
+    Annotated[PodNetworkStep, Tag("[config]")] | Annotated[ShapingModule, Tag("[flat]")],
+    Discriminator(_form_of),
+]
+
+
+class PodNetworkSpec(RootModel[list[PodNetworkEntry]]):
     """The whole `pod_network_scenarios` file: steps run in order, `wait_duration` after
     each."""

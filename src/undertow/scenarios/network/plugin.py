@@ -3,11 +3,12 @@ each target's node, inside the target's network namespace.
 
 For each target: create the helper (journaled: delete it), wait until it has found the
 target, look (read-only) at the target's links, qdiscs and ruleset, refuse what cannot be
-done cleanly (no netem in the kernel, an unknown interface, a root qdisc that is not ours, a
-node that is the machine undertow runs on), journal the exact scripts (apply, undo, the
-state before), apply, wait `test_duration`, undo and check the state is as before, delete
-the helper. A run that dies leaves helpers that undo their fault by themselves after the
-duration plus a margin, and `rollback execute` runs the same undo.
+done cleanly (no netem in the kernel, a root qdisc that is not ours, a node that is the
+machine undertow runs on; an interface the target does not have is bad input, exit 2),
+journal the exact scripts (apply, undo, the state before), apply, wait `test_duration`, undo
+and check the state is as before, delete the helper. A run that dies leaves helpers that
+undo their fault by themselves after the duration plus a margin, and `rollback execute` runs
+the same undo.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from undertow.errors import KubeError, NotFound, ScenarioError
+from undertow.config.yamlfile import Loc, format_loc
+from undertow.errors import KubeError, NotFound, ScenarioError, ScenarioInputError
 from undertow.kube import KubeApi
 from undertow.kube.exec import exec_in_container
 from undertow.kube.refs import ObjectRef
@@ -37,6 +39,7 @@ from undertow.scenarios.network.spec import (
     InterfaceDownModule,
     NetworkChaosNgSpec,
     NetworkModule,
+    ShapingModule,
     VmiModule,
 )
 from undertow.scenarios.network.targets import Target, choose, runs_here
@@ -116,6 +119,23 @@ def _describe(module: NetworkModule) -> str:
     return f"interfaces {', '.join(module.interfaces) or 'of the default route'} down"
 
 
+def _place(loc: Loc) -> str:
+    """A module's place in its file, from where its interfaces are: `[0].interfaces` → `[0]`."""
+    return format_loc(loc[:-1] if loc and loc[-1] == "interfaces" else loc)
+
+
+def modules_of(spec: NetworkChaosNgSpec) -> list[tuple[NetworkModule, Loc]]:
+    """The modules a file runs, each with where its interfaces are in the file: a shaping
+    module runs as its pod_network_chaos modules; KubeVirt modules never get this far."""
+    modules: list[tuple[NetworkModule, Loc]] = []
+    for i, entry in enumerate(spec.root):
+        if isinstance(entry, ShapingModule):
+            modules += [(module, (i,)) for module in entry.chaos_modules()]
+        elif not isinstance(entry, VmiModule):
+            modules.append((entry, (i, "interfaces")))
+    return modules
+
+
 class NetworkChaosNgPlugin:
     scenario_type = "network_chaos_ng_scenarios"
     summary = "Filter ports, degrade (loss, bandwidth, delay) or cut the network of pods and nodes"
@@ -132,8 +152,8 @@ class NetworkChaosNgPlugin:
         ]
 
     def plan(self, ctx: PlanContext, spec: NetworkChaosNgSpec) -> list[str]:
-        modules = [m for m in spec.root if not isinstance(m, VmiModule)]
-        return self.plan_modules(ctx, modules, [f"[{i}]" for i in range(len(modules))])
+        modules = modules_of(spec)
+        return self.plan_modules(ctx, [m for m, _ in modules], [_place(loc) for _, loc in modules])
 
     def plan_modules(
         self, ctx: PlanContext, modules: Sequence[NetworkModule], where: Sequence[str]
@@ -159,7 +179,7 @@ class NetworkChaosNgPlugin:
             )
             lines += ctx.refusals(
                 f"{module.kind} targets",
-                field=where[i],
+                field=_place(fields[i]),
                 count=len(targets),
                 namespaces=[] if module.node_module else [module.namespace],
                 entry=i,
@@ -167,29 +187,25 @@ class NetworkChaosNgPlugin:
         return lines
 
     def run(self, ctx: RunContext, spec: NetworkChaosNgSpec) -> ScenarioResult:
-        modules = [m for m in spec.root if not isinstance(m, VmiModule)]
-        where = [f"[{i}]" for i in range(len(modules))]
-        return self.run_modules(ctx, modules, where, [f"{w}.interfaces" for w in where])
+        modules = modules_of(spec)
+        return self.run_modules(ctx, [m for m, _ in modules], [loc for _, loc in modules])
 
     def run_modules(
-        self,
-        ctx: RunContext,
-        modules: Sequence[NetworkModule],
-        where: Sequence[str],
-        fields: Sequence[str],
+        self, ctx: RunContext, modules: Sequence[NetworkModule], fields: Sequence[Loc]
     ) -> ScenarioResult:
         """Run `modules` in order, `wait_duration` apart (also the legacy network types'
         way in: one journaled path, one undo). A batch that fails ends the run of the file:
         the targets and modules after it are left alone (a target refusing the fault, e.g.
-        an unknown interface or no netem, so leaves the file's targets as they were).
-        `where[i]`: module i's place in the file (for a refused selection); `fields[i]`:
-        where its interfaces are, for the message naming an interface the target lacks."""
+        no netem, so leaves the file's targets as they were). `fields[i]`: where module i's
+        interfaces are in the file; an interface a target does not have is the user's input
+        (`ScenarioInputError` naming that field, raised once the helpers are removed); the
+        module's own place (`_place`) is the field a refused selection names."""
         api = ctx.kube.api
         for i, module in enumerate(modules):  # refused before any module runs: nothing is created
             targets = choose(api, module, self._rng)
             self._refuse_local_nodes(api, module, targets)
             ctx.check_selection(
-                f"{module.kind} targets", field=where[i], **_selection(module, targets)
+                f"{module.kind} targets", field=_place(fields[i]), **_selection(module, targets)
             )
         failures: list[str] = []
         done: list[str] = []
@@ -200,7 +216,7 @@ class NetworkChaosNgPlugin:
             self._refuse_local_nodes(ctx.kube.api, module, targets)
             ctx.selected(
                 f"{module.kind} on {', '.join(t.shown for t in targets)}",
-                field=where[i],
+                field=_place(fields[i]),
                 entry=i,
                 **_selection(module, targets),
             )
@@ -231,11 +247,12 @@ class NetworkChaosNgPlugin:
         module: NetworkModule,
         index: int,
         targets: list[Target],
-        interfaces_field: str,
+        interfaces_field: Loc,
     ) -> list[str]:
         """Every target of the batch is looked at before any is changed: one that cannot
         take the fault (an unknown interface, no netem) means none gets it."""
         injections = [Injection(t) for t in targets]
+        bad_input: ScenarioInputError | None = None
         try:
             for inj in injections:
                 inj.helper = ctx.kube.create(self._helper(ctx, module, inj.target))
@@ -246,6 +263,8 @@ class NetworkChaosNgPlugin:
                     self._apply(ctx, module, inj)
             if not any(i.problems for i in injections):
                 ctx.clock.sleep(module.test_duration, ctx.cancel)
+        except ScenarioInputError as exc:
+            bad_input = exc
         finally:
             report = self._remove(ctx, module, injections)
         applied = sum(i.change is not None for i in injections)
@@ -255,6 +274,8 @@ class NetworkChaosNgPlugin:
             f"{len(targets)} helper(s) deleted",
             complete=report.complete,
         )
+        if bad_input is not None:
+            raise bad_input
         problems = [p for i in injections for p in i.problems]
         if not report.complete:
             problems.append(f"clean-up incomplete: {report.why_incomplete()}")
@@ -302,7 +323,7 @@ class NetworkChaosNgPlugin:
         module: NetworkModule,
         index: int,
         inj: Injection,
-        interfaces_field: str,
+        interfaces_field: Loc,
     ) -> None:
         """Wait for the helper to find its target, look at the target, build the fault and
         read the state it touches (compared with the state after the undo)."""
@@ -313,10 +334,14 @@ class NetworkChaosNgPlugin:
             return
         sections = script.parse_probe(seen)
         links = [line.strip() for line in sections.get("links", []) if line.strip()]
-        devs = self._devices(module, links, sections, inj)
-        if inj.problems:
-            inj.problems[-1] = f"{ctx.scenario_file}: {interfaces_field}: {inj.problems[-1]}"
-            return
+        unknown = [i for i in module.interfaces if i not in links]
+        if unknown:
+            raise ctx.input_error(
+                (*interfaces_field, module.interfaces.index(unknown[0])),
+                f"no such interface {', '.join(unknown)} on {inj.target.shown} (it has "
+                f"{', '.join(links)}); nothing was changed",
+            )
+        devs = self._devices(module, links, sections)
         if needs_netem and [x.strip() for x in sections.get("netem", [])] != ["yes"]:
             inj.problems.append(
                 f"{inj.target.shown}: the node's kernel has no netem (sch_netem): latency, "
@@ -372,18 +397,10 @@ class NetworkChaosNgPlugin:
         )
         return out[0] if out else None
 
-    def _devices(
-        self, module: NetworkModule, links: list[str], seen: dict[str, list[str]], inj: Injection
-    ) -> list[str]:
-        """The interfaces the fault applies to: those named (each must exist), else the
+    @staticmethod
+    def _devices(module: NetworkModule, links: list[str], seen: dict[str, list[str]]) -> list[str]:
+        """The interfaces the fault applies to: those named (each exists), else the
         default route's on a node, else every interface but lo."""
-        unknown = [i for i in module.interfaces if i not in links]
-        if unknown:
-            inj.problems.append(
-                f"no such interface {', '.join(unknown)} on {inj.target.shown} "
-                f"(it has {', '.join(links)}); nothing was changed"
-            )
-            return []
         if module.interfaces:
             return list(module.interfaces)
         if module.node_module:

@@ -17,7 +17,8 @@
 
 Values are checked here, before anything runs: ports 1-65535, loss 0-100, latency and
 jitter `<n>us|ms|s`, bandwidth `<n>bit|kbit|mbit|gbit|tbit`, interface names as Linux
-accepts them.
+accepts them (1-15 bytes, no '/', ':' or whitespace, not . or ..) and made of letters, digits,
+'_', '.' and '-'.
 """
 
 from __future__ import annotations
@@ -45,15 +46,38 @@ from undertow.scenarios.common.fields import (
 )
 
 DEFAULT_IMAGE = "quay.io/krkn-chaos/krkn-network-chaos:latest"
-_INTERFACE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
+LEGACY_IMAGE = "quay.io/krkn-chaos/krkn:tools"
+SHAPING_IDS = ("pod_egress_shaping", "pod_ingress_shaping")
 _TIME = re.compile(r"^(\d+)(us|ms|s)$")
 _RATE = re.compile(r"^(\d+)(bit|kbit|mbit|gbit|tbit)$")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
+IFNAMSIZ = 16
+"""Linux's limit on an interface name, its terminating NUL included: 15 bytes."""
+_LINUX_REFUSES = re.compile(r"[/:\s]")
+_INTERFACE_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _interface_problem(name: str) -> str | None:
+    """Why Linux (dev_valid_name) would refuse `name`, or why undertow does: the name goes
+    into nft and tc command lines, so it must also be plain letters, digits, `_`, `.`, `-`."""
+    if not name:
+        return "empty"
+    if len(name.encode()) >= IFNAMSIZ:
+        return f"{len(name.encode())} bytes long, Linux allows at most {IFNAMSIZ - 1}"
+    if name in (".", ".."):
+        return "Linux refuses . and .."
+    if refused := _LINUX_REFUSES.search(name):
+        return f"Linux refuses {refused.group()!r} in a name ('/', ':' and whitespace)"
+    if not _INTERFACE_CHARS.match(name):
+        return "only letters, digits, '_', '.' and '-' are accepted"
+    return None
+
+
 def _interface(name: str) -> str:
-    if not _INTERFACE.match(name) or name in (".", ".."):
-        raise ValueError(f"not a network interface name: {name!r}")
+    if problem := _interface_problem(name):
+        raise ValueError(f"not a network interface name: {name!r} ({problem})")
     return name
 
 
@@ -252,6 +276,109 @@ class VmiModule(SpecModel):
     """The module."""
 
 
+class NetworkParams(SpecModel):
+    """tc netem's parameters, as Krkn passes them (`delay`, `loss`, `rate`)."""
+
+    latency: Time | None = None
+    """Delay added to each packet: <n>us, ms or s; needs netem in the node's kernel."""
+    loss: LossPercent | None = None
+    """Percentage of packets dropped at random, 0-100; netem's way, so 0.02 is 0.02%."""
+    bandwidth: Rate | None = None
+    """Rate limit: <n>bit, kbit, mbit, gbit or tbit."""
+
+    @model_validator(mode="after")
+    def _some_parameter(self) -> NetworkParams:
+        if not self.effective:
+            raise ValueError("set at least one of latency, loss, bandwidth (not zero)")
+        return self
+
+    @property
+    def effective(self) -> dict[str, str | float]:
+        """The parameters that change something (a zero latency or loss does not)."""
+        latency = self.latency
+        values: dict[str, str | float | None] = {
+            "latency": latency if latency and int(_TIME.match(latency).group(1)) else None,  # type: ignore[union-attr]
+            "loss": self.loss or None,
+            "bandwidth": self.bandwidth,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class ShapingModule(NetworkParams):
+    """Krkn's pod_egress_shaping / pod_ingress_shaping written flat, as its network_chaos_ng
+    files do (pod_network_scenarios also takes the same fields under `config:`, with the
+    parameters under `network_params`): a pod_network_chaos module going out / coming in."""
+
+    id: Literal["pod_egress_shaping", "pod_ingress_shaping"]
+    """The module: shape the traffic going out, or coming in."""
+    image: str = LEGACY_IMAGE
+    """The helper pod's image (through the helper image map)."""
+    wait_duration: Wait = 300
+    """Seconds to wait after this module before the next one."""
+    test_duration: Duration = 120
+    """Seconds the fault lasts."""
+    label_selector: LabelSelector = ""
+    """Target pods by label, when target is empty."""
+    target: OptionalText = ""
+    """One target pod by name (it wins over label_selector, as in Krkn)."""
+    namespace: NamespaceName
+    """The target pods' namespace (the helper pods run there too)."""
+    service_account: OptionalText = ""
+    """The helper pods' service account (empty: the namespace's default)."""
+    taints: list[Taint] = []
+    """key[=value]:Effect taints the helper pods tolerate."""
+    instance_count: Count = 1
+    """How many of the label's pods, picked at random; 0: all of them."""
+    execution: Literal["serial", "parallel"] = "parallel"
+    """serial: one pod after another; parallel: every pod at once."""
+    network_shaping_execution: Literal["serial", "parallel"] = "parallel"
+    """serial: latency, loss and bandwidth one after another, each for test_duration;
+    parallel: all of them at once."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "config" in data:
+            raise ValueError(
+                "network_chaos_ng modules are written flat (Krkn's `config:` form of this "
+                "step is pod_network_scenarios'): move config's fields up to the module"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _some_target(self) -> ShapingModule:
+        if not (self.label_selector or self.target):
+            raise ValueError("set target or label_selector")
+        return self
+
+    def chaos_modules(self) -> list[ChaosModule]:
+        """The pod_network_chaos modules it runs, in order: one, or one per parameter when
+        network_shaping_execution is serial."""
+        egress = self.id == "pod_egress_shaping"
+        common = {
+            "id": "pod_network_chaos",
+            "image": self.image,
+            "wait_duration": self.wait_duration,
+            "test_duration": self.test_duration,
+            "label_selector": "" if self.target else self.label_selector,
+            "target": self.target,
+            "namespace": self.namespace,
+            "service_account": self.service_account,
+            "taints": self.taints,
+            "instance_count": self.instance_count,
+            "execution": self.execution,
+            "ingress": not egress,
+            "egress": egress,
+        }
+        present = self.effective
+        serial = self.network_shaping_execution == "serial"
+        groups = [[p] for p in present] if serial else [list(present)]
+        return [
+            ChaosModule.model_validate({**common, **{p: present[p] for p in group}})
+            for group in groups
+        ]
+
+
 _KINDS = {
     "pod_network_filter": "[filter]",
     "node_network_filter": "[filter]",
@@ -260,6 +387,8 @@ _KINDS = {
     "node_interface_down": "[interface down]",
     "vmi_network_chaos": "[vmi]",
     "vmi_network_filter": "[vmi]",
+    "pod_egress_shaping": "[shaping]",
+    "pod_ingress_shaping": "[shaping]",
 }
 
 
@@ -274,7 +403,8 @@ Module = Annotated[
     Annotated[FilterModule, Tag("[filter]")]
     | Annotated[ChaosModule, Tag("[chaos]")]
     | Annotated[InterfaceDownModule, Tag("[interface down]")]
-    | Annotated[VmiModule, Tag("[vmi]")],
+    | Annotated[VmiModule, Tag("[vmi]")]
+    | Annotated[ShapingModule, Tag("[shaping]")],
     Discriminator(
         _kind_of,
         custom_error_type="unknown_module",
