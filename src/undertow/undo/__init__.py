@@ -19,6 +19,7 @@ the same top-level name.
     kubelet    resuming a kubelet stopped by a helper pod (waits for the helper's own timer)
     files      the verbs for files in pods and nodes (a PVC fill, cgroup limits), via exec
     cloud      cloud SDKs and clients; starting an instance, restoring network ACLs
+    disks      attaching back a data disk detached from a cloud instance
     verbs      undo() (the dispatch), requirements(), main() (a version file's entry point)
 
 The kube layer and the node providers use `k8s_api` and `cloud` too: one copy of each.
@@ -50,6 +51,7 @@ EMBEDDED = (
     "kubelet",
     "files",
     "cloud",
+    "disks",
     "verbs",
 )
 """The modules a version file embeds, in dependency order."""

@@ -194,6 +194,33 @@ class StartInstance(_Recorded, _OutsideTarget):
     instance: InstanceRecord
 
 
+class _DiskPlace(TypedDict, total=False):
+    name: str
+    """Azure: the disk's name in the VM's data disks."""
+    caching: str
+    """Azure: the data disk's host caching."""
+    mode: str
+    """GCP: READ_WRITE or READ_ONLY."""
+
+
+class DiskRecord(_DiskPlace):
+    """A data disk of a cloud instance, and where it was attached."""
+
+    id: str
+    """The EBS volume id, the GCE disk's URL, or the Azure managed disk's id."""
+    device: str
+    """Where it was attached: the EBS device name, the GCE device name, the Azure LUN."""
+
+
+class AttachDisk(_Recorded, _OutsideTarget):
+    """A data disk undertow detached from a node's instance: attach it back at `device`."""
+
+    action: Literal["attach_disk"]
+    description: str
+    instance: InstanceRecord
+    disk: DiskRecord
+
+
 class RestoreNetworkAcl(_Recorded, _OutsideTarget):
     action: Literal["restore_network_acl"]
     description: str
@@ -218,5 +245,5 @@ KubeRecord = (
     | RevertInHelper
     | ResumeKubelet
 )
-CloudRecord = StartInstance | RestoreNetworkAcl
+CloudRecord = StartInstance | RestoreNetworkAcl | AttachDisk
 UndoRecord = KubeRecord | CloudRecord

@@ -234,8 +234,10 @@ PROVIDER_ACTIONS = frozenset(
         "node_stop_start_scenario",
         "node_reboot_scenario",
         "node_termination_scenario",
+        "node_disk_detach_attach_scenario",
     }
 )
+"""Actions made through the node's provider (`cloud_type`)."""
 API_ACTIONS = frozenset({"node_cordon_scenario", "node_drain_scenario", "node_taint_scenario"})
 HELPER_ACTIONS = frozenset(
     {
