@@ -139,10 +139,22 @@ class _OutsideTarget(TypedDict, total=False):
     """Set by the journaled client: what the change concerns."""
 
 
-class RemoveFile(_Recorded, _OutsideTarget):
+class FillWriter(TypedDict, total=False):
+    """How the pod that wrote a fill ran: what a helper pod needs to mount the claim the
+    same way when no running pod mounts it any more (`undertow.undo.fill_helper`)."""
+
+    node: str
+    image: str
+    tolerations: list[dict[str, Any]]
+    security_context: dict[str, Any]
+    pod_security_context: dict[str, Any]
+
+
+class RemoveFile(_Recorded, _OutsideTarget, FillWriter):
     """A file undertow wrote into a volume (a PVC fill): the undo removes exactly that file,
-    from inside a running pod that mounts the claim (the one that wrote it, if it still runs).
-    `file` is a bare name undertow chose, never a path: the undo refuses anything else."""
+    from inside a running pod that mounts the claim (the one that wrote it, if it still runs),
+    else from a short-lived helper pod that mounts it. `file` is a bare name undertow chose,
+    never a path: the undo refuses anything else."""
 
     action: Literal["remove_file"]  # target: the PersistentVolumeClaim
     description: str
