@@ -6,7 +6,9 @@ undo finding it attached already."""
 from __future__ import annotations
 
 import logging
+import os
 import random
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,9 +151,8 @@ def test_aws_a_volume_attached_elsewhere_since_is_left_alone(ec2: FakeEc2) -> No
     assert ec2.calls == []
 
 
-def test_the_entry_detaches_every_data_disk_then_attaches_them_back_newest_first(
-    ec2: FakeEc2, kube: JournaledClient, versions: Path
-) -> None:
+def entry_run(kube: JournaledClient, cancel: CancelToken) -> tuple[EntryRun, EventLog]:
+    """An aws node_disk_detach_attach entry held 0 s, its provider built."""
     spec = NodeScenariosSpec.model_validate(
         {
             "node_scenarios": [
@@ -166,12 +167,19 @@ def test_the_entry_detaches_every_data_disk_then_attaches_them_back_newest_first
         scenario_file="n.yaml",
         kube=kube,
         clock=SystemClock(),
-        cancel=CancelToken(),
+        cancel=cancel,
         events=events,
         log=logging.getLogger("test"),
     )
     run = EntryRun(ctx, scenario, 0, random.Random(1))
     run.chaos = NodeChaos(ctx, AwsProvider(), scenario.timeout, scenario.poll_interval)
+    return run, events
+
+
+def test_the_entry_detaches_every_data_disk_then_attaches_them_back_newest_first(
+    ec2: FakeEc2, kube: JournaledClient, versions: Path
+) -> None:
+    run, events = entry_run(kube, CancelToken())
     run._node_disk_detach_attach(aws_node())
     assert ec2.calls == [
         ("detach", "vol-a", "/dev/sdf"),
@@ -183,6 +191,14 @@ def test_the_entry_detaches_every_data_disk_then_attaches_them_back_newest_first
     assert journaled(versions) == 0 and not kube.pending and not run.held
     kinds = [e.kind for e in events.events]
     assert kinds == ["node.disk_detached"] * 2 + ["node.disk_attached"] * 2
+
+
+def test_a_cancelled_entry_detaches_nothing(ec2: FakeEc2, kube: JournaledClient) -> None:
+    cancel = CancelToken()
+    cancel.cancel()
+    run, _ = entry_run(kube, cancel)
+    run._node_disk_detach_attach(aws_node())
+    assert ec2.calls == [] and not kube.pending
 
 
 # --- gcp -----------------------------------------------------------------------------------
@@ -349,3 +365,60 @@ def test_krkns_own_example_is_accepted_unchanged(monkeypatch: pytest.MonkeyPatch
     assert disk_entry.actions == ["node_disk_detach_attach_scenario"]
     assert NodeActionsPlugin().preflight(spec) == []
     assert "never the boot disk" in _steps(disk_entry)
+
+
+FAKE_BOTO3_VOLUMES = """
+from types import SimpleNamespace
+
+class _Ec2:
+    attached = {}
+
+    def describe_volumes(self, VolumeIds):
+        [volume] = VolumeIds
+        device = _Ec2.attached.get(volume)
+        found = [{"InstanceId": "i-1", "Device": device, "State": "attached"}] if device else []
+        return {"Volumes": [{"VolumeId": volume, "Attachments": found}]}
+
+    def attach_volume(self, VolumeId, InstanceId, Device):
+        _Ec2.attached[VolumeId] = Device
+
+    def get_waiter(self, name):
+        return SimpleNamespace(wait=lambda **kw: None)
+
+
+def client(service, region_name=None):
+    return _Ec2()
+"""
+
+
+def test_an_attach_disk_version_file_run_by_hand_needs_neither_the_cluster_nor_kubernetes(
+    tmp_path: Path,
+) -> None:
+    """`python <version file>` with only boto3 (a fake) importable and no kubeconfig."""
+    site = tmp_path / "site"
+    (site / "kubernetes").mkdir(parents=True)
+    (site / "kubernetes" / "__init__.py").write_text('raise ImportError("no kubernetes here")\n')
+    (site / "boto3.py").write_text(FAKE_BOTO3_VOLUMES)
+    journal = Journal.open(tmp_path / "v", "dead-run")
+    record = {
+        "action": "attach_disk",
+        "description": "attach disk vol-a (at /dev/sdf) back to aws instance i-1",
+        "instance": {"provider": "aws", "id": "i-1", "region": "eu-west-3"},
+        "disk": {"id": "vol-a", "device": "/dev/sdf"},
+        "target": {"api_version": "v1", "kind": "Node", "name": "worker-1", "namespace": None},
+    }
+    file = journal.record("node_scenarios", record).path
+    journal.close()
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "VIRTUAL_ENV")}
+    env["PYTHONPATH"] = str(site)
+    done = subprocess.run(
+        [sys.executable, str(file), "--kubeconfig", str(tmp_path / "none")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "restored: attached aws disk vol-a at /dev/sdf of instance i-1" in done.stdout
+    assert '# dependencies = ["boto3"]' in file.read_text()

@@ -17,7 +17,7 @@ from undertow.scenarios.common.nodes import NodeGoal, select_nodes, wait_node_go
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions import on_node
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
-from undertow.scenarios.providers.base import CloudProvider
+from undertow.scenarios.providers.base import CloudProvider, Disk
 from undertow.scenarios.providers.node_chaos import KUBE_POLL_SECONDS, NodeChaos
 
 Held = TypeVar("Held", Change, Mapping[str, Any])
@@ -218,14 +218,16 @@ class EntryRun:
         disks = provider.data_disks(inst)
         if not disks:
             raise ScenarioError(f"{inst} has no data disk to detach (its boot disk never is)")
-        changes = []
+        detached: list[tuple[Change, Disk]] = []
         for disk in disks:
-            changes.append(self._keep(provider.detach_disk(self.ctx.kube, inst, disk)))
+            if self.ctx.cancel.cancelled:
+                break
+            detached.append((self._keep(provider.detach_disk(self.ctx.kube, inst, disk)), disk))
             self.ctx.emit(
                 "node.disk_detached", f"detached {disk} from {inst}", node=inst.node, disk=disk.id
             )
         self.hold()
-        for change, disk in reversed(list(zip(changes, disks, strict=True))):
+        for change, disk in reversed(detached):
             self.release(change, f"the detach of {disk} from {inst}")
             what = f"attached {disk} back to {inst}"
             self.ctx.emit("node.disk_attached", what, node=inst.node, disk=disk.id)
