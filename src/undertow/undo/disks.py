@@ -3,19 +3,28 @@
 The record names the instance (as `start_instance` does) and the disk: its id (EBS volume
 id, GCE disk URL, Azure managed disk id) and where it was attached (EBS device name, GCE
 device name, Azure LUN). The disk goes back at exactly that place; one already attached to
-that instance is left as it is (already restored). The cloud SDK is imported inside each
-function, through `undertow.undo.cloud`; no Kubernetes connection is made.
+that instance is left as it is (already restored), and so is one attached elsewhere since, or
+a place that holds another disk now (a conflict: the entry stays pending). The cloud SDK is
+imported inside each function, through `undertow.undo.cloud`; no Kubernetes connection is
+made.
 """
 
 from collections.abc import Callable
 from typing import Any
 
 from undertow.undo.cloud import _poll, azure_vms, ec2_client, gcp_instances, load_sdk
-from undertow.undo.outcome import ALREADY_RESTORED, RESTORED, WOULD_RESTORE, Result, UndoError
+from undertow.undo.outcome import (
+    ALREADY_RESTORED,
+    CONFLICT,
+    RESTORED,
+    WOULD_RESTORE,
+    Result,
+    UndoError,
+)
 from undertow.undo.records import AttachDisk, DiskRecord, InstanceRecord
 
 
-def _aws_attach(inst: InstanceRecord, disk: DiskRecord) -> bool:
+def _aws_attach(inst: InstanceRecord, disk: DiskRecord) -> str | None:
     """Attach the EBS volume at its device name, once it has finished detaching."""
     ec2 = ec2_client(inst.get("region"))
     volume_id, instance_id = disk["id"], inst["id"]
@@ -29,46 +38,41 @@ def _aws_attach(inst: InstanceRecord, disk: DiskRecord) -> bool:
     if now in ("attaching", "attached"):
         owner = attachment().get("InstanceId")
         if owner == instance_id:
-            return False
-        raise UndoError(
-            f"EBS volume {volume_id} is attached to {owner} now, not {instance_id}: left alone"
-        )
+            return ALREADY_RESTORED
+        return f"EBS volume {volume_id} is attached to {owner} now, not {instance_id}"
     ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=disk["device"])
     ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id])
-    return True
+    return None
 
 
-def _gcp_attach(inst: InstanceRecord, disk: DiskRecord) -> bool:
+def _gcp_attach(inst: InstanceRecord, disk: DiskRecord) -> str | None:
     """Attach the persistent disk under its device name (GCE picks the index)."""
     client = gcp_instances()
     where = {"project": inst["project"], "zone": inst["zone"], "instance": inst["id"]}
     attached = client.get(**where).disks or []
     if any(str(d.source) == disk["id"] for d in attached):
-        return False
+        return ALREADY_RESTORED
     clash = [d for d in attached if str(d.device_name) == disk["device"]]
     if clash:
-        raise UndoError(
-            f"device name {disk['device']} of instance {inst['id']} holds {clash[0].source} "
-            f"now, not {disk['id']}: left alone"
-        )
+        return f"device name {disk['device']} of instance {inst['id']} holds {clash[0].source} now"
     resource = {"source": disk["id"], "device_name": disk["device"]}
     if disk.get("mode"):
         resource["mode"] = str(disk["mode"])
     client.attach_disk(**where, attached_disk_resource=resource).result()
-    return True
+    return None
 
 
-def _azure_attach(inst: InstanceRecord, disk: DiskRecord) -> bool:
+def _azure_attach(inst: InstanceRecord, disk: DiskRecord) -> str | None:
     """Put the managed disk back in the VM's data disks at its LUN."""
     vms = azure_vms(inst["subscription"])
     group, name = inst["resource_group"], inst["id"]
     vm = vms.get(group, name)
     data_disks = list(vm.storage_profile.data_disks or [])
     if any(str(d.managed_disk.id).lower() == disk["id"].lower() for d in data_disks):
-        return False
+        return ALREADY_RESTORED
     lun = int(disk["device"])
     if any(d.lun == lun for d in data_disks):
-        raise UndoError(f"LUN {lun} of VM {name} holds another disk now: left alone")
+        return f"LUN {lun} of VM {name} holds another disk now"
     models = load_sdk("azure.mgmt.compute.models", "azure")
     data_disks.append(
         models.DataDisk(
@@ -81,15 +85,17 @@ def _azure_attach(inst: InstanceRecord, disk: DiskRecord) -> bool:
     )
     vm.storage_profile.data_disks = data_disks
     vms.begin_create_or_update(group, name, vm).result()
-    return True
+    return None
 
 
-DISK_ATTACHERS: dict[str, Callable[[InstanceRecord, DiskRecord], bool]] = {
+DISK_ATTACHERS: dict[str, Callable[[InstanceRecord, DiskRecord], str | None]] = {
     "aws": _aws_attach,
     "gcp": _gcp_attach,
     "azure": _azure_attach,
 }
-"""The providers whose data disks undertow detaches and attaches back."""
+"""The providers whose data disks undertow detaches and attaches back. Each attacher returns
+None once it attached the disk, ALREADY_RESTORED when it was attached to that instance, else
+why it left the disk alone (a conflict)."""
 
 
 def attach_detached_disk(data: AttachDisk, dry_run: bool) -> Result:
@@ -101,6 +107,9 @@ def attach_detached_disk(data: AttachDisk, dry_run: bool) -> Result:
     what = f"{inst['provider']} disk {disk['id']} at {disk['device']} of instance {inst['id']}"
     if dry_run:
         return Result(WOULD_RESTORE, f"would attach {what} unless it is attached")
-    if attach(inst, disk):
+    found = attach(inst, disk)
+    if found is None:
         return Result(RESTORED, f"attached {what}")
-    return Result(ALREADY_RESTORED, f"{what} is attached")
+    if found == ALREADY_RESTORED:
+        return Result(ALREADY_RESTORED, f"{what} is attached")
+    return Result(CONFLICT, f"{found}: {what} left detached, the undo stays pending")

@@ -146,8 +146,9 @@ def test_aws_a_volume_attached_elsewhere_since_is_left_alone(ec2: FakeEc2) -> No
         "instance": {"provider": "aws", "id": "i-other", "region": "r"},
         "disk": {"id": "vol-a", "device": "/dev/sdf"},
     }
-    with pytest.raises(undo.UndoError, match="attached to i-1 now, not i-other"):
-        undo.undo(no_cluster, record)
+    conflict = undo.undo(no_cluster, record)
+    assert conflict.outcome == undo.CONFLICT and not conflict.resolved
+    assert "attached to i-1 now, not i-other" in conflict.detail
     assert ec2.calls == []
 
 
@@ -349,8 +350,9 @@ def test_azure_a_lun_taken_since_is_left_alone(azure: FakeVms) -> None:
         },
         "disk": {"id": DISK_ID.replace("data0", "gone"), "device": "3"},
     }
-    with pytest.raises(undo.UndoError, match="LUN 3 of VM vm-3 holds another disk"):
-        undo.undo(no_cluster, record)
+    conflict = undo.undo(no_cluster, record)
+    assert conflict.outcome == undo.CONFLICT
+    assert conflict.detail.startswith("LUN 3 of VM vm-3 holds another disk now")
     assert azure.updates == []
     assert undo.undo(no_cluster, record, dry_run=True).outcome == undo.WOULD_RESTORE
 
