@@ -87,9 +87,11 @@ EARLIER_CODE_SHA256 = frozenset(
         "3bda9f4be629f4886eb859a25c7e28b7c49d628c12dde0f56d16dcd0a3856086",
         # before a disk attached elsewhere since was reported as a conflict
         "3940f32e851e84255605b7f05445b1e0f71e9705c65737a18bc89fadc6218845",
+        # before a PVC fill helper pod took its writer's imagePullSecrets
+        "f036431ffc18802dcbcb7147e9a36607bbc2c8d78632aa9e677f54dc930a4cda",
     }
 )
-CODE_SHA256 = "f036431ffc18802dcbcb7147e9a36607bbc2c8d78632aa9e677f54dc930a4cda"
+CODE_SHA256 = "44895737c3e5c5d9c332d4a23c139d6580e3a006e69f39f36f82bf5e7b42d000"
 """SHA-256 of the code part this undertow writes (`code_part()`), pinned: a change to the undo
 code changes it, and a test then asks for the old digest to join EARLIER_CODE_SHA256, so that
 version files written before an upgrade are still executed after it."""

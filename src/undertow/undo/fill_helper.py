@@ -3,9 +3,10 @@
 The pod that wrote the file may be gone (deleted, rescheduled, its Deployment scaled to 0):
 then a short-lived helper pod of undertow's mounts the claim (the same subPath), removes
 exactly that file and exits; the undo waits for its exit code and deletes it. The helper
-runs the writing container's image (it was on that node and has the `sh` the fill ran),
-its user and its tolerations, on the node the writer ran on while that node exists (a
-ReadWriteOnce volume, or a hostPath/local one, is reachable there). It carries undertow's
+runs the writing container's image (it was on that node and has the `sh` the fill ran;
+pulled with the writer's imagePullSecrets if need be), its user and its tolerations, on the
+node the writer ran on while that node exists (a ReadWriteOnce volume, or a hostPath/local
+one, is reachable there). It carries undertow's
 labels (`rollback sweep` finds it), `restartPolicy: Never` and `activeDeadlineSeconds`, so
 it ends on its own even if this undo is killed; its name comes from the file's, so the next
 `rollback execute` removes a helper an interrupted one left before making its own.
@@ -61,6 +62,8 @@ def fill_helper_pod(data: RemoveFile, namespace: str, claim: str, node: str) -> 
         spec["securityContext"] = data["pod_security_context"]
     if data.get("tolerations"):
         spec["tolerations"] = data["tolerations"]
+    if data.get("image_pull_secrets"):
+        spec["imagePullSecrets"] = data["image_pull_secrets"]
     if node:
         term = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
         spec["affinity"] = {

@@ -146,6 +146,7 @@ class FillWriter(TypedDict, total=False):
     node: str
     image: str
     tolerations: list[dict[str, Any]]
+    image_pull_secrets: list[dict[str, Any]]
     security_context: dict[str, Any]
     pod_security_context: dict[str, Any]
 

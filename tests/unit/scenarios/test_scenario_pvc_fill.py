@@ -129,6 +129,7 @@ WRITER_POD = {
     "spec": {
         "nodeName": "worker-1",
         "tolerations": [{"key": "dedicated", "operator": "Exists"}],
+        "imagePullSecrets": [{"name": "registry"}],
         "securityContext": {"fsGroup": 2000},
         "containers": [
             {"name": "sidecar", "image": "other:1"},
@@ -160,6 +161,7 @@ def test_the_fill_records_how_its_writer_runs() -> None:
     record_writer(record, mount)
     assert (record["node"], record["image"]) == ("worker-1", "db:2")
     assert record["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+    assert record["image_pull_secrets"] == [{"name": "registry"}]
     assert record["security_context"] == {"runAsUser": 999}
     assert record["pod_security_context"] == {"fsGroup": 2000}
 
@@ -185,6 +187,7 @@ def test_the_helper_pod_mounts_the_claim_like_the_writer_and_removes_only_that_f
     assert container["securityContext"] == {"runAsUser": 999}
     assert spec["securityContext"] == {"fsGroup": 2000}
     assert spec["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+    assert spec["imagePullSecrets"] == [{"name": "registry"}]
     [term] = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
         "nodeSelectorTerms"
     ]

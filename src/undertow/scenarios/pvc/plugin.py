@@ -56,6 +56,8 @@ def record_writer(record: RemoveFile, mount: Mount) -> None:
     record["image"] = str(container["image"])
     if spec.get("tolerations"):
         record["tolerations"] = list(spec["tolerations"])
+    if spec.get("imagePullSecrets"):
+        record["image_pull_secrets"] = list(spec["imagePullSecrets"])
     if container.get("securityContext"):
         record["security_context"] = dict(container["securityContext"])
     if spec.get("securityContext"):
