@@ -17,8 +17,10 @@ the same top-level name.
     k8s_api    building the Kubernetes client, classifying its errors, retry with backoff
     k8s        the verbs for Kubernetes objects
     kubelet    resuming a kubelet stopped by a helper pod (waits for the helper's own timer)
+    fill_helper  removing a PVC fill's file from a helper pod, when no running pod mounts it
     files      the verbs for files in pods and nodes (a PVC fill, cgroup limits), via exec
     cloud      cloud SDKs and clients; starting an instance, restoring network ACLs
+    disks      attaching back a data disk detached from a cloud instance
     verbs      undo() (the dispatch), requirements(), main() (a version file's entry point)
 
 The kube layer and the node providers use `k8s_api` and `cloud` too: one copy of each.
@@ -48,8 +50,10 @@ EMBEDDED = (
     "k8s_api",
     "k8s",
     "kubelet",
+    "fill_helper",
     "files",
     "cloud",
+    "disks",
     "verbs",
 )
 """The modules a version file embeds, in dependency order."""

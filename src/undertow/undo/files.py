@@ -2,8 +2,8 @@
 
 - `remove_file`: a file a PVC fill wrote. It is removed from inside a running pod that
   mounts the same claim (with the same subPath), the recorded pod first: a restarted or
-  replaced pod of a StatefulSet still reaches the file. No such pod: the undo fails and
-  stays pending (the file is still in the volume).
+  replaced pod of a StatefulSet still reaches the file. No such pod: from a short-lived
+  helper pod that mounts the claim (`fill_helper`).
 - `restore_node_files`: values written into node files (cgroup limits) by a helper pod,
   written back from inside that pod. If the helper pod has ended, its own trap wrote them
   back as it ended (the kubelet stops a pod with SIGTERM, which the trap catches).
@@ -18,6 +18,7 @@ Both check what they act on: a file name is a bare name undertow chose
 import re
 from typing import Any
 
+from undertow.undo.fill_helper import remove_with_helper
 from undertow.undo.guards import Refused
 from undertow.undo.k8s_api import exec_argv, find_resource
 from undertow.undo.outcome import ALREADY_RESTORED, RESTORED, WOULD_RESTORE, Result, UndoError
@@ -169,10 +170,7 @@ def remove_file(dyn: Any, data: RemoveFile, dry_run: bool) -> Result:
         if "removed" in out:
             return Result(RESTORED, f"removed {shown}")
         return Result(ALREADY_RESTORED, f"{shown} does not exist")
-    raise UndoError(
-        f"no running pod mounts PVC {namespace}/{claim}: the file {name} is still in the "
-        "volume; run the rollback again once a pod mounts it"
-    )
+    return remove_with_helper(dyn, data, namespace, claim, dry_run)
 
 
 def restore_node_files(dyn: Any, data: RestoreNodeFiles, dry_run: bool) -> Result:

@@ -139,10 +139,23 @@ class _OutsideTarget(TypedDict, total=False):
     """Set by the journaled client: what the change concerns."""
 
 
-class RemoveFile(_Recorded, _OutsideTarget):
+class FillWriter(TypedDict, total=False):
+    """How the pod that wrote a fill ran: what a helper pod needs to mount the claim the
+    same way when no running pod mounts it any more (`undertow.undo.fill_helper`)."""
+
+    node: str
+    image: str
+    tolerations: list[dict[str, Any]]
+    image_pull_secrets: list[dict[str, Any]]
+    security_context: dict[str, Any]
+    pod_security_context: dict[str, Any]
+
+
+class RemoveFile(_Recorded, _OutsideTarget, FillWriter):
     """A file undertow wrote into a volume (a PVC fill): the undo removes exactly that file,
-    from inside a running pod that mounts the claim (the one that wrote it, if it still runs).
-    `file` is a bare name undertow chose, never a path: the undo refuses anything else."""
+    from inside a running pod that mounts the claim (the one that wrote it, if it still runs),
+    else from a short-lived helper pod that mounts it. `file` is a bare name undertow chose,
+    never a path: the undo refuses anything else."""
 
     action: Literal["remove_file"]  # target: the PersistentVolumeClaim
     description: str
@@ -194,6 +207,33 @@ class StartInstance(_Recorded, _OutsideTarget):
     instance: InstanceRecord
 
 
+class _DiskPlace(TypedDict, total=False):
+    name: str
+    """Azure: the disk's name in the VM's data disks."""
+    caching: str
+    """Azure: the data disk's host caching."""
+    mode: str
+    """GCP: READ_WRITE or READ_ONLY."""
+
+
+class DiskRecord(_DiskPlace):
+    """A data disk of a cloud instance, and where it was attached."""
+
+    id: str
+    """The EBS volume id, the GCE disk's URL, or the Azure managed disk's id."""
+    device: str
+    """Where it was attached: the EBS device name, the GCE device name, the Azure LUN."""
+
+
+class AttachDisk(_Recorded, _OutsideTarget):
+    """A data disk undertow detached from a node's instance: attach it back at `device`."""
+
+    action: Literal["attach_disk"]
+    description: str
+    instance: InstanceRecord
+    disk: DiskRecord
+
+
 class RestoreNetworkAcl(_Recorded, _OutsideTarget):
     action: Literal["restore_network_acl"]
     description: str
@@ -218,5 +258,5 @@ KubeRecord = (
     | RevertInHelper
     | ResumeKubelet
 )
-CloudRecord = StartInstance | RestoreNetworkAcl
+CloudRecord = StartInstance | RestoreNetworkAcl | AttachDisk
 UndoRecord = KubeRecord | CloudRecord

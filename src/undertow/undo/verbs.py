@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from undertow.undo.cloud import instance_packages, restore_network_acl, start_stopped_instance
+from undertow.undo.disks import attach_detached_disk
 from undertow.undo.files import remove_file, restore_clock, restore_node_files
 from undertow.undo.k8s import (
     delete_created,
@@ -34,6 +35,7 @@ _OUTSIDE_VERBS: dict[str, Callable[[Any, bool], Result]] = {
     "signalled_container": signalled_container,  # a record only: never connects
     "start_instance": start_stopped_instance,
     "restore_network_acl": restore_network_acl,
+    "attach_disk": attach_detached_disk,
 }
 
 
@@ -48,6 +50,7 @@ def undo(cluster: Callable[[], Any], data: Mapping[str, Any], dry_run: bool = Fa
     `cluster()` returns a `kubernetes.dynamic.DynamicClient`; it is called only by the undos
     of Kubernetes objects. Starting a cloud instance or restoring network ACLs never calls
     it: after an outage that took the API server down, those undos must still work.
+    Attaching back a detached disk never calls it either.
     """
     if data.get("format") != FORMAT:
         raise UndoError(f"unsupported version-file format {data.get('format')!r}")
@@ -62,7 +65,7 @@ def undo(cluster: Callable[[], Any], data: Mapping[str, Any], dry_run: bool = Fa
 
 def requirements(data: Mapping[str, Any]) -> list[str]:
     """The Python packages (beyond the standard library) this undo imports."""
-    if data.get("action") == "start_instance":
+    if data.get("action") in ("start_instance", "attach_disk"):
         return instance_packages(str(cast(dict[str, Any], data["instance"]).get("provider")))
     if data.get("action") == "restore_network_acl":
         return instance_packages("aws")

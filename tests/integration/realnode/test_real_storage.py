@@ -7,6 +7,7 @@ removes exactly that file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from real_pods import bound_claim, create_ready, real_pod, wait_for
+from real_pods import bound_claim, create_ready, exec_in, real_pod, wait_for
 from test_real_faults import UndertowRun
 
 from undertow.rollback import directory
@@ -35,10 +36,10 @@ def fill_files(path: Path) -> list[str]:
     return sorted(p.name for p in path.iterdir() if p.name.startswith("undertow-fill-"))
 
 
-@pytest.fixture
-def small_volume(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
-    """A PVC `data` bound to a hostPath PV on an 8 MiB tmpfs of the host, mounted at /data
-    by the Running pod `app`; the tmpfs holds a 1 MiB file of the workload's."""
+@contextlib.contextmanager
+def tmpfs_claim(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
+    """A PVC `data` bound to a hostPath PV on an 8 MiB tmpfs of the host (which holds a 1 MiB
+    file of the workload's); the namespace, then the PV, removed afterwards."""
     host_dir = tmp_path / "volume"
     host_dir.mkdir()
     subprocess.run(
@@ -62,10 +63,6 @@ def small_volume(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
             }
         )
         bound_claim(core, namespace, pv, f"{SIZE_MIB}Mi")
-        pod = real_pod("app", ["sleep", "3600"])
-        pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-        pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
-        create_ready(core, pod, namespace)
         yield host_dir
     finally:
         core.delete_namespace(namespace)
@@ -75,6 +72,57 @@ def small_volume(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
         )
         core.delete_persistent_volume(pv)
         subprocess.run(["umount", host_dir], check=True)
+
+
+def mounting_data(name: str, command: list[str]) -> dict[str, Any]:
+    """A pod for the real node that mounts the claim `data` at /data."""
+    pod = real_pod(name, command)
+    pod["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+    return pod
+
+
+@pytest.fixture
+def small_volume(core: Any, namespace: str, tmp_path: Path) -> Iterator[Path]:
+    """The tmpfs claim `data`, mounted at /data by the Running pod `app`."""
+    with tmpfs_claim(core, namespace, tmp_path) as host_dir:
+        create_ready(core, mounting_data("app", ["sleep", "3600"]), namespace)
+        yield host_dir
+
+
+@pytest.fixture
+def deployed_volume(
+    api_client: Any, core: Any, namespace: str, tmp_path: Path
+) -> Iterator[tuple[Path, Any]]:
+    """The tmpfs claim `data`, mounted at /data by the one pod of the Deployment `app`; also
+    an AppsV1Api."""
+    from kubernetes import client
+
+    apps = client.AppsV1Api(api_client)
+    with tmpfs_claim(core, namespace, tmp_path) as host_dir:
+        template = mounting_data("app", ["sleep", "3600"])
+        del template["apiVersion"], template["kind"], template["metadata"]["name"]
+        apps.create_namespaced_deployment(
+            namespace,
+            {
+                "metadata": {"name": "app"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "app"}},
+                    "template": template,
+                },
+            },
+        )
+        wait_for("the app pod Ready", lambda: ready_pods(core, namespace))
+        yield host_dir, apps
+
+
+def ready_pods(core: Any, namespace: str) -> list[str]:
+    return [
+        p.metadata.name
+        for p in core.list_namespaced_pod(namespace).items
+        if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+    ]
 
 
 def start(tmp_path: Path, kubeconfig: str, body: dict[str, Any]) -> UndertowRun:
@@ -144,4 +192,32 @@ def test_a_fill_the_volume_cannot_take_changes_nothing(
     [failed] = report["scenarios"]
     assert "not below the fill_percentage 5%: nothing to fill" in failed["error"], failed
     assert fill_files(small_volume) == []
+    assert not list((tmp_path / "run").glob("versions/*/*.py"))
+
+
+def test_a_killed_fill_is_removed_by_a_helper_pod_once_no_pod_mounts_the_claim(
+    deployed_volume: tuple[Path, Any], core: Any, namespace: str, kubeconfig: str, tmp_path: Path
+) -> None:
+    """The Deployment scaled to 0 and its pod deleted: `rollback execute` mounts the claim
+    in a helper pod of its own on the volume's node, removes exactly the file, and leaves
+    no pod behind; a fresh pod then sees the volume as it was."""
+    volume, apps = deployed_volume
+    before = used_percent(volume)
+    run = start(tmp_path, kubeconfig, scenario(namespace, 60, 120))
+    run.kill_when(lambda: fill_files(volume) and used_percent(volume) >= 59)
+    assert len(fill_files(volume)) == 1
+    apps.patch_namespaced_deployment_scale("app", namespace, {"spec": {"replicas": 0}})
+    for pod in core.list_namespaced_pod(namespace).items:
+        core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
+    wait_for("no pod left", lambda: not core.list_namespaced_pod(namespace).items)
+
+    assert run.rollback() == "rollback: 1 restored\n"
+    assert not core.list_namespaced_pod(namespace).items  # the helper is gone too
+    assert fill_files(volume) == [] and used_percent(volume) == before
+
+    create_ready(core, mounting_data("fresh", ["sleep", "3600"]), namespace)
+    seen = exec_in(
+        core, "fresh", namespace, ["sh", "-c", "ls -A /data; wc -c < /data/workload.bin"]
+    )
+    assert seen.split() == ["workload.bin", str(1024 * 1024)], seen
     assert not list((tmp_path / "run").glob("versions/*/*.py"))

@@ -3,7 +3,8 @@
 Skipped (with the reason shown by `pytest -ra`) unless configured:
   UNDERTOW_REAL_KUBECONFIG   kubeconfig of a disposable cluster on a cloud
   UNDERTOW_REAL_CLOUD_TYPE   aws, gcp, azure, openstack, ibmcloud, vmware or bm
-  UNDERTOW_REAL_NODE         the node to stop and start (its machine really stops)
+  UNDERTOW_REAL_NODE         the node to stop and start (its machine really stops) and, on
+                             aws/gcp/azure, whose data disks are detached and attached back
 plus the provider's usual credentials in the environment and its extra installed
 (`pip install '.[aws]'` ...).
 """
@@ -66,3 +67,29 @@ def test_stop_start_through_the_cloud_provider_brings_the_node_back(
     assert {"node.stopped", "node.down", "node.started", "node.back"} <= set(out.kinds())
     assert out.pending_files() == []
     assert node_is_back(real_api.get(ObjectRef.node(node)))
+
+
+def test_the_nodes_data_disks_are_detached_then_attached_back(
+    real_api: KubeApi, tmp_path: Path
+) -> None:
+    """The node needs at least one data disk besides its boot disk (aws, gcp or azure)."""
+    cloud_type = os.environ["UNDERTOW_REAL_CLOUD_TYPE"]
+    if not providers.has_disks(cloud_type):
+        pytest.skip(f"cloud_type {cloud_type} has no disk API in undertow")
+    if missing := providers.missing_sdk(cloud_type):
+        pytest.skip(f"cloud_type {cloud_type} needs {missing}")
+    harness = ScenarioHarness(real_api, tmp_path / "versions")
+    spec = {
+        "node_scenarios": [
+            {
+                "actions": ["node_disk_detach_attach_scenario"],
+                "node_name": os.environ["UNDERTOW_REAL_NODE"],
+                "cloud_type": cloud_type,
+                "duration": 30,
+            }
+        ]
+    }
+    out = harness.run(plugin, spec)
+    assert out.result is not None and out.result.passed, out
+    assert {"node.disk_detached", "node.disk_attached"} <= set(out.kinds())
+    assert out.pending_files() == []

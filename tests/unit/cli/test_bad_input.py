@@ -452,7 +452,7 @@ CASES = [
             "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
             "n.yaml": "node_scenarios:\n  - actions: [node_block_scenario]\n    node_name: w1\n",
         },
-        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_block_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_crash_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario, restart_kubelet_scenario, stop_kubelet_scenario, stop_start_kubelet_scenario",
+        "{tmp}/n.yaml:2 at node_scenarios[0].actions: node_block_scenario: not supported by undertow (needs a shell on the node or an OpenShift helper); supported: node_cordon_scenario, node_crash_scenario, node_disk_detach_attach_scenario, node_drain_scenario, node_reboot_scenario, node_start_scenario, node_stop_scenario, node_stop_start_scenario, node_taint_scenario, node_termination_scenario, restart_kubelet_scenario, stop_kubelet_scenario, stop_start_kubelet_scenario",
     ),
     Case(
         "node-crash-krkn-format-without-allow-irreversible",
@@ -463,6 +463,14 @@ CASES = [
             "n.yaml": "node_scenarios:\n  - actions:\n      - node_crash_scenario\n    node_name: w1\n    cloud_type: local\n",
         },
         "{tmp}/n.yaml:2 at node_scenarios[0].allow_irreversible: node_crash_scenario crashes the node's kernel and cannot be undone: set allow_irreversible: true in this entry to run it",
+    ),
+    Case(
+        "node-disk-detach-on-local-nodes",
+        {
+            "config.yaml": native("  - node_scenarios: [n.yaml]\n"),
+            "n.yaml": "node_scenarios:\n  - actions: [node_disk_detach_attach]\n    node_name: w1\n    cloud_type: local\n",
+        },
+        "{tmp}/n.yaml:4 at node_scenarios[0].cloud_type: node_disk_detach_attach needs a cloud provider's disk API (aws, azure, gcp); cloud_type 'local' has none",
     ),
     Case(
         "node-termination-bare-metal",
@@ -788,6 +796,7 @@ RUN_CASES = [
         "node-cloud-type-without-provider",
         "node-stop-kubelet-krkn-format",
         "node-termination-bare-metal",
+        "node-disk-detach-on-local-nodes",
         "alert-profile-bad-severity",
         "network-ng-port-out-of-range",
         "syn-flood-port-zero",

@@ -24,9 +24,18 @@ def test_cluster_api_and_kubelet_actions_need_no_provider() -> None:
     ("fields", "message"),
     [
         (
-            {"actions": ["node_block", "node_disk_detach_attach"]},
-            "node_block_scenario: not supported .* node_disk_detach_attach_scenario: not "
-            "supported by undertow .needs a cloud provider's volume API",
+            {"actions": ["node_block", "stop_start_helper_node"]},
+            "node_block_scenario: not supported .* stop_start_helper_node_scenario: not "
+            "supported by undertow .needs OpenShift's bastion",
+        ),
+        (
+            {"actions": ["node_disk_detach_attach"], "cloud_type": "local"},
+            "node_disk_detach_attach needs a cloud provider's disk API .aws, azure, gcp.; "
+            "cloud_type 'local' has none",
+        ),
+        (
+            {"actions": ["node_disk_detach_attach"], "cloud_type": "openstack"},
+            "cloud_type 'openstack' has none",
         ),
         (
             {"actions": ["node_stop_start"], "cloud_type": "generic"},

@@ -1,5 +1,7 @@
 """pvc_scenarios' pure parts: reading df, sizing the fill (and refusing one the volume cannot
-take), the write command; and the undo's refusal of a file name undertow never writes."""
+take), the write command; the undo's refusal of a file name undertow never writes, and the
+helper pod it runs when no running pod mounts the claim any more (its manifest, its command's
+exit codes)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,19 @@ from typing import Any
 import pytest
 
 from undertow.errors import ScenarioError
+from undertow.scenarios.common.claims import Mount
+from undertow.scenarios.pvc.plugin import record_writer
 from undertow.scenarios.pvc.volume import Usage, bytes_to_fill, fill_command, parse_df
 from undertow.undo.files import remove_file, restore_node_files
+from undertow.undo.fill_helper import (
+    ABSENT_EXIT,
+    HELPER_MOUNT,
+    REMOVE_SCRIPT,
+    fill_helper_pod,
+    remove_with_helper,
+)
 from undertow.undo.guards import Refused
+from undertow.undo.outcome import UndoError
 from undertow.undo.records import RemoveFile, RestoreNodeFiles
 
 DF = (
@@ -110,3 +122,93 @@ def test_the_undo_writes_back_only_cgroup_io_files(path: str, value: str) -> Non
     }
     with pytest.raises(Refused):
         restore_node_files(NoCluster(), record, False)
+
+
+WRITER_POD = {
+    "metadata": {"name": "db-0", "namespace": "db"},
+    "spec": {
+        "nodeName": "worker-1",
+        "tolerations": [{"key": "dedicated", "operator": "Exists"}],
+        "imagePullSecrets": [{"name": "registry"}],
+        "securityContext": {"fsGroup": 2000},
+        "containers": [
+            {"name": "sidecar", "image": "other:1"},
+            {"name": "db", "image": "db:2", "securityContext": {"runAsUser": 999}},
+        ],
+    },
+}
+
+
+def fill_record(**extra: Any) -> RemoveFile:
+    record: RemoveFile = {
+        "action": "remove_file",
+        "description": "",
+        "target": TARGET,
+        "run_id": "run-1",
+        "pod": "db-0",
+        "container": "db",
+        "mount_path": "/var/lib/db",
+        "sub_path": "pgdata",
+        "file": "undertow-fill-0123456789abcdef.tmp",
+    }
+    record.update(extra)  # type: ignore[typeddict-item]
+    return record
+
+
+def test_the_fill_records_how_its_writer_runs() -> None:
+    record = fill_record()
+    mount = Mount(WRITER_POD, "data", "db", "/var/lib/db", "pgdata")
+    record_writer(record, mount)
+    assert (record["node"], record["image"]) == ("worker-1", "db:2")
+    assert record["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+    assert record["image_pull_secrets"] == [{"name": "registry"}]
+    assert record["security_context"] == {"runAsUser": 999}
+    assert record["pod_security_context"] == {"fsGroup": 2000}
+
+
+def test_the_helper_pod_mounts_the_claim_like_the_writer_and_removes_only_that_file() -> None:
+    record = fill_record()
+    record_writer(record, Mount(WRITER_POD, "data", "db", "/var/lib/db", "pgdata"))
+    pod = fill_helper_pod(record, "db", "data", "worker-1")
+    assert pod["metadata"]["name"] == "undertow-unfill-0123456789abcdef"
+    assert pod["metadata"]["labels"] == {
+        "app.kubernetes.io/managed-by": "undertow",
+        "undertow.io/run-id": "run-1",
+    }
+    spec = pod["spec"]
+    assert (spec["restartPolicy"], spec["activeDeadlineSeconds"]) == ("Never", 60)
+    assert spec["volumes"] == [{"name": "claim", "persistentVolumeClaim": {"claimName": "data"}}]
+    [container] = spec["containers"]
+    assert container["image"] == "db:2"
+    assert container["command"][-1] == f"{HELPER_MOUNT}/undertow-fill-0123456789abcdef.tmp"
+    assert container["volumeMounts"] == [
+        {"name": "claim", "mountPath": HELPER_MOUNT, "subPath": "pgdata"}
+    ]
+    assert container["securityContext"] == {"runAsUser": 999}
+    assert spec["securityContext"] == {"fsGroup": 2000}
+    assert spec["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+    assert spec["imagePullSecrets"] == [{"name": "registry"}]
+    [term] = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    assert term["matchFields"][0]["values"] == ["worker-1"]
+    assert "affinity" not in fill_helper_pod(record, "db", "data", "")["spec"]
+
+
+@pytest.mark.parametrize(("code", "removed"), [(0, True), (ABSENT_EXIT, False), (1, None)])
+def test_the_helper_command_says_by_its_exit_code_what_it_did(
+    tmp_path: Path, code: int, removed: bool | None
+) -> None:
+    target = tmp_path / "undertow-fill-0123456789abcdef.tmp"
+    if code == 0:
+        target.write_bytes(b"x")
+    if code == 1:  # a directory of that name: rm -f cannot remove it
+        target.mkdir()
+    done = subprocess.run(["sh", "-c", REMOVE_SCRIPT, "-", str(target)], check=False)
+    assert done.returncode == code
+    assert target.exists() is (code == 1)
+
+
+def test_an_older_record_without_the_writer_stays_pending_when_no_pod_mounts_the_claim() -> None:
+    with pytest.raises(UndoError, match="no running pod mounts PVC db/data"):
+        remove_with_helper(NoCluster(), fill_record(), "db", "data", dry_run=False)

@@ -17,6 +17,7 @@ from undertow.scenarios.common.nodes import NodeGoal, select_nodes, wait_node_go
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.node_actions import on_node
 from undertow.scenarios.node_actions.spec import PROVIDER_ACTIONS, NodeScenario
+from undertow.scenarios.providers.base import CloudProvider, Disk
 from undertow.scenarios.providers.node_chaos import KUBE_POLL_SECONDS, NodeChaos
 
 Held = TypeVar("Held", Change, Mapping[str, Any])
@@ -206,6 +207,31 @@ class EntryRun:
         inst = chaos.instance(node)
         chaos.provider.terminate(self.ctx.kube, inst)
         self.ctx.emit("node.terminated", f"terminated {inst}", node=inst.node)
+
+    def _node_disk_detach_attach(self, node: Obj) -> None:
+        """Detach each data disk (journaled first), hold `duration`, attach each back (the
+        undo step itself), newest first."""
+        chaos = self._chaos()
+        provider = chaos.provider
+        if not isinstance(provider, CloudProvider):  # refused before the run: see problems()
+            raise ScenarioError(f"cloud_type {self.s.cloud_type} has no disk API")
+        inst = chaos.instance(node)
+        disks = provider.data_disks(inst)
+        if not disks:
+            raise ScenarioError(f"{inst} has no data disk to detach (its boot disk never is)")
+        detached: list[tuple[Change, Disk]] = []
+        for disk in disks:
+            if self.ctx.cancel.cancelled:
+                break
+            detached.append((self._keep(provider.detach_disk(self.ctx.kube, inst, disk)), disk))
+            self.ctx.emit(
+                "node.disk_detached", f"detached {disk} from {inst}", node=inst.node, disk=disk.id
+            )
+        self.hold()
+        for change, disk in reversed(detached):
+            self.release(change, f"the detach of {disk} from {inst}")
+            what = f"attached {disk} back to {inst}"
+            self.ctx.emit("node.disk_attached", what, node=inst.node, disk=disk.id)
 
     # --- cluster-API actions ----------------------------------------------------------
 

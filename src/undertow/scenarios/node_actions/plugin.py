@@ -20,11 +20,11 @@ from undertow.scenarios.node_actions.spec import (
     NodeScenariosSpec,
 )
 
+DISK_ACTION = "node_disk_detach_attach_scenario"
+
 UNSUPPORTED = {
     "node_block_scenario": "needs a shell on the node or an OpenShift helper",
     "stop_start_helper_node_scenario": "needs OpenShift's bastion helper node, reached over SSH",
-    "node_disk_detach_attach_scenario": "needs a cloud provider's volume API to detach and "
-    "attach the node's disk, which undertow does not drive yet",
 }
 """Krkn's node actions undertow refuses, and why."""
 
@@ -47,6 +47,14 @@ def problems(scenario: NodeScenario) -> list[tuple[str, str]]:
                 f"{', '.join(needs_provider)} need{'s' if len(needs_provider) == 1 else ''} "
                 f"(providers: {providers.described()}); "
                 "cordon, drain, taint and the kubelet actions work with any cloud_type",
+            )
+        )
+    elif DISK_ACTION in scenario.actions and not providers.has_disks(cloud_type):
+        found.append(
+            (
+                "cloud_type",
+                f"node_disk_detach_attach needs a cloud provider's disk API "
+                f"({providers.disk_providers()}); cloud_type {cloud_type!r} has none",
             )
         )
     elif needs_provider and (missing := providers.missing_sdk(cloud_type)):
@@ -85,6 +93,10 @@ def _steps(scenario: NodeScenario) -> str:
         "node_stop_start_scenario": f"stop, keep stopped {hold}, start (Ready within {wait})",
         "node_reboot_scenario": f"reboot (Ready within {wait})",
         "node_termination_scenario": "TERMINATE the instance (irreversible)",
+        DISK_ACTION: (
+            f"detach its data disks (never the boot disk), keep them detached {hold}, attach "
+            "each back at the same device name / LUN"
+        ),
         "node_cordon_scenario": f"cordon for {hold}, then uncordon",
         "node_drain_scenario": f"cordon, evict its pods (PDBs honoured), uncordon after {hold}",
         "stop_kubelet_scenario": (
@@ -113,7 +125,10 @@ def _steps(scenario: NodeScenario) -> str:
 
 class NodeActionsPlugin:
     scenario_type = "node_scenarios"
-    summary = "Stop/start/reboot nodes through a provider; cordon, drain or taint them"
+    summary = (
+        "Stop/start/reboot nodes or detach their disks through a provider; cordon, drain or "
+        "taint them"
+    )
     spec_model = NodeScenariosSpec
 
     def __init__(self, rng: random.Random | None = None) -> None:

@@ -159,13 +159,15 @@ class NodeScenario(SpecModel):
     timeout: Seconds = 120
     """How long a node may take to go down or come back, and a drain to finish."""
     duration: Seconds = 120
-    """Time between stop and start, and how long a cordon, drain or taint lasts."""
+    """Time between stop and start, and how long a cordon, drain or taint lasts, or the data
+    disks stay detached."""
     poll_interval: Seconds = 15
     """Instance-state polling period of cloud providers (node status is read at least every
     second)."""
     cloud_type: Annotated[CloudType, BeforeValidator(_lower)] = "generic"
     """The node provider for stop/start/reboot/terminate: local (kwok nodes) or a cloud; Krkn's
-    docker, generic, alibaba and ibmpower have none. Case-insensitive."""
+    docker, generic, alibaba and ibmpower have none. Detaching disks needs aws, gcp or azure.
+    Case-insensitive."""
     parallel: bool = False
     """Act on all selected nodes at once."""
     kube_check: bool = True
@@ -234,8 +236,10 @@ PROVIDER_ACTIONS = frozenset(
         "node_stop_start_scenario",
         "node_reboot_scenario",
         "node_termination_scenario",
+        "node_disk_detach_attach_scenario",
     }
 )
+"""Actions made through the node's provider (`cloud_type`)."""
 API_ACTIONS = frozenset({"node_cordon_scenario", "node_drain_scenario", "node_taint_scenario"})
 HELPER_ACTIONS = frozenset(
     {

@@ -17,6 +17,7 @@ from typing import Any
 from undertow.errors import ScenarioError
 from undertow.scenarios.providers.base import Instance, InstanceState, NodeProvider
 from undertow.undo.cloud import SDKS
+from undertow.undo.disks import DISK_ATTACHERS
 
 __all__ = ["PROVIDERS", "Instance", "InstanceState", "NodeProvider", "provider_for"]
 
@@ -61,6 +62,15 @@ def described() -> str:
 
 def supported(cloud_type: str) -> bool:
     return canonical(cloud_type) in PROVIDERS
+
+
+def has_disks(cloud_type: str) -> bool:
+    """Whether undertow detaches and attaches back the data disks of this provider's nodes."""
+    return canonical(cloud_type) in DISK_ATTACHERS
+
+
+def disk_providers() -> str:
+    return ", ".join(sorted(DISK_ATTACHERS))
 
 
 def missing_sdk(cloud_type: str) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from undertow.scenarios.common.status import Obj, labels_of, name_of
 from undertow.scenarios.providers.base import (
     CloudProvider,
+    Disk,
     Instance,
     InstanceState,
     provider_id_parts,
@@ -53,3 +54,19 @@ class AwsProvider(CloudProvider):
         reply = self._ec2(inst).describe_instances(InstanceIds=[inst.id])
         name = reply["Reservations"][0]["Instances"][0]["State"]["Name"]
         return _STATES.get(str(name), "changing")
+
+    def _data_disks(self, inst: Instance) -> list[Disk]:
+        reply = self._ec2(inst).describe_instances(InstanceIds=[inst.id])
+        found = reply["Reservations"][0]["Instances"][0]
+        root = found.get("RootDeviceName")
+        return [
+            Disk(str(m["Ebs"]["VolumeId"]), str(m["DeviceName"]))
+            for m in found.get("BlockDeviceMappings") or []
+            if m.get("DeviceName") != root and "Ebs" in m
+        ]
+
+    def _detach_disk(self, inst: Instance, disk: Disk) -> None:
+        """Forced, as Krkn does: the volume goes as if pulled out, mounted or not."""
+        self._ec2(inst).detach_volume(
+            VolumeId=disk.id, InstanceId=inst.id, Device=disk.device, Force=True
+        )

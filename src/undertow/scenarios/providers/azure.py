@@ -11,6 +11,7 @@ from undertow.errors import ScenarioError
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.providers.base import (
     CloudProvider,
+    Disk,
     Instance,
     InstanceState,
     provider_id_parts,
@@ -57,3 +58,30 @@ class AzureProvider(CloudProvider):
         view = self._vms(inst).instance_view(inst.where["resource_group"], inst.id)
         codes = [str(s.code) for s in view.statuses or [] if str(s.code).startswith("PowerState/")]
         return _STATES.get(codes[0], "changing") if codes else "unknown"
+
+    def _data_disks(self, inst: Instance) -> list[Disk]:
+        """The VM's data disks (its OS disk is apart, in `storage_profile.os_disk`)."""
+        vm = self._vms(inst).get(inst.where["resource_group"], inst.id)
+        return [
+            Disk(
+                str(d.managed_disk.id),
+                str(d.lun),
+                {"name": str(d.name or ""), "caching": _text(d.caching)},
+            )
+            for d in vm.storage_profile.data_disks or []
+            if d.managed_disk is not None
+        ]
+
+    def _detach_disk(self, inst: Instance, disk: Disk) -> None:
+        vms, group = self._vms(inst), inst.where["resource_group"]
+        vm = vms.get(group, inst.id)
+        kept = [d for d in vm.storage_profile.data_disks or [] if str(d.lun) != disk.device]
+        vm.storage_profile.data_disks = kept
+        vms.begin_create_or_update(group, inst.id, vm).result()
+
+
+def _text(value: object) -> str:
+    """An SDK enum's value (`CachingTypes.READ_ONLY` → `ReadOnly`), or the text; "" for None."""
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))

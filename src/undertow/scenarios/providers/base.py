@@ -4,7 +4,9 @@ A provider turns a Node into an `Instance` (pure: from the node's providerID and
 and acts on it. `stop` and `reboot` are journaled before they happen: their undo starts the
 instance again, so even a run killed with SIGKILL leaves nothing stopped once
 `undertow rollback execute` has run. `start` of an instance the run did not stop, and
-`terminate`, have nothing to undo.
+`terminate`, have nothing to undo. The providers with a disk API (aws, gcp, azure) also
+detach an instance's data disks, each journaled first: its undo attaches it back at the same
+place.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from undertow.rollback.client import Change, JournaledClient
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.undo import cloud
 from undertow.undo.outcome import UndoError
-from undertow.undo.records import InstanceRecord, StartInstance
+from undertow.undo.records import AttachDisk, DiskRecord, InstanceRecord, StartInstance
 
 InstanceState = Literal["running", "stopped", "terminated", "changing", "unknown"]
 
@@ -41,6 +43,23 @@ class Instance:
 
     def __str__(self) -> str:
         return f"{self.provider} instance {self.id} (node {self.node})"
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A data disk attached to an instance (never its boot disk): its id, where it is attached
+    (device name or LUN), and what else the provider needs to attach it back the same way."""
+
+    id: str
+    device: str
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    def undo_record(self) -> DiskRecord:
+        """The `disk` value of an `attach_disk` undo record (plain literals only)."""
+        return cast(DiskRecord, {"id": self.id, "device": self.device, **self.details})
+
+    def __str__(self) -> str:
+        return f"disk {self.id} (at {self.device})"
 
 
 class NodeProvider(Protocol):
@@ -120,6 +139,12 @@ class CloudProvider:
     def _state(self, inst: Instance) -> InstanceState:
         raise NotImplementedError
 
+    def _data_disks(self, inst: Instance) -> list[Disk]:
+        raise NotImplementedError
+
+    def _detach_disk(self, inst: Instance, disk: Disk) -> None:
+        raise NotImplementedError
+
     def state(self, inst: Instance) -> InstanceState:
         with sdk_errors(inst):
             return self._state(inst)
@@ -154,3 +179,23 @@ class CloudProvider:
     def terminate(self, kube: JournaledClient, inst: Instance) -> None:
         with sdk_errors(inst):
             self._terminate(inst)
+
+    def data_disks(self, inst: Instance) -> list[Disk]:
+        """The disks attached to the instance besides its boot disk."""
+        with sdk_errors(inst):
+            return self._data_disks(inst)
+
+    def detach_disk(self, kube: JournaledClient, inst: Instance, disk: Disk) -> Change:
+        """Detach a data disk, journaled first: the returned change's undo attaches it back."""
+        record: AttachDisk = {
+            "action": "attach_disk",
+            "description": f"attach {disk} back to {inst}",
+            "instance": inst.undo_record(),
+            "disk": disk.undo_record(),
+        }
+
+        def act() -> None:
+            with sdk_errors(inst):
+                self._detach_disk(inst, disk)
+
+        return kube.external(ObjectRef.node(inst.node), record, act)

@@ -9,6 +9,7 @@ from undertow.errors import ScenarioError
 from undertow.scenarios.common.status import Obj, name_of
 from undertow.scenarios.providers.base import (
     CloudProvider,
+    Disk,
     Instance,
     InstanceState,
     provider_id_parts,
@@ -34,10 +35,10 @@ class GcpProvider(CloudProvider):
         project, zone, instance = parts
         return Instance(self.name, name_of(node), instance, {"project": project, "zone": zone})
 
-    def _call(self, inst: Instance, verb: str) -> Any:
+    def _call(self, inst: Instance, verb: str, **extra: str) -> Any:
         client = gcp_instances()
         where = {"project": inst.where["project"], "zone": inst.where["zone"], "instance": inst.id}
-        return getattr(client, verb)(**where)
+        return getattr(client, verb)(**where, **extra)
 
     def _stop(self, inst: Instance) -> None:
         self._call(inst, "stop").result()
@@ -50,3 +51,13 @@ class GcpProvider(CloudProvider):
 
     def _state(self, inst: Instance) -> InstanceState:
         return _STATES.get(str(self._call(inst, "get").status), "changing")
+
+    def _data_disks(self, inst: Instance) -> list[Disk]:
+        return [
+            Disk(str(d.source), str(d.device_name), {"mode": str(d.mode)} if d.mode else {})
+            for d in self._call(inst, "get").disks or []
+            if not d.boot
+        ]
+
+    def _detach_disk(self, inst: Instance, disk: Disk) -> None:
+        self._call(inst, "detach_disk", device_name=disk.device).result()

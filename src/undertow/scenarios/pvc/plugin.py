@@ -3,8 +3,9 @@ by writing one file from inside a pod that mounts it (as Krkn does), then remove
 
 The file's name (`undertow-fill-<hex>.tmp`, never a name the workload could own) is in the
 version file before it is written; the undo removes exactly that file, from inside a
-Running pod that mounts the claim. A fill the volume cannot take (usage already at or above
-the target) fails before anything is written.
+Running pod that mounts the claim, or, when none does any more, from a short-lived helper
+pod that mounts it as the writer did (`undertow.undo.fill_helper`). A fill the volume
+cannot take (usage already at or above the target) fails before anything is written.
 """
 
 from __future__ import annotations
@@ -44,6 +45,23 @@ def measure(api: KubeApi, mount: Mount) -> Usage:
             f"`df` failed in {mount.shown}: {(result.stderr or result.stdout).strip()}"
         )
     return parse_df(result.stdout)
+
+
+def record_writer(record: RemoveFile, mount: Mount) -> None:
+    """Add how the writing pod runs, for a helper pod that mounts the claim the same way when
+    no running pod mounts it any more (its node, the container's image and user, tolerations)."""
+    spec = mount.pod.get("spec") or {}
+    container = next(c for c in spec.get("containers") or [] if c["name"] == mount.container)
+    record["node"] = str(spec.get("nodeName") or "")
+    record["image"] = str(container["image"])
+    if spec.get("tolerations"):
+        record["tolerations"] = list(spec["tolerations"])
+    if spec.get("imagePullSecrets"):
+        record["image_pull_secrets"] = list(spec["imagePullSecrets"])
+    if container.get("securityContext"):
+        record["security_context"] = dict(container["securityContext"])
+    if spec.get("securityContext"):
+        record["pod_security_context"] = dict(spec["securityContext"])
 
 
 class PvcFillPlugin:
@@ -95,6 +113,7 @@ class PvcFillPlugin:
             "sub_path": mount.sub_path,
             "file": name,
         }
+        record_writer(record, mount)
         change, result = ctx.kube.exec_change(
             ObjectRef.of(claim),
             record,
