@@ -179,7 +179,7 @@ class NetworkChaosNgPlugin:
             )
             lines += ctx.refusals(
                 f"{module.kind} targets",
-                field=_place(fields[i]),
+                field=where[i],
                 count=len(targets),
                 namespaces=[] if module.node_module else [module.namespace],
                 entry=i,
