@@ -62,6 +62,16 @@ class JournalKey:
         """`text` (a rendered version file) with its MAC line appended."""
         return f"{text}{MAC_PREFIX}{self._mac(where, text.encode('utf-8'))}\n"
 
+    def signed_file(self, where: str, head: str) -> tuple[bytes, bytes, bytes]:
+        """The version file `head + template.code_part()` with its MAC line, as the bytes to
+        write: (head, today's code part, MAC line). Same bytes as `sign` gives, but the code
+        part is neither copied nor encoded again, and enters the MAC by its digest (computed
+        once): per file, only the head is encoded and hashed."""
+        code, digest = _code()
+        encoded = head.encode("utf-8")
+        mac = hmac.new(self.secret, _joined(where, encoded, digest), hashlib.sha256).hexdigest()
+        return encoded, code, f"{MAC_PREFIX}{mac}\n".encode("ascii")
+
     def verify(self, where: str, data: bytes) -> bytes:
         """The signed part of `data` (the MAC line removed); TamperedVersionFile if the MAC
         is missing or wrong."""
@@ -103,7 +113,11 @@ def _message(where: str, body: bytes) -> bytes:
     else:
         start = _code_start(body)
         head, digest = body[:start], hashlib.sha256(body[start:]).digest()
-    return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + digest
+    return _joined(where, head, digest)
+
+
+def _joined(where: str, head: bytes, code_digest: bytes) -> bytes:
+    return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + code_digest
 
 
 def _code_start(body: bytes) -> int:
