@@ -38,6 +38,7 @@ from undertow.rollback.naming import EXECUTED_SUFFIX
 
 MAC_PREFIX = "# undertow-mac: hmac-sha256:"
 _MAC_LINE = re.compile(rb"# undertow-mac: hmac-sha256:(?P<mac>[0-9a-f]{64})\n")
+MAC_LINE_BYTES = len(MAC_PREFIX) + 64 + 1
 _DOMAIN = b"undertow version file\x00"
 _KEY_BYTES = 32
 
@@ -90,6 +91,26 @@ class JournalKey:
                 "nothing in it was run"
             )
         return body
+
+    def signed_head(self, where: str, head: bytes, end: bytes, size: int) -> bool:
+        """Whether a version file of `size` bytes that begins with `head` (`head_size(size)`
+        bytes) and ends with `end` was signed, by its MAC line, as that head followed by
+        today's code part (`signed_file`). False for an earlier undertow's code or a problem:
+        `verify` on the whole file then says which.
+
+        What listing reads: the head and the MAC line, not the 40 KB of shared code between
+        them. A file whose code part was edited after signing, to the same length, is still
+        listed with its header; `verify` refuses it before anything in it is used."""
+        line = _MAC_LINE.search(end, max(0, len(end) - MAC_LINE_BYTES))
+        if line is None or line.end() != len(end) or len(head) != head_size(size):
+            return False
+        expected = hmac.new(self.secret, _joined(where, head, _code()[1]), hashlib.sha256)
+        return hmac.compare_digest(line["mac"].decode(), expected.hexdigest())
+
+
+def head_size(size: int) -> int:
+    """How long the head of a version file of `size` bytes is if it carries today's code."""
+    return size - MAC_LINE_BYTES - len(_code()[0])
 
 
 @functools.cache

@@ -146,3 +146,15 @@ def test_a_file_signed_in_pieces_is_the_file_signed_whole(tmp_path: Path) -> Non
     assert b"".join(key.signed_file("ctx/x_1_abcdefgh.py", head)) == key.sign(
         "ctx/x_1_abcdefgh.py", template.render(data)
     ).encode("utf-8")
+
+
+def test_listing_reads_the_head_and_mac_and_execution_checks_the_code(tmp_path: Path) -> None:
+    path = _dead_entry(tmp_path / "v")
+    text = path.read_text()
+    edited = text.replace("def undo(", "def und0(", 1)
+    assert len(edited) == len(text) != text.index("def undo(") > 0
+    path.write_text(edited)
+    [listed] = [f for run in directory.list_runs(tmp_path / "v") for f in run.pending]
+    assert (listed.problem, listed.undo) == (None, "delete ConfigMap default/a created by undertow")
+    with pytest.raises(errors.TamperedVersionFile, match="MAC does not match"):
+        directory.load_for_execution(path)
