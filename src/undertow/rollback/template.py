@@ -261,13 +261,18 @@ def head(data: bytes) -> str:
 def parse(text: str) -> dict[str, Any]:
     """The undo data of a version file, after checking its code is exactly undertow's."""
     head, code = split(text)
-    earlier = hashlib.sha256(code.encode("utf-8")).hexdigest() in EARLIER_CODE_SHA256
-    if code != code_part() and not earlier:
+    if code != code_part() and not _earlier(code):
         raise errors.TamperedVersionFile(
             "its code differs from what this undertow writes (edited by hand, or written by "
             "another undertow version); nothing in it was run"
         )
     return _parse_head(head)
+
+
+def _earlier(code: str) -> bool:
+    """Whether `code` is the code part an earlier undertow wrote (hashed only when it is not
+    today's: that comparison is all a file this undertow wrote costs)."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest() in EARLIER_CODE_SHA256
 
 
 _HEADER_LINE = re.compile(r"^(Run|Scenario|Recorded|Undo|Object):[ ]+(.*)$", re.MULTILINE)
