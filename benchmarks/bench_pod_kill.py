@@ -181,7 +181,7 @@ def run_undertow(
 ) -> tuple[dict[str, Any], int, float]:
     """`undertow run` on the config (under cProfile into `profile` if given); returns
     (report, peak RSS bytes, wall seconds)."""
-    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    undertow = [str(HERE / "profiled_undertow.py"), str(profile)] if profile else ["-m", "undertow"]
     reports = work / "report"
     log = work / "run.log"
     started = time.monotonic()
@@ -189,9 +189,7 @@ def run_undertow(
         proc = subprocess.Popen(
             [
                 sys.executable,
-                *profiler,
-                "-m",
-                "undertow",
+                *undertow,
                 "run",
                 "-c",
                 str(config),
