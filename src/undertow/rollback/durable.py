@@ -27,7 +27,7 @@ DIR_MODE = 0o700
 
 Content = str | Sequence[bytes]
 """What a file is written with: text (UTF-8), or its bytes in pieces written as they are (a
-version file's head, its shared undo code and its MAC line: no copy of the 40 KB code)."""
+version file's head, its shared undo code and its MAC line: the code is never copied)."""
 
 
 def fsync_dir(directory: Path) -> None:

@@ -8,7 +8,7 @@ one comment line,
 
 the HMAC of everything before that line and of where the file lives (its context directory
 and its name, without `.executed`), keyed by the journal key (the embedded undo code, the
-same 40 KB in every file, enters it as its SHA-256, computed once: see `_message`): a
+same ~73 KB in every file, enters it as its SHA-256, computed once: see `_message`): a
 per-user secret kept outside the versions dir (`$XDG_CONFIG_HOME/undertow/journal.key` by
 default, created 0600 on first use; `UNDERTOW_JOURNAL_KEY` or the config's
 `rollback.journal_key` name another file, e.g. a mounted Secret). The file stays a
@@ -98,7 +98,7 @@ class JournalKey:
         today's code part (`signed_file`). False for an earlier undertow's code or a problem:
         `verify` on the whole file then says which.
 
-        What listing reads: the head and the MAC line, not the 40 KB of shared code between
+        What listing reads: the head and the MAC line, not the ~73 KB of shared code between
         them. A file whose code part was edited after signing, to the same length, is still
         listed with its header; `verify` refuses it before anything in it is used."""
         line = _MAC_LINE.search(end, max(0, len(end) - MAC_LINE_BYTES))
