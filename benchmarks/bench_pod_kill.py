@@ -6,8 +6,10 @@
 
 The cluster is the one behind --kubeconfig / UNDERTOW_BENCH_KUBECONFIG, else a local cluster
 named `bench-pod-kill`, started here and stopped at the end (unless --keep); kwok nodes are
-added to reach each size's count (110 pods fit on one). --profile runs the largest size once
-more under cProfile and records where undertow's time went.
+added to reach each size's count (110 pods fit on one); it starts with the benchmarks'
+longer node lease (`benchlib.CLUSTER_ARGS`). A set-up that stops growing for 10 minutes
+fails with what holds it back (Pending pods, pods not Ready, nodes not Ready). --profile runs
+the largest size once more under cProfile and records where undertow's time went.
 
 The pods are Deployments in namespace `bench-pod-kill`. The kill is a real `undertow run` of a
 Krkn pod_disruption_scenarios file (journal, events and report included); its numbers come
@@ -32,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import BenchFailed, compile_sources, growth, say, write_json
+from benchlib import CLUSTER_ARGS, BenchFailed, compile_sources, growth, say, write_json
 
 HERE = Path(__file__).resolve().parent
 NAMESPACE = "bench-pod-kill"
@@ -60,8 +62,8 @@ def deployment(name: str, replicas: int) -> dict[str, Any]:
     }
 
 
-def _ready(pod: dict[str, Any]) -> bool:
-    conditions = (pod.get("status") or {}).get("conditions") or []
+def _ready(obj: dict[str, Any]) -> bool:
+    conditions = (obj.get("status") or {}).get("conditions") or []
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
@@ -74,16 +76,38 @@ def running_pods(api: Any) -> int:
     )
 
 
-def wait_running(api: Any, pods: int, timeout: float) -> float:
-    started = time.monotonic()
+def why_not_ready(api: Any) -> str:
+    """What holds the set-up back: pods by phase and readiness, nodes not Ready."""
+    pending = running_unready = 0
+    for pod in api.iter("v1", "Pod", NAMESPACE, LABEL):
+        phase = (pod.get("status") or {}).get("phase")
+        pending += phase == "Pending"
+        running_unready += phase == "Running" and not _ready(pod)
+    nodes_unready = sum(1 for node in api.list_nodes() if not _ready(node))
+    return (
+        f"{pending} Pending, {running_unready} Running but not Ready, "
+        f"{nodes_unready} nodes not Ready"
+    )
+
+
+def wait_running(api: Any, pods: int, timeout: float, stall: float = 600) -> float:
+    """Seconds until `pods` are Running and Ready; BenchFailed, saying why, if the count has
+    not grown for `stall` seconds or `timeout` passed."""
+    started = progressed = time.monotonic()
+    best = 0
     while True:
         running = running_pods(api)
-        elapsed = time.monotonic() - started
-        say(f"  {running}/{pods} pods Running and Ready ({elapsed:.0f}s)")
+        now = time.monotonic()
+        say(f"  {running}/{pods} pods Running and Ready ({now - started:.0f}s)")
         if running >= pods:
-            return elapsed
-        if elapsed > timeout:
-            raise RuntimeError(f"only {running}/{pods} pods Ready after {timeout:.0f}s")
+            return now - started
+        if running > best:
+            best, progressed = running, now
+        if now - progressed > stall or now - started > timeout:
+            raise BenchFailed(
+                f"the set-up stalled: {running}/{pods} pods Running and Ready after "
+                f"{now - started:.0f}s ({why_not_ready(api)})"
+            )
         time.sleep(5)
 
 
@@ -157,7 +181,7 @@ def run_undertow(
 ) -> tuple[dict[str, Any], int, float]:
     """`undertow run` on the config (under cProfile into `profile` if given); returns
     (report, peak RSS bytes, wall seconds)."""
-    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    undertow = [str(HERE / "profiled_undertow.py"), str(profile)] if profile else ["-m", "undertow"]
     reports = work / "report"
     log = work / "run.log"
     started = time.monotonic()
@@ -165,9 +189,7 @@ def run_undertow(
         proc = subprocess.Popen(
             [
                 sys.executable,
-                *profiler,
-                "-m",
-                "undertow",
+                *undertow,
                 "run",
                 "-c",
                 str(config),
@@ -266,7 +288,8 @@ def cluster_kubeconfig(explicit: str | None, nodes: int) -> tuple[str, bool]:
         return given, False
     from undertow import cluster
 
-    info = cluster.up(cluster.ClusterSpec(name=CLUSTER_NAME, nodes=nodes, zones=3), progress=say)
+    spec = cluster.ClusterSpec(name=CLUSTER_NAME, nodes=nodes, zones=3, extra_args=CLUSTER_ARGS)
+    info = cluster.up(spec, progress=say)
     return str(info.kubeconfig), not info.reused
 
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import CLUSTER_NAME, HERE, compile_sources, machine, say
+from benchlib import CLUSTER_ARGS, CLUSTER_NAME, HERE, compile_sources, machine, say
 from tables import Row, markdown, rows_of
 
 QUICK_ARGS = {
@@ -81,7 +81,8 @@ def main() -> int:
     if not kubeconfig:
         from undertow import cluster
 
-        info = cluster.up(cluster.ClusterSpec(name=CLUSTER_NAME), progress=say)
+        spec = cluster.ClusterSpec(name=CLUSTER_NAME, extra_args=CLUSTER_ARGS)
+        info = cluster.up(spec, progress=say)
         kubeconfig, started = str(info.kubeconfig), not info.reused
     env = {**os.environ, "UNDERTOW_BENCH_KUBECONFIG": kubeconfig}
     summary: dict[str, Any] = {"machine": machine(), "quick": args.quick, "benchmarks": {}}

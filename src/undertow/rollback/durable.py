@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from undertow import errors
@@ -24,6 +24,10 @@ from undertow.rollback.safety import check_dir
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+
+Content = str | Sequence[bytes]
+"""What a file is written with: text (UTF-8), or its bytes in pieces written as they are (a
+version file's head, its shared undo code and its MAC line: the code is never copied)."""
 
 
 def fsync_dir(directory: Path) -> None:
@@ -34,14 +38,11 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(directory: Path, final_name: str, text: str) -> Path:
+def _write_temp(directory: Path, final_name: str, content: Content) -> Path:
     temp = directory / f"{TEMP_PREFIX}{final_name}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
     try:
-        data = text.encode("utf-8")
-        written = 0
-        while written < len(data):
-            written += os.write(fd, data[written:])
+        _write_all(fd, [content.encode("utf-8")] if isinstance(content, str) else content)
         os.fdatasync(fd)
     except BaseException:
         os.close(fd)
@@ -52,21 +53,32 @@ def _write_temp(directory: Path, final_name: str, text: str) -> Path:
     return temp
 
 
+def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
+    """Write every chunk, in order, with as few system calls as the kernel allows."""
+    pending = [memoryview(chunk) for chunk in chunks if chunk]
+    while pending:
+        written = os.writev(fd, pending)
+        while pending and written >= len(pending[0]):
+            written -= len(pending.pop(0))
+        if pending:
+            pending[0] = pending[0][written:]
+
+
 def _nothing() -> None:
     pass
 
 
 def publish_new(
-    directory: Path, name: str, text: str, *, temp_written: Callable[[], None] = _nothing
+    directory: Path, name: str, content: Content, *, temp_written: Callable[[], None] = _nothing
 ) -> Path:
-    """Durably create `directory/name` with `text`; FileExistsError if the name is taken.
+    """Durably create `directory/name` with `content`; FileExistsError if the name is taken.
 
     The name is claimed by `os.link`, which never replaces an existing entry, so a file that
     appears while ours is being written is left as it is. `temp_written` is called between
     the synced temp file and its link (where the journal's failpoint sits).
     """
     final = directory / name
-    temp = _write_temp(directory, name, text)
+    temp = _write_temp(directory, name, content)
     try:
         temp_written()
         os.link(temp, final, follow_symlinks=False)
@@ -77,9 +89,9 @@ def publish_new(
     return final
 
 
-def publish_replace(path: Path, text: str) -> None:
+def publish_replace(path: Path, content: Content) -> None:
     """Durably replace the content of an existing file (atomic: old or new, never half)."""
-    temp = _write_temp(path.parent, path.name, text)
+    temp = _write_temp(path.parent, path.name, content)
     try:
         os.replace(temp, path)
     except BaseException:

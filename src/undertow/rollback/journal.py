@@ -165,11 +165,11 @@ class Journal:
                 **data,
             }
             where = f"{self.context.name}/{name.filename}"
-            text = self._key.sign(where, template.render(full))
+            content = self._key.signed_file(where, template.render_head(full))
             failpoint("journal.before_write")
             try:
                 path = durable.publish_new(
-                    self.context, name.filename, text, temp_written=_temp_written
+                    self.context, name.filename, content, temp_written=_temp_written
                 )
             except FileExistsError:
                 name = None
@@ -207,8 +207,10 @@ class Journal:
         in its cluster copy too (there only with a warning if that fails)."""
         full = {**entry.data, **data}
         try:
-            text = self._key.sign(signing.location(entry.path), template.render(full))
-            durable.publish_replace(entry.path, text)
+            where = signing.location(entry.path)
+            durable.publish_replace(
+                entry.path, self._key.signed_file(where, template.render_head(full))
+            )
         except OSError as exc:
             raise errors.JournalError(f"cannot update {entry.path}: {exc}") from exc
         if self._copy is not None and not is_record_only(full):

@@ -41,6 +41,41 @@ def read_regular(
     anything but a regular file, or a file over `limit`; `check` gets the descriptor's stat
     first (ownership and mode checks). OSError (missing, unreadable) passes through.
     """
+    fd, _ = _open_checked(path, limit=limit, follow_symlinks=follow_symlinks, check=check)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+        raise errors.TamperedVersionFile(_too_large(path, limit))
+    finally:
+        os.close(fd)
+
+
+def read_ends(
+    path: Path, *, start: Callable[[int], int], end: int, limit: int, check: Check | None = None
+) -> tuple[bytes, bytes, int]:
+    """The first `start(size)` and the last `end` bytes of the regular file `path` (fewer if
+    it is smaller), and its size, with `read_regular`'s checks: what listing reads of a
+    version file, whose middle is the undo code every file shares."""
+    fd, st = _open_checked(path, limit=limit, follow_symlinks=False, check=check)
+    size = st.st_size
+    try:
+        first = os.pread(fd, max(0, min(start(size), size)), 0)
+        last = os.pread(fd, min(end, size), max(0, size - end))
+    finally:
+        os.close(fd)
+    return first, last, size
+
+
+def _open_checked(
+    path: Path, *, limit: int, follow_symlinks: bool, check: Check | None
+) -> tuple[int, os.stat_result]:
+    """`path` opened for reading, and its stat, after the descriptor's checks."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
     if not follow_symlinks:
         flags |= os.O_NOFOLLOW
@@ -58,17 +93,10 @@ def read_regular(
             check(st)
         if st.st_size > limit:
             raise errors.TamperedVersionFile(_too_large(path, limit))
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            size += len(chunk)
-        raise errors.TamperedVersionFile(_too_large(path, limit))
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd, st
 
 
 def _too_large(path: Path, limit: int) -> str:

@@ -8,7 +8,7 @@ one comment line,
 
 the HMAC of everything before that line and of where the file lives (its context directory
 and its name, without `.executed`), keyed by the journal key (the embedded undo code, the
-same 40 KB in every file, enters it as its SHA-256, computed once: see `_message`): a
+same ~73 KB in every file, enters it as its SHA-256, computed once: see `_message`): a
 per-user secret kept outside the versions dir (`$XDG_CONFIG_HOME/undertow/journal.key` by
 default, created 0600 on first use; `UNDERTOW_JOURNAL_KEY` or the config's
 `rollback.journal_key` name another file, e.g. a mounted Secret). The file stays a
@@ -38,6 +38,7 @@ from undertow.rollback.naming import EXECUTED_SUFFIX
 
 MAC_PREFIX = "# undertow-mac: hmac-sha256:"
 _MAC_LINE = re.compile(rb"# undertow-mac: hmac-sha256:(?P<mac>[0-9a-f]{64})\n")
+MAC_LINE_BYTES = len(MAC_PREFIX) + 64 + 1
 _DOMAIN = b"undertow version file\x00"
 _KEY_BYTES = 32
 
@@ -62,6 +63,16 @@ class JournalKey:
         """`text` (a rendered version file) with its MAC line appended."""
         return f"{text}{MAC_PREFIX}{self._mac(where, text.encode('utf-8'))}\n"
 
+    def signed_file(self, where: str, head: str) -> tuple[bytes, bytes, bytes]:
+        """The version file `head + template.code_part()` with its MAC line, as the bytes to
+        write: (head, today's code part, MAC line). Same bytes as `sign` gives, but the code
+        part is neither copied nor encoded again, and enters the MAC by its digest (computed
+        once): per file, only the head is encoded and hashed."""
+        code, digest = _code()
+        encoded = head.encode("utf-8")
+        mac = hmac.new(self.secret, _joined(where, encoded, digest), hashlib.sha256).hexdigest()
+        return encoded, code, f"{MAC_PREFIX}{mac}\n".encode("ascii")
+
     def verify(self, where: str, data: bytes) -> bytes:
         """The signed part of `data` (the MAC line removed); TamperedVersionFile if the MAC
         is missing or wrong."""
@@ -80,6 +91,26 @@ class JournalKey:
                 "nothing in it was run"
             )
         return body
+
+    def signed_head(self, where: str, head: bytes, end: bytes, size: int) -> bool:
+        """Whether a version file of `size` bytes that begins with `head` (`head_size(size)`
+        bytes) and ends with `end` was signed, by its MAC line, as that head followed by
+        today's code part (`signed_file`). False for an earlier undertow's code or a problem:
+        `verify` on the whole file then says which.
+
+        What listing reads: the head and the MAC line, not the ~73 KB of shared code between
+        them. A file whose code part was edited after signing, to the same length, is still
+        listed with its header; `verify` refuses it before anything in it is used."""
+        line = _MAC_LINE.search(end, max(0, len(end) - MAC_LINE_BYTES))
+        if line is None or line.end() != len(end) or len(head) != head_size(size):
+            return False
+        expected = hmac.new(self.secret, _joined(where, head, _code()[1]), hashlib.sha256)
+        return hmac.compare_digest(line["mac"].decode(), expected.hexdigest())
+
+
+def head_size(size: int) -> int:
+    """How long the head of a version file of `size` bytes is if it carries today's code."""
+    return size - MAC_LINE_BYTES - len(_code()[0])
 
 
 @functools.cache
@@ -103,7 +134,11 @@ def _message(where: str, body: bytes) -> bytes:
     else:
         start = _code_start(body)
         head, digest = body[:start], hashlib.sha256(body[start:]).digest()
-    return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + digest
+    return _joined(where, head, digest)
+
+
+def _joined(where: str, head: bytes, code_digest: bytes) -> bytes:
+    return _DOMAIN + where.encode("utf-8") + b"\x00" + head + b"\x00" + code_digest
 
 
 def _code_start(body: bytes) -> int:

@@ -27,6 +27,7 @@ import ast
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -159,6 +160,23 @@ def _literal(data: Mapping[str, Any]) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The full text of the version file for `data`; JournalError if it would not round-trip."""
+    return render_head(data) + code_part()
+
+
+def render_head(data: Mapping[str, Any]) -> str:
+    """The part of `data`'s version file before the undo code (`render` without
+    `code_part()`); JournalError if its data would not read back the same.
+
+    The data is checked by its types, not by parsing what was rendered: the repr of a str,
+    int, bool, None or finite float, and of lists and dicts of them, is a literal that
+    `ast.literal_eval` reads back equal (and the header's values are printed on one line or
+    as a repr, inside a docstring that escapes its own quotes). Tuples read back as tuples;
+    sets are refused (the repr of an empty one, `set()`, is a call)."""
+    if data.get("format") != FORMAT or not _plain(data, _MAX_DEPTH):
+        raise errors.JournalError(
+            "cannot write a version file for this change: its undo data is not a plain "
+            "literal (str, int, float, bool, None, list, dict) that reads back the same"
+        )
     needs = requirements(data)
     header = _HEADER.format(
         run_id=_printable(data.get("run_id")),
@@ -169,18 +187,31 @@ def render(data: Mapping[str, Any]) -> str:
         packages=_packages(needs),
     )
     metadata = _SCRIPT_METADATA.format(dependencies=json.dumps(needs))
-    literal = _literal(data)
-    head = f"{_docstring(header)}\n\n{metadata}UNDO = {literal}\n\n\n"
-    try:
-        round_trip = _parse_head(head)
-    except errors.TamperedVersionFile as exc:
-        raise errors.JournalError(f"cannot write a version file for this change: {exc}") from exc
-    if round_trip != data:
-        raise errors.JournalError(
-            "cannot write a version file for this change: its undo data is not a plain "
-            "literal (str, int, float, bool, None, list, dict) that reads back the same"
+    return f"{_docstring(header)}\n\n{metadata}UNDO = {_literal(data)}\n\n\n"
+
+
+_SCALARS = (str, int, bool, type(None))
+_MAX_DEPTH = 100
+"""Nesting the data may have: Python's parser refuses more than 200 nested brackets."""
+
+
+def _plain(value: object, depth: int) -> bool:
+    """Whether `value`'s repr is a literal that reads back equal (exact types only: the repr
+    of a str or int subclass, e.g. an enum, is not a literal)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if isinstance(value, float):
+        return kind is float and math.isfinite(value)
+    if depth <= 0:
+        return False
+    if isinstance(value, list | tuple):
+        return kind in (list, tuple) and all(_plain(item, depth - 1) for item in value)
+    if isinstance(value, dict):
+        return kind is dict and all(
+            _plain(key, 0) and _plain(item, depth - 1) for key, item in value.items()
         )
-    return head + code_part()
+    return False
 
 
 def _parse_head(head: str) -> dict[str, Any]:
@@ -238,13 +269,18 @@ def head(data: bytes) -> str:
 def parse(text: str) -> dict[str, Any]:
     """The undo data of a version file, after checking its code is exactly undertow's."""
     head, code = split(text)
-    earlier = hashlib.sha256(code.encode("utf-8")).hexdigest() in EARLIER_CODE_SHA256
-    if code != code_part() and not earlier:
+    if code != code_part() and not _earlier(code):
         raise errors.TamperedVersionFile(
             "its code differs from what this undertow writes (edited by hand, or written by "
             "another undertow version); nothing in it was run"
         )
     return _parse_head(head)
+
+
+def _earlier(code: str) -> bool:
+    """Whether `code` is the code part an earlier undertow wrote (hashed only when it is not
+    today's: that comparison is all a file this undertow wrote costs)."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest() in EARLIER_CODE_SHA256
 
 
 _HEADER_LINE = re.compile(r"^(Run|Scenario|Recorded|Undo|Object):[ ]+(.*)$", re.MULTILINE)

@@ -58,3 +58,9 @@ def test_a_file_appearing_while_ours_is_written_is_not_overwritten(
         durable.publish_new(tmp_path, "x.py", "ours")
     assert (tmp_path / "x.py").read_text() == "theirs"
     assert not [name for name in os.listdir(tmp_path) if name.startswith(TEMP_PREFIX)]
+
+
+def test_a_file_given_in_pieces_is_written_whole(tmp_path: Path) -> None:
+    pieces = [b"head\n", b"x" * 200_000, b"", b"# mac\n"]
+    path = durable.publish_new(tmp_path, "x_1_abcdefgh.py", pieces)
+    assert path.read_bytes() == b"".join(pieces)

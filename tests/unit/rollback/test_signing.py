@@ -11,12 +11,19 @@ from pathlib import Path
 import pytest
 from journal_data import delete_data
 
-from undertow import errors
+from undertow import errors, undo
 from undertow.commands.rollback import rollback_execute
 from undertow.kube import KubeApi
-from undertow.rollback import directory, signing
+from undertow.rollback import directory, signing, template
 from undertow.rollback.journal import Journal
 from undertow.testing import sign_version_file
+
+BASE = {
+    "format": undo.FORMAT,
+    "run_id": "run-1",
+    "scenario_type": "pod_disruption_scenarios",
+    "recorded_at": "2026-01-01T00:00:00.000000Z",
+}
 
 
 def _no_cluster() -> KubeApi:
@@ -130,3 +137,24 @@ def test_the_mac_line_is_a_comment_after_the_code(tmp_path: Path) -> None:
     assert body.endswith("raise SystemExit(main(UNDO))\n")
     assert mac.count("\n") == 1 and len(mac.split(":")[-1].strip()) == 64
     compile(text, str(path), "exec")
+
+
+def test_a_file_signed_in_pieces_is_the_file_signed_whole(tmp_path: Path) -> None:
+    key = signing.load_key(tmp_path / "key")
+    data = {**BASE, **delete_data("web")}
+    head = template.render_head(data)
+    assert b"".join(key.signed_file("ctx/x_1_abcdefgh.py", head)) == key.sign(
+        "ctx/x_1_abcdefgh.py", template.render(data)
+    ).encode("utf-8")
+
+
+def test_listing_reads_the_head_and_mac_and_execution_checks_the_code(tmp_path: Path) -> None:
+    path = _dead_entry(tmp_path / "v")
+    text = path.read_text()
+    edited = text.replace("def undo(", "def und0(", 1)
+    assert len(edited) == len(text) != text.index("def undo(") > 0
+    path.write_text(edited)
+    [listed] = [f for run in directory.list_runs(tmp_path / "v") for f in run.pending]
+    assert (listed.problem, listed.undo) == (None, "delete ConfigMap default/a created by undertow")
+    with pytest.raises(errors.TamperedVersionFile, match="MAC does not match"):
+        directory.load_for_execution(path)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import enum
 import subprocess
 import sys
 from pathlib import Path
@@ -71,11 +72,38 @@ def test_version_file_compiles_and_runs_its_main_standalone(tmp_path: Path) -> N
     assert "delete ConfigMap default/web" in result.stdout
 
 
-def test_non_literal_values_fail_closed() -> None:
+class _Phase(enum.StrEnum):
+    RUNNING = "Running"
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [
+        float("inf"),
+        float("nan"),
+        object(),
+        {1, 2},
+        set(),
+        _Phase.RUNNING,
+        {(1, 2): "x"},
+        _nested(150),
+    ],
+)
+def test_non_literal_values_fail_closed(snapshot: object) -> None:
     with pytest.raises(errors.JournalError):
-        template.render({**BASE, **delete_data("web"), "snapshot": float("inf")})
-    with pytest.raises(errors.JournalError):
-        template.render({**BASE, **delete_data("web"), "snapshot": object()})
+        template.render({**BASE, **delete_data("web"), "snapshot": snapshot})
+
+
+def test_deeply_nested_data_within_the_limit_reads_back() -> None:
+    data = {**BASE, **delete_data("web"), "snapshot": _nested(90), "pair": (1, "x")}
+    assert template.parse(template.render(data)) == data
 
 
 def _tampered(text: str, old: str, new: str) -> str:
