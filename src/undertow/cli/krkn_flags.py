@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from undertow.cli.output import LOG_FORMAT
 from undertow.errors import ConfigError, ConfigIssue, JournalError
 from undertow.report.krkn_junit import render_krkn_junit, write_krkn_junit
 from undertow.rollback.naming import check_run_id
 
 WHERE = "command line"
-LOG_FORMAT = "%(asctime)s [%(levelname)s] %(message)s"
 
 
 @dataclass(frozen=True)

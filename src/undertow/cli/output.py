@@ -4,6 +4,7 @@ summary table, the log."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,16 +168,27 @@ def verdict(outcome: RunOutcome) -> str:
     return f"{head}; {undone} change(s) undone, {kept}"
 
 
-def setup_logging(verbose: bool) -> logging.Logger:
-    """undertow's log on stderr (debug with --verbose); the client libraries' only on errors."""
-    from rich.logging import RichHandler
+LOG_FORMAT = "%(asctime)s [%(levelname)s] %(message)s"
+"""Krkn's log line: the log on a file or pipe, and the `--output` file."""
 
-    handler = RichHandler(console=console(stderr=True), show_path=False, markup=False)
+
+def setup_logging(verbose: bool) -> logging.Logger:
+    """undertow's log on stderr (debug with --verbose); the client libraries' only on errors.
+
+    A terminal gets rich's columns; a file or pipe (CI logs) gets plain lines in Krkn's format,
+    which also costs ~50x less per record than rich's layout (a kill of 1,000 pods logs 2,000)."""
+    err = console(stderr=True)
+    handler: logging.Handler
+    if err.is_terminal:
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=err, show_path=False, markup=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        handlers=[handler],
-        format="%(message)s",
-        force=True,
+        level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
     )
     for noisy in ("kubernetes", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
