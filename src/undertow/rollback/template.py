@@ -81,9 +81,13 @@ EARLIER_CODE_SHA256 = frozenset(
         "71e2a5ed72e7e0a81c1b9df8fa9910da57c3a0d4a18dbd238d05b680cf84b2dc",
         # before the kubelet verb (resume_kubelet) and the uid-checked undos from the cluster copy
         "8e6590f05eda68fa447636e49c9a2af63323d88c525db6b19eaca1829fb96bab",
+        # before a failed exec in a helper waited for the kubelet to report the helper ended
+        "93e0de9ab4b5447fb989b6a0c5840e63e8476ea2ee866f7b4c363f6c7c8869b1",
+        # before a recreate found the object still there when its create was refused (422)
+        "229f99b17c973e14e5f4772e915826e3759b041a11bfcb37942ddaca56040cb1",
     }
 )
-CODE_SHA256 = "93e0de9ab4b5447fb989b6a0c5840e63e8476ea2ee866f7b4c363f6c7c8869b1"
+CODE_SHA256 = "59c82c59d4ae68ff023ee770d22c0b667ccfa9ddb6d6933ea415afff14c64784"
 """SHA-256 of the code part this undertow writes (`code_part()`), pinned: a change to the undo
 code changes it, and a test then asks for the old digest to join EARLIER_CODE_SHA256, so that
 version files written before an upgrade are still executed after it."""
