@@ -6,14 +6,13 @@ scenario's own clean-up at the end of its few seconds), then `undertow rollback 
 undoing each pending entry exactly once.
 
 The full matrix (every type x every failpoint) runs with UNDERTOW_CRASH_MATRIX=full, as
-`scripts/reliability_report.py` does. Otherwise a slice runs: each type at one failpoint,
-chosen by its place in the sorted list of types, so that over the types every failpoint is
-hit. Killed mid-duration, each type is tested in test_scenario_crash.py.
+`scripts/reliability_report.py` does; otherwise a slice (tests/integration/crash_types.py).
+Killed mid-duration, each type is tested in test_scenario_crash.py.
 """
 
 from __future__ import annotations
 
-import os
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from crash_cell import CrashCell
+from crash_types import KWOK_TYPES, NOT_IN_MATRIX, REAL_NODE_TYPES, cells, round_robin
 from scenario_harness import cluster_state, ready_pods, wait_for
 from scenario_nodes import ChaosNodes, chaos_nodes
 from scenario_workloads import apply, deployment, service
@@ -29,10 +29,10 @@ from test_scenario_crash import undertow_objects
 
 from undertow import failpoints
 from undertow.kube import KubeApi
+from undertow.scenarios.builtin import BUILTIN_SCENARIOS
 
 pytestmark = pytest.mark.timeout(300)
 
-FULL = os.environ.get("UNDERTOW_CRASH_MATRIX") == "full"
 CHAOS_SECONDS = 2
 """Each run's fault lasts this long, so the `executor.*` failpoints come soon."""
 
@@ -187,21 +187,16 @@ SCENARIOS: dict[str, Callable[[Place], object]] = {
 """Each type that runs on kwok nodes: its set-up, returning its scenario file's content."""
 
 
-def cells() -> list[tuple[str, str]]:
-    """(type, failpoint) of every cell that runs: all of them with UNDERTOW_CRASH_MATRIX=full,
-    else each type at the failpoint its place in the sorted types picks (round robin)."""
-    points = failpoints.names()
-    types = sorted(SCENARIOS)
-    if FULL:
-        return [(t, p) for t in types for p in points]
-    return [(t, points[i % len(points)]) for i, t in enumerate(types)]
-
-
-def test_the_slice_hits_every_failpoint_and_every_type() -> None:
-    points = failpoints.names()
-    slice_ = [(t, points[i % len(points)]) for i, t in enumerate(sorted(SCENARIOS))]
-    assert {p for _, p in slice_} == set(points)
-    assert {t for t, _ in slice_} == set(SCENARIOS)
+def test_every_type_is_in_the_matrix_or_says_why(
+    record_testsuite_property: Callable[[str, object], None],
+) -> None:
+    assert set(SCENARIOS) == KWOK_TYPES
+    assert set(BUILTIN_SCENARIOS) <= KWOK_TYPES | REAL_NODE_TYPES | set(NOT_IN_MATRIX)
+    for types in (KWOK_TYPES, REAL_NODE_TYPES):
+        assert {p for _, p in round_robin(types)} == set(failpoints.names())
+    record_testsuite_property(
+        "reliability", json.dumps({"section": "crash_types_not_in_matrix", **NOT_IN_MATRIX})
+    )
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +216,7 @@ def snapshot(api: KubeApi, namespace: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("scenario_type", "point"), cells())
+@pytest.mark.parametrize(("scenario_type", "point"), cells(KWOK_TYPES))
 def test_type_killed_at_failpoint_then_rollback_execute_restores(
     scenario_type: str,
     point: str,
