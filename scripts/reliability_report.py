@@ -492,6 +492,11 @@ Node, read a Secret, create a NetworkPolicy, evict a pod) are refused.
 UNDERTOW_TEST_KUBECONFIG=<kubeconfig> python scripts/reliability_report.py
 python scripts/reliability_report.py --junit matrix.xml --junit faults.xml ...
 ```
+
+The first form runs the kwok tests on that cluster, then the real-node tests (the crash
+matrix's real-node types, the real-node RBAC families) on the local test cluster with its
+real node, started if it is not running; the second renders the page from given runs'
+JUnit XML (a cell in several files takes its value from the last one).
 """
 
 
