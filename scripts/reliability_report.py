@@ -1,12 +1,14 @@
 """Write docs/reliability.md from JUnit XML: the crash matrix (failpoint x change ->
-restored), the API fault rates survived, the bad inputs tried and the mutations they made,
-the concurrency checks, and the RBAC families.
+restored, and scenario type x failpoint -> restored), the API fault rates survived, the bad
+inputs tried and the mutations they made, the concurrency checks, and the RBAC families.
 
     python scripts/reliability_report.py                       # run the tests, then write it
     python scripts/reliability_report.py --junit A --junit B   # from runs' JUnit XML
 
-Running them means `pytest <TESTS> --junitxml=...` (on the cluster behind
-UNDERTOW_TEST_KUBECONFIG, else a local cluster the test session starts). The page is made
+Running them means `pytest <TESTS> --junitxml=...` with UNDERTOW_CRASH_MATRIX=full (on the
+cluster behind UNDERTOW_TEST_KUBECONFIG, else a local cluster the test session starts), then
+`pytest <REAL_NODE_TESTS>` without UNDERTOW_TEST_KUBECONFIG (the local test cluster with its
+real node). The page is made
 only from the JUnit XML: a crash case counts as restored when its test passed; the other
 sections come from the `reliability` testsuite properties (JSON) the tests record once their
 assertions held.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,8 +36,18 @@ TESTS = (
     "tests/integration/audit/test_bad_input_audit.py",
     "tests/integration/runner/test_planted_secrets.py",
     "tests/integration/deploy/test_rbac_families.py",
+    "tests/integration/scenarios/test_scenario_crash_matrix.py",
+)
+REAL_NODE_TESTS = (
+    "tests/integration/realnode/test_real_crash_matrix.py",
+    "tests/integration/realnode/test_real_rbac_families.py",
 )
 TEST = "test_sigkill_at_failpoint_then_rollback_execute_restores"
+TYPE_TESTS = {
+    "test_type_killed_at_failpoint_then_rollback_execute_restores": "kwok",
+    "test_real_type_killed_at_failpoint_then_rollback_execute_restores": "real node",
+}
+"""The per-type crash tests, and where each runs its scenarios."""
 OUT = ROOT / "docs" / "reliability.md"
 CHANGES = {
     "create": "create a ConfigMap",
@@ -51,6 +64,8 @@ CELL = {"passed": "yes", "failed": "**no**", "skipped": "skipped"}
 class Results:
     cells: dict[tuple[str, str], str]
     """(failpoint, change) -> passed, failed or skipped."""
+    type_cells: dict[tuple[str, str, str], str]
+    """(scenario type, where, failpoint) -> passed, failed or `skipped: <reason>`."""
     timestamp: str
     seconds: float
     recorded: list[dict[str, object]]
@@ -67,46 +82,64 @@ def read_junit(path: Path) -> Results:
         if prop.get("name") == "reliability"
     ]
     cells: dict[tuple[str, str], str] = {}
+    type_cells: dict[tuple[str, str, str], str] = {}
     for case in suite.iter("testcase"):
-        name = case.get("name", "")
-        if not name.startswith(f"{TEST}["):
-            continue
-        point, change = name[len(TEST) + 1 : -1].split("-", 1)
-        if case.find("failure") is not None or case.find("error") is not None:
-            cells[(point, change)] = "failed"
-        elif case.find("skipped") is not None:
-            cells[(point, change)] = "skipped"
-        else:
-            cells[(point, change)] = "passed"
-    return Results(cells, suite.get("timestamp", "?"), float(suite.get("time", "0")), recorded)
+        test, _, params = case.get("name", "").partition("[")
+        if test == TEST:
+            point, change = params[:-1].split("-", 1)
+            cells[(point, change)] = _state(case)
+        elif test in TYPE_TESTS:
+            scenario_type, point = params[:-1].split("-", 1)
+            type_cells[(scenario_type, TYPE_TESTS[test], point)] = _state(case)
+    return Results(
+        cells,
+        type_cells,
+        suite.get("timestamp", "?"),
+        float(suite.get("time", "0")),
+        recorded,
+    )
+
+
+def _state(case: ET.Element) -> str:
+    """passed, failed, or `skipped: <pytest's reason>`."""
+    if case.find("failure") is not None or case.find("error") is not None:
+        return "failed"
+    skipped = case.find("skipped")
+    if skipped is not None:
+        return f"skipped: {skipped.get('message', '')}"
+    return "passed"
 
 
 def merge(results: list[Results]) -> Results:
     """Several runs' results as one: the crash cells of all, the earliest timestamp."""
     cells: dict[tuple[str, str], str] = {}
+    type_cells: dict[tuple[str, str, str], str] = {}
     recorded: list[dict[str, object]] = []
     for one in results:
         cells.update(one.cells)
+        type_cells.update(one.type_cells)
         recorded.extend(one.recorded)
     timestamps = sorted(r.timestamp for r in results if r.cells) or ["?"]
-    return Results(cells, timestamps[0], sum(r.seconds for r in results if r.cells), recorded)
+    seconds = sum(r.seconds for r in results if r.cells)
+    return Results(cells, type_cells, timestamps[0], seconds, recorded)
 
 
-def run_tests(junit: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            *TESTS,
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={junit}",
-        ],
-        cwd=ROOT,
-        check=False,  # failed cases are what the page reports
-    )
+def run_tests(junit: Path, real_node_junit: Path) -> None:
+    """The tests on the cluster as configured, then the real-node tests on the local test
+    cluster with its real node; every crash matrix in full."""
+    env = {**os.environ, "UNDERTOW_CRASH_MATRIX": "full"}
+    without_cluster = {k: v for k, v in env.items() if k != "UNDERTOW_TEST_KUBECONFIG"}
+    for tests, xml, session_env in (
+        (TESTS, junit, env),
+        (REAL_NODE_TESTS, real_node_junit, without_cluster),
+    ):
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        subprocess.run(
+            [*pytest, *tests, f"--junitxml={xml}"],
+            cwd=ROOT,
+            env=session_env,
+            check=False,  # failed cases are what the page reports
+        )
 
 
 def _section(results: Results, name: str) -> list[dict[str, object]]:
@@ -186,12 +219,49 @@ def render_rbac(results: Results) -> str:
     rows = [
         [
             f"`undertow-family-{r['family']}`",
+            "the real node" if r.get("node") == "real" else "kwok nodes",
             "yes" if r["runs"] else "**no**",
-            ", ".join(str(f) for f in r["refused"]),  # type: ignore[attr-defined]
+            ", ".join(str(f) for f in r.get("refused", [])) or "-",  # type: ignore[attr-defined]
         ]
         for r in sorted(_section(results, "rbac"), key=lambda r: str(r["family"]))
     ]
-    return _table(["ClusterRole", "its family's run passes", "refused (403)"], rows)
+    header = ["ClusterRole", "run on", "its family's run passes", "refused (403)"]
+    return _table(header, rows)
+
+
+TYPE_CELL = {"passed": "yes", "failed": "**NOT RESTORED**"}
+
+
+def render_types(results: Results) -> str:
+    """The scenario type x failpoint table, and the types without cells with why."""
+    points = failpoints.names()
+    rows = [
+        [f"`{scenario_type}`", where]
+        + [
+            _type_cell(results.type_cells.get((scenario_type, where, point), "not run"))
+            for point in points
+        ]
+        for scenario_type, where in sorted({(t, w) for t, w, _ in results.type_cells})
+    ]
+    table = _table(["scenario type", "run on", *(f"`{p}`" for p in points)], rows)
+    states = [s.partition(":")[0] for s in results.type_cells.values()]
+    tally = (
+        f"**{states.count('passed')} of {len(states)} cells restored**, "
+        f"{states.count('failed')} not restored, {states.count('skipped')} skipped."
+    )
+    why = [
+        f"- `{name}`: {reason}"
+        for r in _section(results, "crash_types_not_in_matrix")
+        for name, reason in r.items()
+        if name != "section"
+    ]
+    without = "Scenario types without cells:\n\n" + "\n".join(why) if why else ""
+    return "\n\n".join(part for part in (table, tally if rows else "", without) if part)
+
+
+def _type_cell(state: str) -> str:
+    kind, _, reason = state.partition(": ")
+    return f"skipped ({reason})" if kind == "skipped" else TYPE_CELL.get(kind, kind)
 
 
 def render_rbac_reviewed(results: Results) -> str:
@@ -209,12 +279,16 @@ def render_rbac_reviewed(results: Results) -> str:
 
 def render(results: Results) -> str:
     points = failpoints.names()
-    counts = {state: list(results.cells.values()).count(state) for state in CELL}
+    states = [state.partition(":")[0] for state in results.cells.values()]
+    counts = {state: states.count(state) for state in CELL}
     missing = len(points) * len(CHANGES) - len(results.cells)
     header = "| failpoint | " + " | ".join(f"`{c}`" for c in CHANGES) + " |"
     rows = [header, "|---|" + "---|" * len(CHANGES)]
     for point in points:
-        cells = [CELL.get(results.cells.get((point, c), ""), "not run") for c in CHANGES]
+        cells = [
+            CELL.get(results.cells.get((point, c), "").partition(":")[0], "not run")
+            for c in CHANGES
+        ]
         rows.append(f"| `{point}` | " + " | ".join(cells) + " |")
     steps = "\n".join(f"| `{name}` | {what} |" for name, what in failpoints.FAILPOINTS.items())
     changes = "\n".join(f"| `{name}` | {what} |" for name, what in CHANGES.items())
@@ -226,7 +300,8 @@ or the API server fails under it; that bad input changes nothing; that concurren
 never undo one entry twice or a live run's entries; and that it needs no more rights than its
 scenarios use. Each section below is a test's result:
 
-- [the crash matrix](#the-crash-matrix): SIGKILL at every failpoint of the journal protocol;
+- [the crash matrix](#the-crash-matrix): SIGKILL at every failpoint of the journal protocol,
+  for each kind of change and for every scenario type;
 - [API faults](#api-faults): real scenarios through an API server answering 5xx, 429,
   resets, lost answers and slow responses;
 - [bad input](#bad-input): the bad-input corpus against a live cluster, as its audit log saw it;
@@ -264,12 +339,38 @@ on a shared 2-core machine.
 3. for a failpoint inside the undo (`executor.*`), which kills the run during its own
    rollback, a first `undertow rollback execute --yes` with the same failpoint armed died by
    SIGKILL at the same step, its file still pending;
-4. `undertow rollback execute --yes`, unarmed, exited 0;
+4. `undertow rollback execute --yes`, unarmed, exited 0, and undid each pending entry exactly
+   once: its summary counts as many entries as were pending, and exactly those files became
+   `.executed` (an entry undone twice, or left out, fails the case);
 5. the namespace equals its snapshot from before the run: every ConfigMap's labels and
    data (the one a controller adds to each namespace on its own left out), and no
    undertow-labelled object left;
 6. no version file is pending, and no temp file is left (`rollback execute` deletes the
    `.tmp-<name>.py` a run killed at `journal.temp_written` leaves behind).
+
+### Every scenario type
+
+`tests/integration/scenarios/test_scenario_crash_matrix.py` (on kwok nodes) and
+`tests/integration/realnode/test_real_crash_matrix.py` (on the real node) kill a short real
+`undertow run` of each scenario type at each failpoint: the journal's failpoints meet the
+type's FIRST journaled change, the `executor.*` ones its first undo (the scenario's own
+clean-up after its few seconds, or the rollback of a run that fails). Then the same checks
+as above: the run died by SIGKILL, nothing pending before the first version file is
+published and something pending after, the armed `rollback execute` dies inside the undo,
+the unarmed one exits 0 undoing each pending entry exactly once, nothing pending and no temp
+file left; and what the type changes is as before the run (kwok: the nodes' labels, taints,
+schedulability and readiness, the namespace's Services and their selectors,
+NetworkPolicies, ConfigMaps, ServiceAccounts and Deployments, and no undertow-labelled
+object; the real node: the pods of the namespace, and the nftables rules and qdiscs of the
+target pod, the cgroup IO limits, the volume's usage and files, or the container's restarts).
+A run killed mid-duration is tested per type in
+`tests/integration/scenarios/test_scenario_crash.py` and the real-node tests it lists.
+
+CI runs each type at one failpoint (the i-th of the sorted types at the i-th failpoint,
+cyclically, so every failpoint is hit); `UNDERTOW_CRASH_MATRIX=full`, which this page's run
+sets, runs every cell.
+
+{render_types(results)}
 
 ### The failpoints
 
@@ -364,20 +465,24 @@ same locks in memory.
 
 ## RBAC per family
 
-`tests/integration/deploy/test_rbac_families.py`: for the pods, network and nodes
-ClusterRoles of `deploy/rbac-families.yaml`, a ServiceAccount bound to it alone (and to a
-Role for its heartbeat Lease) runs its family's scenario with a bound token (exit 0,
-restored, no warning), and is refused by the API server every other family's scenario (the
-run fails, nothing pending, nothing changed) and key call
-([deploy/README.md](../deploy/README.md#one-family-only)).
+Each ClusterRole of `deploy/rbac-families.yaml` is proven by a real run: a ServiceAccount
+bound to it alone (and to a Role for its heartbeat Lease) runs its family's scenario with a
+bound token (exit 0, restored, nothing pending, no warning). The pods, network and nodes
+families run on kwok nodes (`tests/integration/deploy/test_rbac_families.py`), where the same
+identity is also refused by the API server every other family's scenario (the run fails,
+nothing pending, nothing changed) and key call
+([deploy/README.md](../deploy/README.md#one-family-only)). The containers, services,
+hijacking and helpers families run on the real node
+(`tests/integration/realnode/test_real_rbac_families.py`: a container signalled, a
+Deployment and Service deleted and restored, a Service hijacked, a PVC filled).
 
 {render_rbac(results)}
 
-The other four families (containers, services, hijacking, helpers) are proven by asking the
-API server (SelfSubjectAccessReview) as a ServiceAccount bound to the family's ClusterRole
-alone: every call the family's code makes (the test lists them) is allowed, the role grants
-exactly those, and calls none of these families needs (patch a Node, read a Secret, create
-a NetworkPolicy, evict a pod) are refused.
+The containers, services, hijacking and helpers ClusterRoles are also checked call by call
+by asking the API server (SelfSubjectAccessReview) as a ServiceAccount bound to the
+family's ClusterRole alone: every call the family's code makes (the test lists them) is
+allowed, the role grants exactly those, and calls none of these families needs (patch a
+Node, read a Secret, create a NetworkPolicy, evict a pod) are refused.
 
 {render_rbac_reviewed(results)}
 
@@ -387,6 +492,11 @@ a NetworkPolicy, evict a pod) are refused.
 UNDERTOW_TEST_KUBECONFIG=<kubeconfig> python scripts/reliability_report.py
 python scripts/reliability_report.py --junit matrix.xml --junit faults.xml ...
 ```
+
+The first form runs the kwok tests on that cluster, then the real-node tests (the crash
+matrix's real-node types, the real-node RBAC families) on the local test cluster with its
+real node, started if it is not running; the second renders the page from given runs'
+JUnit XML (a cell in several files takes its value from the last one).
 """
 
 
@@ -404,15 +514,16 @@ def main() -> int:
     args = parser.parse_args()
     if args.junit is None:
         with tempfile.TemporaryDirectory() as tmp:
-            junit = Path(tmp) / "reliability.xml"
-            run_tests(junit)
-            results = read_junit(junit)
+            junit, real_node = Path(tmp) / "reliability.xml", Path(tmp) / "real-node.xml"
+            run_tests(junit, real_node)
+            results = merge([read_junit(junit), read_junit(real_node)])
     else:
         results = merge([read_junit(path) for path in args.junit])
     args.out.write_text(render(results), encoding="utf-8")
-    restored = list(results.cells.values()).count("passed")
-    print(f"wrote {args.out}: {restored} of {len(results.cells)} cases restored")
-    return 0 if results.cells and set(results.cells.values()) == {"passed"} else 1
+    states = [*results.cells.values(), *results.type_cells.values()]
+    restored = states.count("passed")
+    print(f"wrote {args.out}: {restored} of {len(states)} crash cases restored")
+    return 0 if states and "failed" not in states else 1
 
 
 if __name__ == "__main__":

@@ -91,5 +91,33 @@ def test_the_recorded_sections_become_tables_and_missing_ones_say_so(tmp_path: P
     assert "| `pod_kill` | 20% of all requests | all kinds | 17 of 90 | 0 | 0 | 0 | yes |" in page
     assert "| the corpus and bad kubeconfigs | 75 | 75 | 0 |" in page
     not_run = "Not run in the runs this page was made from."
-    assert page.count(not_run) == 4  # secrets, concurrency, both RBAC tables
+    assert page.count(not_run) == 5  # types, secrets, concurrency, both RBAC tables
     assert "**1 of 3 cases restored**" in page
+
+
+def test_each_type_cell_lands_in_its_row_and_types_without_cells_say_why(
+    tmp_path: Path,
+) -> None:
+    script = _script()
+    kwok = "test_type_killed_at_failpoint_then_rollback_execute_restores"
+    real = "test_real_type_killed_at_failpoint_then_rollback_execute_restores"
+    why = {"section": "crash_types_not_in_matrix", "time_scenarios": "refused before any change"}
+    path = tmp_path / "types.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        'time="3" timestamp="2026-01-02T03:04:05.0+00:00">'
+        f"<properties>{_prop(why)}</properties>"
+        f'<testcase name="{kwok}[hog_scenarios-journal.before_write]" />'
+        f'<testcase name="{kwok}[hog_scenarios-executor.after_undo]"><failure message="x"/>'
+        "</testcase>"
+        f'<testcase name="{real}[pvc_scenarios-journal.before_write]">'
+        '<skipped message="no real node"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    page = script.render(script.read_junit(path))
+    rest = " | ".join(["not run"] * (len(failpoints.names()) - 2))
+    assert f"| `hog_scenarios` | kwok | yes | {rest} | **NOT RESTORED** |" in page
+    skipped = " | ".join(["not run"] * (len(failpoints.names()) - 1))
+    assert f"| `pvc_scenarios` | real node | skipped (no real node) | {skipped} |" in page
+    assert "**1 of 3 cells restored**, 1 not restored, 1 skipped." in page
+    assert "- `time_scenarios`: refused before any change" in page

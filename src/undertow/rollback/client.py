@@ -420,6 +420,7 @@ class JournaledClient:
         except errors.KubeError:
             self.journal.remove(entry)
             raise
+        failpoint("client.after_api_call")
         if result.returncode != 0 and not result.cut_short:
             self.journal.remove(entry)
             return Change(exact, None), result

@@ -82,17 +82,12 @@ EARLIER_CODE_SHA256 = frozenset(
         "71e2a5ed72e7e0a81c1b9df8fa9910da57c3a0d4a18dbd238d05b680cf84b2dc",
         # before the kubelet verb (resume_kubelet) and the uid-checked undos from the cluster copy
         "8e6590f05eda68fa447636e49c9a2af63323d88c525db6b19eaca1829fb96bab",
-        # before the disk verb (attach_disk)
+        # before the disk verb (attach_disk), the PVC fill's helper-pod removal, and the undo
+        # fixes for a refused recreate (422) and a helper that just ended
         "93e0de9ab4b5447fb989b6a0c5840e63e8476ea2ee866f7b4c363f6c7c8869b1",
-        # before a PVC fill's file could be removed from a helper pod (fill_helper)
-        "3bda9f4be629f4886eb859a25c7e28b7c49d628c12dde0f56d16dcd0a3856086",
-        # before a disk attached elsewhere since was reported as a conflict
-        "3940f32e851e84255605b7f05445b1e0f71e9705c65737a18bc89fadc6218845",
-        # before a PVC fill helper pod took its writer's imagePullSecrets
-        "f036431ffc18802dcbcb7147e9a36607bbc2c8d78632aa9e677f54dc930a4cda",
     }
 )
-CODE_SHA256 = "44895737c3e5c5d9c332d4a23c139d6580e3a006e69f39f36f82bf5e7b42d000"
+CODE_SHA256 = "ae1aebc5bc4a127e30ea61fd868009e82d06ef58b156b96c5cf3f57584f4d76a"
 """SHA-256 of the code part this undertow writes (`code_part()`), pinned: a change to the undo
 code changes it, and a test then asks for the old digest to join EARLIER_CODE_SHA256, so that
 version files written before an upgrade are still executed after it."""

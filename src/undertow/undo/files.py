@@ -16,6 +16,7 @@ Both check what they act on: a file name is a bare name undertow chose
 """
 
 import re
+import time
 from typing import Any
 
 from undertow.undo.fill_helper import remove_with_helper
@@ -56,15 +57,28 @@ def _read_pod(dyn: Any, namespace: str, pod: str) -> dict[str, Any] | None:
     return live
 
 
+ENDING_SECONDS = 10.0
+"""How long a failed exec waits for the kubelet to report the helper's container ended."""
+
+
 def _helper_ended(dyn: Any, namespace: str, pod: str, container: str) -> bool:
-    """The helper pod is gone, or its container has stopped (its trap ran as it stopped)."""
-    live = _read_pod(dyn, namespace, pod)
-    if live is None or (live.get("status") or {}).get("phase") != "Running":
-        return True
-    statuses = (live.get("status") or {}).get("containerStatuses") or []
-    return any(
-        s.get("name") == container and (s.get("state") or {}).get("terminated") for s in statuses
-    )
+    """The helper pod is gone, or its container has stopped (its trap ran as it stopped).
+    Asked after a failed exec, it waits a little: the exec may have met a container that
+    had just ended ("container not found") before the kubelet reported it."""
+    deadline = time.monotonic() + ENDING_SECONDS
+    while True:
+        live = _read_pod(dyn, namespace, pod)
+        if live is None or (live.get("status") or {}).get("phase") != "Running":
+            return True
+        statuses = (live.get("status") or {}).get("containerStatuses") or []
+        if any(
+            s.get("name") == container and (s.get("state") or {}).get("terminated")
+            for s in statuses
+        ):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
 
 
 def _in_helper(

@@ -368,19 +368,33 @@ def recreate_deleted(dyn: Any, data: RecreateDeleted, dry_run: bool) -> Result:
         if _exists_again(_read(dyn, resource, target, target["name"])):
             return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
         return Result(WOULD_RESTORE, f"would recreate {_what(target)} from its snapshot")
-    created = _create_when_admitted(resource, target, data["snapshot"])
+    created = _create_unless_there(dyn, resource, target, data["snapshot"])
     if created is None:
         existing = _read(dyn, resource, target, target["name"])
         if existing is None or _exists_again(existing):
             return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
         _wait_gone(dyn, resource, target)
-        created = _create_when_admitted(resource, target, data["snapshot"])
+        created = _create_unless_there(dyn, resource, target, data["snapshot"])
         if created is None:
             return Result(ALREADY_RESTORED, f"{_what(target)} exists again")
     meta = created.get("metadata") or {}
     if meta.get("name") != target["name"] or not meta.get("uid"):
         raise UndoError(f"{_what(target)}: the API server's answer to its creation is not it")
     return Result(RESTORED, f"recreated {_what(target)} from its snapshot")
+
+
+def _create_unless_there(
+    dyn: Any, resource: Any, target: Target, snapshot: Any
+) -> dict[str, Any] | None:
+    """The created object, or None when one of that name exists: the create answered 409, or
+    refused a field the existing object holds (a Service's cluster IP: 422). A run killed
+    between journaling a delete and making it leaves the object there, never deleted."""
+    try:
+        return _create_when_admitted(resource, target, snapshot)
+    except Exception:
+        if _read(dyn, resource, target, target["name"]) is None:
+            raise
+        return None
 
 
 def _exists_again(obj: dict[str, Any] | None) -> bool:

@@ -5,15 +5,14 @@ heartbeat Role: its Lease and its journal's cluster copy) gets a bound token; wi
 `undertow run` of the family's scenario passes, and a run of every other family's scenario is
 refused by the API server (exit != 0, no traceback, nothing left pending or changed). The
 family's key verb is checked directly too: allowed for its own token, 403 for the others.
+The families that need pods that really run are run on the real node
+(tests/integration/realnode/test_real_rbac_families.py) and reviewed here call by call.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,36 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from family_roles import documents, run_as
 from kwok_nodes import tainted_node
 
 from undertow.rollback import directory
 
 pytestmark = pytest.mark.timeout(600)
 
-REPO = Path(__file__).resolve().parents[3]
-FAMILIES_FILE = REPO / "deploy" / "rbac-families.yaml"
 GROUP_LABEL = "undertow.io/deploy-test"
 
 
-def _heartbeat_rules() -> list[dict[str, Any]]:
-    """The rules of rbac.yaml's `undertow-heartbeat` Role: every run holds its Lease and
-    writes its journal's cluster copy in the heartbeat's namespace, whatever its family."""
-    documents = yaml.safe_load_all((REPO / "deploy" / "rbac.yaml").read_text("utf-8"))
-    [role] = [
-        d
-        for d in documents
-        if d and d["kind"] == "Role" and d["metadata"]["name"] == "undertow-heartbeat"
-    ]
-    rules: list[dict[str, Any]] = role["rules"]
-    return rules
-
-
-def _documents() -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(FAMILIES_FILE.read_text("utf-8")) if d]
-
-
-ALL_FAMILIES = [d["metadata"]["name"].removeprefix("undertow-family-") for d in _documents()]
+ALL_FAMILIES = [d["metadata"]["name"].removeprefix("undertow-family-") for d in documents()]
 FAMILIES = ["pods", "network", "nodes"]
 """The families whose scenario runs for real on kwok nodes."""
 CALLS: dict[str, set[tuple[str, str, str]]] = {
@@ -204,21 +184,6 @@ def _wait(check: Callable[[], bool], timeout: float = 90) -> None:
         time.sleep(0.3)
 
 
-@pytest.fixture(scope="module")
-def family_roles(api_client: Any) -> Iterator[None]:
-    from kubernetes import client
-
-    rbac = client.RbacAuthorizationV1Api(api_client)
-    docs = _documents()
-    for doc in docs:
-        rbac.create_cluster_role(doc)
-    try:
-        yield
-    finally:
-        for doc in docs:
-            rbac.delete_cluster_role(doc["metadata"]["name"])
-
-
 @pytest.fixture
 def place(api_client: Any, namespace: str) -> Iterator[Place]:
     made = Place(api_client, namespace)
@@ -228,104 +193,10 @@ def place(api_client: Any, namespace: str) -> Iterator[Place]:
         made.remove()
 
 
-@pytest.fixture
-def token_for(
-    api_client: Any, kubeconfig: str, namespace: str, family_roles: None, tmp_path: Path
-) -> Iterator[Callable[[str], Path]]:
-    """A kubeconfig per family: a ServiceAccount bound to that family's ClusterRole only."""
-    from kubernetes import client
-
-    core = client.CoreV1Api(api_client)
-    rbac = client.RbacAuthorizationV1Api(api_client)
-    rbac.create_namespaced_role(
-        namespace, {"metadata": {"name": "heartbeat"}, "rules": _heartbeat_rules()}
-    )
-    bindings: list[str] = []
-
-    def token(family: str) -> Path:
-        account = f"undertow-{family}"
-        core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
-        subject = [{"kind": "ServiceAccount", "name": account, "namespace": namespace}]
-        rbac.create_namespaced_role_binding(
-            namespace,
-            {
-                "metadata": {"name": f"heartbeat-{family}"},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "Role",
-                    "name": "heartbeat",
-                },
-                "subjects": subject,
-            },
-        )
-        binding = f"{namespace}-{family}"
-        rbac.create_cluster_role_binding(
-            {
-                "metadata": {"name": binding},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": f"undertow-family-{family}",
-                },
-                "subjects": subject,
-            }
-        )
-        bindings.append(binding)
-        request = {"spec": {"expirationSeconds": 3600}}
-        granted = core.create_namespaced_service_account_token(account, namespace, request)
-        admin = yaml.safe_load(Path(kubeconfig).read_text("utf-8"))
-        config = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": "local", "cluster": admin["clusters"][0]["cluster"]}],
-            "users": [{"name": account, "user": {"token": granted.status.token}}],
-            "contexts": [{"name": account, "context": {"cluster": "local", "user": account}}],
-            "current-context": account,
-        }
-        path = tmp_path / f"{family}.kubeconfig"
-        path.write_text(json.dumps(config))
-        return path
-
-    try:
-        yield token
-    finally:
-        for binding in bindings:
-            with contextlib.suppress(Exception):
-                rbac.delete_cluster_role_binding(binding)
-
-
 def _run(
     tmp: Path, kubeconfig: Path, place: Place, family: str
 ) -> subprocess.CompletedProcess[str]:
-    work = tmp / f"run-{family}-{uuid.uuid4().hex[:4]}"
-    work.mkdir()
-    scenario_type, content = place.scenario(family)
-    (work / "s.yaml").write_text(content)
-    (work / "config.yaml").write_text(
-        f"scenarios:\n  - {scenario_type}: [s.yaml]\nheartbeat: {{namespace: {place.namespace}}}\n"
-        f"allow_protected_namespaces: [{place.namespace}]\n"  # undertow's, and the target's
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNDERTOW_")}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "undertow",
-            "run",
-            "-c",
-            "config.yaml",
-            "--kubeconfig",
-            str(kubeconfig),
-            "--versions-dir",
-            str(work / "versions"),
-        ],
-        cwd=work,
-        env={**env, "XDG_STATE_HOME": str(work / "state")},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    return run_as(tmp, kubeconfig, place.namespace, *place.scenario(family))
 
 
 def _key_verb(kubeconfig: Path, place: Place, family: str) -> int:
@@ -392,7 +263,7 @@ def test_each_family_runs_with_its_role_and_is_refused_the_others(
 
 def _granted(family: str) -> set[tuple[str, str, str]]:
     """(group, resource, verb) of every rule of the family's ClusterRole."""
-    [role] = [d for d in _documents() if d["metadata"]["name"] == f"undertow-family-{family}"]
+    [role] = [d for d in documents() if d["metadata"]["name"] == f"undertow-family-{family}"]
     return {
         (group, resource, verb)
         for rule in role["rules"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 import pytest
 from api_fault_proxy import FAULTS, MUTATIONS, FaultProxy
+from crash_cell import executed_count
 from kwok_nodes import tainted_node
 
 from undertow.kube import KubeApi, ObjectRef, mutate
@@ -178,12 +178,6 @@ def undertow(tmp: Path, kubeconfig: Path | str, *args: str) -> subprocess.Comple
         timeout=300,
         check=False,
     )
-
-
-def executed_count(done: subprocess.CompletedProcess[str]) -> int:
-    """How many entries a `rollback execute` ran, from its summary line."""
-    [summary] = [line for line in done.stdout.splitlines() if line.startswith("rollback: ")]
-    return sum(int(n) for n in re.findall(r"(\d+) (?!refused)", summary))
 
 
 def pending(versions: Path) -> list[Path]:

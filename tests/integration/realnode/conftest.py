@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from family_roles import family_roles, token_for
+
+__all__ = ["core", "family_roles", "token_for"]
 
 
 @pytest.fixture
