@@ -16,14 +16,14 @@ Both check what they act on: a file name is a bare name undertow chose
 """
 
 import re
-import time
 from typing import Any
 
 from undertow.undo.fill_helper import remove_with_helper
 from undertow.undo.guards import Refused
+from undertow.undo.k8s import _helper_stopped
 from undertow.undo.k8s_api import exec_argv, find_resource
 from undertow.undo.outcome import ALREADY_RESTORED, RESTORED, WOULD_RESTORE, Result, UndoError
-from undertow.undo.records import RemoveFile, RestoreClock, RestoreNodeFiles
+from undertow.undo.records import RemoveFile, RestoreClock, RestoreNodeFiles, Target
 
 FILL_FILE = re.compile(r"^undertow-fill-[0-9a-f]{8,32}\.tmp$")
 NODE_FILE = re.compile(
@@ -57,28 +57,10 @@ def _read_pod(dyn: Any, namespace: str, pod: str) -> dict[str, Any] | None:
     return live
 
 
-ENDING_SECONDS = 10.0
-"""How long a failed exec waits for the kubelet to report the helper's container ended."""
-
-
-def _helper_ended(dyn: Any, namespace: str, pod: str, container: str) -> bool:
-    """The helper pod is gone, or its container has stopped (its trap ran as it stopped).
-    Asked after a failed exec, it waits a little: the exec may have met a container that
-    had just ended ("container not found") before the kubelet reported it."""
-    deadline = time.monotonic() + ENDING_SECONDS
-    while True:
-        live = _read_pod(dyn, namespace, pod)
-        if live is None or (live.get("status") or {}).get("phase") != "Running":
-            return True
-        statuses = (live.get("status") or {}).get("containerStatuses") or []
-        if any(
-            s.get("name") == container and (s.get("state") or {}).get("terminated")
-            for s in statuses
-        ):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
+def _helper_ended(dyn: Any, target: Target, container: str) -> bool:
+    """The helper pod is gone, or its container has stopped (its trap ran as it stopped);
+    asked after a failed exec, it waits a little, as the k8s helpers' undo does."""
+    return _helper_stopped(dyn, find_resource(dyn, "v1", "Pod"), target, container)
 
 
 def _in_helper(
@@ -109,10 +91,10 @@ def _in_helper(
     try:
         code, out = exec_argv(dyn, (namespace, pod, container), argv)
     except Exception:
-        if not _helper_ended(dyn, namespace, pod, container):
+        if not _helper_ended(dyn, target, container):
             raise
         code, out = None, ""
-    if code != 0 and _helper_ended(dyn, namespace, pod, container):
+    if code != 0 and _helper_ended(dyn, target, container):
         return Result(ALREADY_RESTORED, f"helper pod {namespace}/{pod} has ended: {ended}")
     return code, out
 

@@ -16,7 +16,14 @@ import time
 from typing import Any
 
 from undertow.undo.guards import Refused
-from undertow.undo.k8s import _create_when_admitted, _delete_exact, _read, _resource, _what
+from undertow.undo.k8s import (
+    _create_when_admitted,
+    _delete_exact,
+    _read,
+    _resource,
+    _wait_gone,
+    _what,
+)
 from undertow.undo.labels import MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL
 from undertow.undo.outcome import ALREADY_RESTORED, RESTORED, WOULD_RESTORE, Result, UndoError
 from undertow.undo.records import RemoveFile, Target
@@ -94,11 +101,7 @@ def _remove_helper(dyn: Any, pods: Any, target: Target) -> None:
     if labels.get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
         raise Refused(f"{_what(target)} exists and is not undertow's helper")
     _delete_exact(dyn, pods, target, live)
-    deadline = time.monotonic() + HELPER_WAIT_SECONDS
-    while _read(dyn, pods, target, target["name"]) is not None:
-        if time.monotonic() > deadline:
-            raise UndoError(f"{_what(target)} is still there {HELPER_WAIT_SECONDS:.0f}s later")
-        time.sleep(0.5)
+    _wait_gone(dyn, pods, target, HELPER_WAIT_SECONDS)
 
 
 def _exit_code(dyn: Any, pods: Any, target: Target) -> int:

@@ -480,12 +480,12 @@ def _helper_stopped(dyn: Any, resource: Any, target: Target, container: str) -> 
         time.sleep(0.5)
 
 
-def _wait_gone(dyn: Any, resource: Any, target: Target) -> None:
+def _wait_gone(dyn: Any, resource: Any, target: Target, seconds: float = _SETTLE_SECONDS) -> None:
     """Wait until a terminating object has really gone, so it can be created again."""
-    deadline = time.monotonic() + _SETTLE_SECONDS
+    deadline = time.monotonic() + seconds
     while _read(dyn, resource, target, target["name"]) is not None:
         if time.monotonic() > deadline:
-            raise UndoError(f"{_what(target)} is still terminating after {_SETTLE_SECONDS:.0f}s")
+            raise UndoError(f"{_what(target)} is still terminating after {seconds:.0f}s")
         time.sleep(0.5)
 
 
